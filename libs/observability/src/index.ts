@@ -1,0 +1,4 @@
+export * from './trace-context';
+export * from './request-context';
+export * from './logger';
+export * from './metrics';

@@ -1,0 +1,3 @@
+export * from './grpc-server-options';
+export * from './run-service';
+export * from './service-registration';

@@ -1,0 +1,18 @@
+import type { DescService } from '@bufbuild/protobuf';
+import type { ServiceImplementation } from '@shopsense/grpc';
+
+/** A gRPC API and the object that implements it, as a service module provides them. */
+export interface ServiceRegistration<S extends DescService = DescService> {
+  service: S;
+  implementation: ServiceImplementation<S>;
+}
+
+export function registration<S extends DescService>(service: S, implementation: ServiceImplementation<S>): ServiceRegistration {
+  return { service, implementation } as unknown as ServiceRegistration;
+}
+
+/** Nest injection tokens shared by every service module. */
+export const GRPC_SERVICES = Symbol('GRPC_SERVICES');
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+export const LOGGER = Symbol('LOGGER');
+export const METRICS = Symbol('METRICS');

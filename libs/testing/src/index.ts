@@ -1,0 +1,3 @@
+export * from './child-process';
+export * from './expect-eventually';
+export * from './tls-fixtures';
