@@ -1,0 +1,74 @@
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import type { WireFormat } from './codec';
+import type { TopicDefinition } from './topic-registry';
+
+/** What a handler decided about one record (conventions §9). */
+export type HandlerOutcome =
+  | { outcome: 'done' }
+  /** A transient failure (a store is down): retried with backoff, the partition waits. */
+  | { outcome: 'retry'; reason: string }
+  /** The record can never be processed: it goes to the dead-letter topic with the reason. */
+  | { outcome: 'dead-letter'; reason: string };
+
+export const done: HandlerOutcome = { outcome: 'done' };
+export const retry = (reason: string): HandlerOutcome => ({ outcome: 'retry', reason });
+export const deadLetter = (reason: string): HandlerOutcome => ({ outcome: 'dead-letter', reason });
+
+export interface RecordMeta {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | undefined;
+  headers: Record<string, string>;
+  timestamp: Date;
+}
+
+export type EventHandler<S extends DescMessage> = (message: MessageShape<S>, meta: RecordMeta) => Promise<HandlerOutcome>;
+
+export interface OutgoingRecord<S extends DescMessage> {
+  key: string;
+  message: MessageShape<S>;
+  headers?: Record<string, string>;
+}
+
+/** A record as raw bytes, for producers that already hold an encoded payload. */
+export interface RawRecord {
+  key: string | null;
+  value: Buffer | null;
+  headers?: Record<string, string>;
+}
+
+export interface SubscribeOptions<S extends DescMessage> {
+  groupId: string;
+  handler: EventHandler<S>;
+  /** Attempts for a handler that throws before the record is dead-lettered (default 5). */
+  maxAttempts?: number;
+  /** Where a new group starts (default: earliest, so nothing published before it is missed). */
+  fromBeginning?: boolean;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+/**
+ * The event bus port: Kafka in cluster mode, an in-process bus in standalone mode. Both give
+ * at-least-once delivery with the position committed only after the handler's work, so
+ * handlers must be idempotent (by event id).
+ */
+export interface EventBus {
+  publish<S extends DescMessage>(topic: TopicDefinition<S>, records: OutgoingRecord<S>[], format?: WireFormat): Promise<void>;
+  publishRaw(topic: string, records: RawRecord[]): Promise<void>;
+  subscribe<S extends DescMessage>(topic: TopicDefinition<S>, options: SubscribeOptions<S>): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** Headers a dead-lettered record carries besides its own. */
+export const DeadLetterHeaders = {
+  reason: 'x-dlq-reason',
+  sourceTopic: 'x-dlq-source-topic',
+  sourcePartition: 'x-dlq-source-partition',
+  sourceOffset: 'x-dlq-source-offset',
+  consumerGroup: 'x-dlq-consumer-group',
+  failedAt: 'x-dlq-failed-at',
+} as const;

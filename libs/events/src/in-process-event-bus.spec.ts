@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
+import { createLogger } from '@shopsense/observability';
+import { expectEventually } from '@shopsense/testing';
+import { deadLetter, done, retry, type HandlerOutcome } from './event-bus';
+import { InProcessEventBus } from './in-process-event-bus';
+import { Topics } from './topic-registry';
+
+function setup() {
+  const deadLetterFile = join(mkdtempSync(join(tmpdir(), 'bus-')), 'dead-letters.jsonl');
+  const bus = new InProcessEventBus({ deadLetterFile, logger: createLogger('test', 'silent') });
+  return { bus, deadLetterFile };
+}
+
+const event = (eventId: string) => ({ key: 'u1', message: create(BehaviorEventSchema, { eventId, userId: 'u1' }) });
+
+describe('InProcessEventBus', () => {
+  it('delivers every record to each group, in order', async () => {
+    const { bus } = setup();
+    const a: string[] = [];
+    const b: string[] = [];
+    await bus.subscribe(Topics.behaviorEvents, { groupId: 'a', handler: async (m) => (a.push(m.eventId), done) });
+    await bus.publish(Topics.behaviorEvents, [event('1'), event('2')]);
+    await bus.subscribe(Topics.behaviorEvents, { groupId: 'b', handler: async (m) => (b.push(m.eventId), done) });
+    await bus.publish(Topics.behaviorEvents, [event('3')], 'json');
+    await expectEventually(() => expect([a, b]).toEqual([['1', '2', '3'], ['1', '2', '3']]));
+    await bus.close();
+  });
+
+  it('dead-letters undecodable records and explicit rejections to the file, and keeps going', async () => {
+    const { bus, deadLetterFile } = setup();
+    const seen: string[] = [];
+    await bus.subscribe(Topics.behaviorEvents, {
+      groupId: 'g',
+      handler: async (m: BehaviorEvent): Promise<HandlerOutcome> => {
+        seen.push(m.eventId);
+        return m.eventId === 'bad' ? deadLetter('missing user') : done;
+      },
+    });
+    await bus.publishRaw(Topics.behaviorEvents.name, [{ key: 'u', value: Buffer.from('{"position": "x"}'), headers: { 'content-type': 'application/json' } }]);
+    await bus.publish(Topics.behaviorEvents, [event('bad'), event('good')]);
+    await expectEventually(() => expect(seen).toEqual(['bad', 'good']));
+    const lines = readFileSync(deadLetterFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0].headers['x-dlq-reason']).toMatch(/position/);
+    expect(Buffer.from(lines[0].value_base64, 'base64').toString()).toBe('{"position": "x"}');
+    expect(lines[1].headers['x-dlq-reason']).toBe('missing user');
+    await bus.close();
+  });
+
+  it('retries a transient failure until it succeeds, and dead-letters a handler that keeps throwing', async () => {
+    const { bus, deadLetterFile } = setup();
+    let attempts = 0;
+    const processed: string[] = [];
+    await bus.subscribe(Topics.behaviorEvents, {
+      groupId: 'g',
+      maxAttempts: 2,
+      handler: async (m) => {
+        if (m.eventId === 'flaky' && ++attempts < 3) return retry('store down');
+        if (m.eventId === 'poison') throw new Error('boom');
+        processed.push(m.eventId);
+        return done;
+      },
+    });
+    await bus.publish(Topics.behaviorEvents, [event('flaky'), event('poison'), event('after')]);
+    await expectEventually(() => expect(processed).toEqual(['flaky', 'after']));
+    expect(attempts).toBe(3);
+    expect(readFileSync(deadLetterFile, 'utf8')).toContain('handler failed 2 time(s): boom');
+    await bus.close();
+  });
+});

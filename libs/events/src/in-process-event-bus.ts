@@ -1,0 +1,142 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { DescMessage } from '@bufbuild/protobuf';
+import type { Logger } from '@shopsense/observability';
+import { CONTENT_TYPE_HEADER, encodeRecord, type WireFormat } from './codec';
+import { DeadLetterHeaders, type EventBus, type OutgoingRecord, type RawRecord, type RecordMeta, type SubscribeOptions, type Subscription } from './event-bus';
+import { DEFAULT_RETRY_POLICY, processRecord } from './record-processor';
+import { DEAD_LETTER_TOPIC, type TopicDefinition } from './topic-registry';
+import { injectTraceHeaders } from './trace-headers';
+
+interface StoredRecord {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  timestamp: Date;
+}
+
+export interface InProcessEventBusOptions {
+  /** JSONL file that receives dead-lettered records (standalone mode's dead-letter topic). */
+  deadLetterFile: string;
+  logger: Logger;
+  /** Records kept per topic; older ones are dropped once every subscriber has passed them. */
+  retainRecords?: number;
+}
+
+/**
+ * The standalone adapter: one partition per topic held in memory, a cursor per consumer group,
+ * the same decode/retry/dead-letter rules as Kafka, and dead letters appended to a file so
+ * nothing is dropped silently.
+ */
+export class InProcessEventBus implements EventBus {
+  private readonly topics = new Map<string, { base: number; records: StoredRecord[]; wake: Set<() => void> }>();
+  private readonly running = new Set<{ stop(): Promise<void> }>();
+  /** Where each subscription stands, so records all of them passed can be dropped. */
+  private readonly positions = new Map<object, () => { topic: string; offset: number }>();
+
+  constructor(private readonly options: InProcessEventBusOptions) {}
+
+  private topic(name: string) {
+    let topic = this.topics.get(name);
+    if (!topic) {
+      topic = { base: 0, records: [], wake: new Set() };
+      this.topics.set(name, topic);
+    }
+    return topic;
+  }
+
+  async publish<S extends DescMessage>(topic: TopicDefinition<S>, records: OutgoingRecord<S>[], format: WireFormat = 'binary'): Promise<void> {
+    await this.publishRaw(
+      topic.name,
+      records.map((record) => {
+        const { value, contentType } = encodeRecord(topic.schema, record.message, format);
+        return { key: record.key, value, headers: { ...record.headers, [CONTENT_TYPE_HEADER]: contentType } };
+      }),
+    );
+  }
+
+  async publishRaw(topicName: string, records: RawRecord[]): Promise<void> {
+    if (topicName === DEAD_LETTER_TOPIC) {
+      for (const r of records) await this.appendDeadLetter(r.key, r.value, r.headers ?? {});
+      return;
+    }
+    const topic = this.topic(topicName);
+    for (const r of records) topic.records.push({ key: r.key, value: r.value, headers: injectTraceHeaders({ ...r.headers }), timestamp: new Date() });
+    for (const wake of topic.wake) wake();
+  }
+
+  async subscribe<S extends DescMessage>(definition: TopicDefinition<S>, options: SubscribeOptions<S>): Promise<Subscription> {
+    const topic = this.topic(definition.name);
+    const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts };
+    let offset = options.fromBeginning === false ? topic.base + topic.records.length : topic.base;
+    let active = true;
+    let wakeUp: (() => void) | undefined;
+    const wake = () => wakeUp?.();
+    topic.wake.add(wake);
+
+    const loop = (async () => {
+      while (active) {
+        const index = offset - topic.base;
+        const record = topic.records[index];
+        if (!record) {
+          await new Promise<void>((resolve) => (wakeUp = resolve));
+          continue;
+        }
+        const meta: RecordMeta = { topic: definition.name, partition: 0, offset: String(offset), key: record.key ?? undefined, headers: record.headers, timestamp: record.timestamp };
+        const verdict = await processRecord(definition.schema, record.value, meta, options.handler, policy, this.options.logger, () => active);
+        if (verdict === undefined) break;
+        if (verdict.kind === 'dead-letter') {
+          await this.appendDeadLetter(record.key, record.value, {
+            ...record.headers,
+            [DeadLetterHeaders.reason]: verdict.reason,
+            [DeadLetterHeaders.sourceTopic]: definition.name,
+            [DeadLetterHeaders.sourceOffset]: String(offset),
+            [DeadLetterHeaders.consumerGroup]: options.groupId,
+            [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+          });
+        }
+        offset++;
+        this.trim(definition.name);
+      }
+    })();
+
+    const subscription = {
+      stop: async () => {
+        active = false;
+        topic.wake.delete(wake);
+        wake();
+        await loop;
+        this.running.delete(subscription);
+        this.positions.delete(subscription);
+      },
+    };
+    this.running.add(subscription);
+    this.positions.set(subscription, () => ({ topic: definition.name, offset }));
+    return subscription;
+  }
+
+  /** Drops records every subscriber of the topic has passed, beyond the retention count. */
+  private trim(topicName: string): void {
+    const topic = this.topic(topicName);
+    const retain = this.options.retainRecords ?? 100_000;
+    if (topic.records.length <= retain) return;
+    const slowest = Math.min(...[...this.positions.values()].map((p) => p()).filter((p) => p.topic === topicName).map((p) => p.offset));
+    const drop = Math.min(slowest - topic.base, topic.records.length - retain);
+    if (drop > 0) {
+      topic.records.splice(0, drop);
+      topic.base += drop;
+    }
+  }
+
+  private async appendDeadLetter(key: string | Buffer | null, value: Buffer | null, headers: Record<string, string>): Promise<void> {
+    this.options.logger.warn({ reason: headers[DeadLetterHeaders.reason], topic: headers[DeadLetterHeaders.sourceTopic] }, 'record dead-lettered');
+    const line = JSON.stringify({ key: key === null ? null : key.toString(), value_base64: value?.toString('base64') ?? null, headers }) + '\n';
+    await mkdir(dirname(this.options.deadLetterFile), { recursive: true });
+    await appendFile(this.options.deadLetterFile, line, 'utf8');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.running].map((s) => s.stop()));
+    for (const key of [...this.positions.keys()]) this.positions.delete(key);
+  }
+}
