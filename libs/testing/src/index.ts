@@ -1,3 +1,4 @@
 export * from './child-process';
 export * from './expect-eventually';
 export * from './tls-fixtures';
+export * from './service-process';
