@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): static checks, then every tier.
+#   unit         pure code, no servers                 (*.spec.ts)
+#   integration  real Kafka, Redis, gRPC servers       (*.integration-spec.ts)
+#   end to end   service processes over real gRPC      (test/**/*.e2e-spec.ts)
+# Kafka and Redis come from deploy/local/up.sh, which installs and starts what is missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export NX_DAEMON=false
+results=$(mktemp -d)
+
+echo "== type check and lint"
+npx tsc -p tsconfig.json
+npx eslint . --quiet
+
+echo "== unit tests"
+npx jest -c jest.config.js --json --outputFile="$results/unit.json"
+
+echo "== local Kafka and Redis (deploy/local/up.sh)"
+eval "$(bash deploy/local/up.sh)"
+
+echo "== integration and end-to-end tests"
+npx jest -c jest.integration.config.js --runInBand --json --outputFile="$results/integration.json"
+
+node -e '
+  const tiers = process.argv.slice(1).map((f) => require(f));
+  const sum = (k) => tiers.reduce((n, t) => n + t[k], 0);
+  console.log(`${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed, ${sum("numPendingTests")} skipped`);
+' "$results/unit.json" "$results/integration.json"
