@@ -27,6 +27,6 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/deploy/local/.work/'],
 };
