@@ -11,6 +11,9 @@ results=$(mktemp -d)
 
 echo "== type check and lint"
 npx tsc -p tsconfig.json
+# The module-boundary rule reads Nx's project graph; on a fresh checkout it must be built
+# first, or the rule silently skips itself.
+npx nx show projects >/dev/null
 npx eslint . --quiet
 
 echo "== unit tests"
