@@ -14,13 +14,16 @@ import type { AppError } from '@shopsense/errors';
 import { createGrpcClient } from '@shopsense/grpc';
 import { spawnTs, startServiceProcess, TEST_SERVICE_ENV } from '@shopsense/testing';
 
-/** Each service and the APIs it serves (UNIMPLEMENTED until their issues land). */
-const SERVICES: { name: string; apis: DescService[] }[] = [
-  { name: 'query-understanding', apis: [QueryUnderstandingService] },
-  { name: 'embedding', apis: [EmbeddingService] },
-  { name: 'retrieval', apis: [RetrievalService, CatalogService] },
-  { name: 'ranking', apis: [RankingService, ExperimentService] },
-  { name: 'feedback', apis: [CollectorService] },
+/**
+ * Each service, the APIs it serves, which of them still answer UNIMPLEMENTED (until their
+ * issues land), and the variables it needs beyond the common ones.
+ */
+const SERVICES: { name: string; apis: DescService[]; unimplemented: DescService[]; env: NodeJS.ProcessEnv }[] = [
+  { name: 'query-understanding', apis: [QueryUnderstandingService], unimplemented: [QueryUnderstandingService], env: {} },
+  { name: 'embedding', apis: [EmbeddingService], unimplemented: [], env: { EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] } },
+  { name: 'retrieval', apis: [RetrievalService, CatalogService], unimplemented: [RetrievalService, CatalogService], env: {} },
+  { name: 'ranking', apis: [RankingService, ExperimentService], unimplemented: [RankingService, ExperimentService], env: {} },
+  { name: 'feedback', apis: [CollectorService], unimplemented: [CollectorService], env: {} },
 ];
 
 const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), { enums: String })) as any;
@@ -36,15 +39,15 @@ function healthStatus(port: number, service: string): Promise<string> {
   );
 }
 
-describe.each(SERVICES)('the $name service', ({ name, apis }) => {
+describe.each(SERVICES)('the $name service', ({ name, apis, unimplemented, env }) => {
   const main = `services/${name}/src/main.ts`;
 
   it('starts with only its configuration, reports SERVING, exports metrics and stops cleanly on SIGTERM', async () => {
-    const service = await startServiceProcess(main);
+    const service = await startServiceProcess(main, env);
     try {
       expect(await healthStatus(service.grpcPort, '')).toBe('SERVING');
-      for (const api of apis) {
-        expect(await healthStatus(service.grpcPort, api.typeName)).toBe('SERVING');
+      for (const api of apis) expect(await healthStatus(service.grpcPort, api.typeName)).toBe('SERVING');
+      for (const api of unimplemented) {
         const unary = api.methods.find((m) => m.methodKind === 'unary')!;
         const client = createGrpcClient(api, `127.0.0.1:${service.grpcPort}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 5_000 });
         const call = (client as unknown as Record<string, (r: object) => Promise<unknown>>)[unary.localName]!({});
@@ -52,7 +55,8 @@ describe.each(SERVICES)('the $name service', ({ name, apis }) => {
         client.close();
       }
       const metrics = await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text();
-      expect(metrics).toMatch(/grpc_server_handling_seconds_count\{[^}]*code="UNIMPLEMENTED"[^}]*\} 1/);
+      expect(metrics).toContain('shopsense_build_info');
+      if (unimplemented.length > 0) expect(metrics).toMatch(/grpc_server_handling_seconds_count\{[^}]*code="UNIMPLEMENTED"[^}]*\} 1/);
     } finally {
       service.child.kill('SIGTERM');
     }
@@ -60,15 +64,15 @@ describe.each(SERVICES)('the $name service', ({ name, apis }) => {
   });
 
   it('refuses to start when a variable is missing or malformed, naming it', async () => {
-    const missingPort = spawnTs(main, { ...TEST_SERVICE_ENV, GRPC_PORT: '' });
+    const missingPort = spawnTs(main, { ...TEST_SERVICE_ENV, ...env, GRPC_PORT: '' });
     expect(await missingPort.exited).toBe(78);
     expect(missingPort.output()).toContain('GRPC_PORT: is required but not set');
 
-    const malformed = spawnTs(main, { ...TEST_SERVICE_ENV, METRICS_PORT: 'ninety' });
+    const malformed = spawnTs(main, { ...TEST_SERVICE_ENV, ...env, METRICS_PORT: 'ninety' });
     expect(await malformed.exited).toBe(78);
     expect(malformed.output()).toContain("METRICS_PORT: must be an integer between 0 and 65535 (got 'ninety')");
 
-    const secureByDefault = spawnTs(main, { ...TEST_SERVICE_ENV, GRPC_TLS_MODE: '', GRPC_AUTH_MODE: '' });
+    const secureByDefault = spawnTs(main, { ...TEST_SERVICE_ENV, ...env, GRPC_TLS_MODE: '', GRPC_AUTH_MODE: '' });
     expect(await secureByDefault.exited).toBe(78);
     expect(secureByDefault.output()).toContain('GRPC_TLS_CERT_FILE: is required when GRPC_TLS_MODE=tls');
     expect(secureByDefault.output()).toContain('GRPC_API_KEYS_FILE: is required when GRPC_AUTH_MODE=api-key');

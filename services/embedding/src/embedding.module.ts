@@ -1,23 +1,77 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { Gauge, type Registry } from 'prom-client';
 import { EmbeddingService } from '@shopsense/contracts';
-import { unimplementedService } from '@shopsense/grpc';
+import type { Logger, ServiceMetrics } from '@shopsense/observability';
 import { GRPC_SERVICES, registration, SERVICE_CONFIG } from '@shopsense/service-runtime';
+import { EMBEDDING_SERVICE_OPTIONS, EmbeddingApplicationService, type EmbeddingServiceOptions } from './application/embedding.service';
+import { TEXT_ENCODER } from './application/text-encoder.port';
 import type { EmbeddingConfig } from './config/embedding.config';
+import { EmbeddingGrpcController } from './grpc/embedding.grpc-controller';
+import { OnnxTextEncoder } from './infrastructure/onnx-text-encoder';
+
+function registerMetrics(registry: Registry, service: EmbeddingApplicationService, modelVersion: string): void {
+  const stat = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  stat('embedding_queue_texts', 'Texts waiting for the model.', () => service.batcherStats.queued);
+  stat('embedding_batches_total', 'Inference batches run.', () => service.batcherStats.batches);
+  stat('embedding_texts_total', 'Texts embedded by the model (cache hits excluded).', () => service.batcherStats.texts);
+  stat('embedding_dropped_expired_total', 'Texts dropped because their deadline passed before inference.', () => service.batcherStats.droppedExpired);
+  stat('embedding_rejected_queue_full_total', 'Requests refused with RESOURCE_EXHAUSTED.', () => service.batcherStats.rejectedFull);
+  stat('embedding_query_cache_hits_total', 'Query embeddings answered from the cache.', () => service.batcherStats.cacheHits);
+  new Gauge({ name: 'embedding_model_info', help: 'Always 1; the label names the model version served.', labelNames: ['version'], registers: [registry] }).set({ version: modelVersion }, 1);
+}
 
 /** Embedding: text to vectors with a pretrained transformer on ONNX Runtime. */
 @Module({})
 export class EmbeddingModule {
-  static forRoot(config: EmbeddingConfig): DynamicModule {
+  static forRoot(config: EmbeddingConfig, runtime: { logger: Logger; metrics: ServiceMetrics }): DynamicModule {
+    const options: EmbeddingServiceOptions = {
+      limits: { maxTexts: config.EMBEDDING_MAX_TEXTS_PER_REQUEST, maxTextChars: config.EMBEDDING_MAX_TEXT_CHARS },
+      batcher: {
+        maxBatchSize: config.EMBEDDING_MAX_BATCH_SIZE,
+        maxBatchTokens: config.EMBEDDING_MAX_BATCH_TOKENS,
+        maxWaitMs: config.EMBEDDING_MAX_WAIT_MS,
+        maxQueuedTexts: config.EMBEDDING_MAX_QUEUED_TEXTS,
+      },
+      queryCacheSize: config.EMBEDDING_QUERY_CACHE_SIZE,
+    };
     return {
       module: EmbeddingModule,
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
+        { provide: EMBEDDING_SERVICE_OPTIONS, useValue: options },
+        {
+          provide: TEXT_ENCODER,
+          useFactory: async () => {
+            const encoder = await OnnxTextEncoder.load({
+              modelDir: config.EMBEDDING_MODEL_DIR,
+              modelFile: config.EMBEDDING_MODEL_FILE,
+              device: config.EMBEDDING_DEVICE,
+              cudaFallbackToCpu: config.EMBEDDING_CUDA_FALLBACK_TO_CPU,
+              intraOpThreads: config.EMBEDDING_INTRA_OP_THREADS,
+              interOpThreads: config.EMBEDDING_INTER_OP_THREADS,
+            });
+            runtime.logger.info({ model: encoder.manifest.name, version: encoder.manifest.version, device: encoder.device, quantization: encoder.quantization }, 'model loaded');
+            return encoder;
+          },
+        },
+        {
+          provide: EmbeddingApplicationService,
+          useFactory: async (encoder: OnnxTextEncoder, serviceOptions: EmbeddingServiceOptions) => {
+            const service = new EmbeddingApplicationService(encoder, serviceOptions);
+            const started = Date.now();
+            await service.warmUp();
+            runtime.logger.info({ ms: Date.now() - started }, 'model warmed up');
+            registerMetrics(runtime.metrics.registry, service, encoder.manifest.version);
+            return service;
+          },
+          inject: [TEXT_ENCODER, EMBEDDING_SERVICE_OPTIONS],
+        },
+        EmbeddingGrpcController,
         {
           provide: GRPC_SERVICES,
-          // Answers UNIMPLEMENTED until the service's own issue lands.
-          useValue: [
-            registration(EmbeddingService, unimplementedService(EmbeddingService)),
-          ],
+          useFactory: (controller: EmbeddingGrpcController) => [registration(EmbeddingService, controller.implementation())],
+          inject: [EmbeddingGrpcController],
         },
       ],
     };

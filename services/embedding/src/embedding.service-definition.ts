@@ -5,5 +5,5 @@ import { EmbeddingModule } from './embedding.module';
 export const embeddingService: ServiceDefinition<typeof embeddingConfigSchema> = {
   name: 'embedding',
   configSchema: embeddingConfigSchema,
-  module: (config) => EmbeddingModule.forRoot(config),
+  module: (config, runtime) => EmbeddingModule.forRoot(config, runtime),
 };

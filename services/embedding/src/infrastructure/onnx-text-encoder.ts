@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import * as ort from 'onnxruntime-node';
+import { AppError } from '@shopsense/errors';
+import type { TextEncoder } from '../application/text-encoder.port';
+import { parseModelManifest, type ModelManifest } from '../domain/model-manifest';
+import { l2Normalize, poolRow } from '../domain/pooling';
+
+export interface OnnxEncoderOptions {
+  modelDir: string;
+  /** `model.onnx` by default; `model.int8.onnx` for the quantised variant. */
+  modelFile: string;
+  device: 'cpu' | 'cuda';
+  /** With device=cuda: run on CPU (and say so) when the CUDA provider cannot load. */
+  cudaFallbackToCpu: boolean;
+  intraOpThreads: number;
+  interOpThreads: number;
+}
+
+function readJson(path: string, what: string): unknown {
+  if (!existsSync(path)) throw new AppError('FAILED_PRECONDITION', `${what} not found at ${path}; run scripts/model/fetch-model.sh or set EMBEDDING_MODEL_DIR`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new AppError('FAILED_PRECONDITION', `${what} at ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * A Hugging Face style sentence-embedding export on ONNX Runtime: `tokenizer.json` through
+ * @huggingface/tokenizers, `model.onnx` through onnxruntime-node, pooling and normalisation
+ * from `shopsense-model.json`.
+ */
+export class OnnxTextEncoder implements TextEncoder {
+  private constructor(
+    readonly manifest: ModelManifest,
+    readonly device: string,
+    readonly quantization: string,
+    private readonly session: ort.InferenceSession,
+    private readonly tokenizer: Tokenizer,
+    private readonly specialIds: ReadonlySet<number>,
+  ) {}
+
+  static async load(options: OnnxEncoderOptions): Promise<OnnxTextEncoder> {
+    const manifestPath = join(options.modelDir, 'shopsense-model.json');
+    const baseManifest = parseModelManifest(readJson(manifestPath, 'model manifest'), manifestPath);
+    const tokenizerConfigPath = join(options.modelDir, 'tokenizer_config.json');
+    const tokenizer = new Tokenizer(
+      readJson(join(options.modelDir, 'tokenizer.json'), 'tokenizer.json') as object,
+      existsSync(tokenizerConfigPath) ? (readJson(tokenizerConfigPath, 'tokenizer_config.json') as object) : {},
+    );
+    const specialIds = new Set([...tokenizer.get_added_tokens_decoder().entries()].filter(([, token]) => token.special).map(([id]) => id));
+    const modelPath = join(options.modelDir, options.modelFile);
+    if (!existsSync(modelPath)) throw new AppError('FAILED_PRECONDITION', `model file not found at ${modelPath}`);
+    const quantization = /int8/i.test(options.modelFile) ? 'int8' : 'fp32';
+    // The quantised weights are a different model: keep their vectors apart in every cache.
+    const manifest = quantization === 'fp32' ? baseManifest : { ...baseManifest, version: `${baseManifest.version}+${quantization}` };
+
+    const sessionOptions = (providers: string[]): ort.InferenceSession.SessionOptions => ({
+      executionProviders: providers,
+      intraOpNumThreads: options.intraOpThreads,
+      interOpNumThreads: options.interOpThreads,
+      graphOptimizationLevel: 'all',
+    });
+    let session: ort.InferenceSession;
+    let device: string = options.device;
+    if (options.device === 'cuda') {
+      try {
+        // Only CUDA in the list: onnxruntime must not quietly fall back to CPU.
+        session = await ort.InferenceSession.create(modelPath, sessionOptions(['cuda']));
+      } catch (error) {
+        const reason = `EMBEDDING_DEVICE=cuda but the CUDA execution provider could not start: ${(error as Error).message}. ` +
+          'Install the CUDA 12 provider files (npm install --onnxruntime-node-install=cuda12 on a machine with CUDA 12 and cuDNN 9) or set EMBEDDING_DEVICE=cpu.';
+        if (!options.cudaFallbackToCpu) throw new AppError('FAILED_PRECONDITION', reason, { cause: error });
+        session = await ort.InferenceSession.create(modelPath, sessionOptions(['cpu']));
+        device = 'cpu (cuda unavailable, fallback configured)';
+      }
+    } else {
+      session = await ort.InferenceSession.create(modelPath, sessionOptions(['cpu']));
+    }
+    return new OnnxTextEncoder(manifest, device, quantization, session, tokenizer, specialIds);
+  }
+
+  tokenize(text: string): number[] {
+    const ids = this.tokenizer.encode(text).ids;
+    const max = this.manifest.maxLength;
+    if (ids.length <= max) return ids;
+    // Truncate the content, keep the closing special token ([SEP], </s>) as the model saw in training.
+    const last = ids[ids.length - 1]!;
+    return this.specialIds.has(last) ? [...ids.slice(0, max - 1), last] : ids.slice(0, max);
+  }
+
+  async encode(batch: readonly number[][]): Promise<Float32Array[]> {
+    const rows = batch.length;
+    const length = Math.max(...batch.map((ids) => ids.length));
+    const inputIds = new BigInt64Array(rows * length);
+    const attention = new BigInt64Array(rows * length);
+    const masks: Uint8Array[] = [];
+    batch.forEach((ids, r) => {
+      const mask = new Uint8Array(length);
+      ids.forEach((id, t) => {
+        inputIds[r * length + t] = BigInt(id);
+        attention[r * length + t] = 1n;
+        mask[t] = 1;
+      });
+      masks.push(mask);
+    });
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of this.session.inputNames) {
+      if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', inputIds, [rows, length]);
+      else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', attention, [rows, length]);
+      else if (name === 'token_type_ids') feeds[name] = new ort.Tensor('int64', new BigInt64Array(rows * length), [rows, length]);
+      else throw new AppError('FAILED_PRECONDITION', `model input '${name}' is not one of input_ids, attention_mask, token_type_ids`);
+    }
+    const outputs = await this.session.run(feeds);
+    const hidden = outputs['last_hidden_state'] ?? outputs['token_embeddings'] ?? outputs[this.session.outputNames[0]!]!;
+    const dims = hidden.dims;
+    const data = hidden.data as Float32Array;
+    const vectors: Float32Array[] = [];
+    for (let r = 0; r < rows; r++) {
+      let vector: Float32Array;
+      if (dims.length === 3) vector = poolRow(data, r, dims[1]!, dims[2]!, masks[r]!, this.manifest.pooling);
+      else vector = Float32Array.from(data.subarray(r * dims[1]!, (r + 1) * dims[1]!)); // already pooled
+      vectors.push(this.manifest.normalize ? l2Normalize(vector) : vector);
+    }
+    return vectors;
+  }
+}
