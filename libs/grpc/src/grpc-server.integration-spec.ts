@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { EmbeddingService, type EmbedRequest } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
-import { createLogger, currentRequestContext } from '@shopsense/observability';
+import { childTraceContext, createLogger, currentRequestContext, runWithRequestContext } from '@shopsense/observability';
 import { createTlsFixture, type TlsFixture } from '@shopsense/testing';
 import { channelCredentials } from './credentials';
 import { createGrpcClient } from './grpc-client';
@@ -163,7 +163,6 @@ describe('GrpcServer over real gRPC', () => {
       const raw = createGrpcClient(EmbeddingService, `127.0.0.1:${proxyPort}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 2_000 });
       // The request id of the outermost call is chosen by the client from its own context;
       // run inside one so the test controls it.
-      const { runWithRequestContext, childTraceContext } = await import('@shopsense/observability');
       await runWithRequestContext({ requestId: metadataRequestId, trace: childTraceContext() }, () => raw.embed({ texts: ['a'] }));
       expect(seen.requestIds).toEqual([metadataRequestId]);
       expect(ctx.seen.requestIds.slice(before)).toEqual([metadataRequestId]);
