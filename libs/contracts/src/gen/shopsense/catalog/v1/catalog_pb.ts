@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/catalog/v1/catalog.proto.
  */
 export const file_shopsense_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("CiJzaG9wc2Vuc2UvY2F0YWxvZy92MS9jYXRhbG9nLnByb3RvEhRzaG9wc2Vuc2UuY2F0YWxvZy52MSLLAgoHUHJvZHVjdBIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRINCgVicmFuZBgEIAEoCRIVCg1jYXRlZ29yeV9wYXRoGAUgAygJEg0KBXByaWNlGAYgASgBEhAKCGN1cnJlbmN5GAcgASgJEkEKCmF0dHJpYnV0ZXMYCCADKAsyLS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIQCghpbl9zdG9jaxgJIAEoCBIRCglpbWFnZV91cmwYCiABKAkSLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoVVXBzZXJ0UHJvZHVjdHNSZXF1ZXN0Ei4KB3Byb2R1Y3QYASABKAsyHS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0IosBChZVcHNlcnRQcm9kdWN0c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgDEhEKCXVuY2hhbmdlZBgCIAEoAxIQCghyZWplY3RlZBgDIAEoAxI6CgpyZWplY3Rpb25zGAQgAygLMiYuc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdFJlamVjdGlvbiJFChBQcm9kdWN0UmVqZWN0aW9uEhIKCnByb2R1Y3RfaWQYASABKAkSDQoFaW5kZXgYAiABKAMSDgoGcmVhc29uGAMgASgJIiwKFURlbGV0ZVByb2R1Y3RzUmVxdWVzdBITCgtwcm9kdWN0X2lkcxgBIAMoCSJAChZEZWxldGVQcm9kdWN0c1Jlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAMSFQoNbm90X2ZvdW5kX2lkcxgCIAMoCSInChFHZXRQcm9kdWN0UmVxdWVzdBISCgpwcm9kdWN0X2lkGAEgASgJIkQKEkdldFByb2R1Y3RSZXNwb25zZRIuCgdwcm9kdWN0GAEgASgLMh0uc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdCKzAQoNQ2F0YWxvZ0NoYW5nZRIvCgZ1cHNlcnQYASABKAsyHS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0SAASNwoGZGVsZXRlGAIgASgLMiUuc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdERlbGV0aW9uSAASLgoKY2hhbmdlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCAoGY2hhbmdlIiUKD1Byb2R1Y3REZWxldGlvbhISCgpwcm9kdWN0X2lkGAEgASgJMtcCCg5DYXRhbG9nU2VydmljZRJtCg5VcHNlcnRQcm9kdWN0cxIrLnNob3BzZW5zZS5jYXRhbG9nLnYxLlVwc2VydFByb2R1Y3RzUmVxdWVzdBosLnNob3BzZW5zZS5jYXRhbG9nLnYxLlVwc2VydFByb2R1Y3RzUmVzcG9uc2UoARJwCg5EZWxldGVQcm9kdWN0cxIrLnNob3BzZW5zZS5jYXRhbG9nLnYxLkRlbGV0ZVByb2R1Y3RzUmVxdWVzdBosLnNob3BzZW5zZS5jYXRhbG9nLnYxLkRlbGV0ZVByb2R1Y3RzUmVzcG9uc2UiA5ACAhJkCgpHZXRQcm9kdWN0Eicuc2hvcHNlbnNlLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlcXVlc3QaKC5zaG9wc2Vuc2UuY2F0YWxvZy52MS5HZXRQcm9kdWN0UmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiJzaG9wc2Vuc2UvY2F0YWxvZy92MS9jYXRhbG9nLnByb3RvEhRzaG9wc2Vuc2UuY2F0YWxvZy52MSLLAgoHUHJvZHVjdBIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRINCgVicmFuZBgEIAEoCRIVCg1jYXRlZ29yeV9wYXRoGAUgAygJEg0KBXByaWNlGAYgASgBEhAKCGN1cnJlbmN5GAcgASgJEkEKCmF0dHJpYnV0ZXMYCCADKAsyLS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIQCghpbl9zdG9jaxgJIAEoCBIRCglpbWFnZV91cmwYCiABKAkSLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoVVXBzZXJ0UHJvZHVjdHNSZXF1ZXN0Ei4KB3Byb2R1Y3QYASABKAsyHS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0IosBChZVcHNlcnRQcm9kdWN0c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgDEhEKCXVuY2hhbmdlZBgCIAEoAxIQCghyZWplY3RlZBgDIAEoAxI6CgpyZWplY3Rpb25zGAQgAygLMiYuc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdFJlamVjdGlvbiJFChBQcm9kdWN0UmVqZWN0aW9uEhIKCnByb2R1Y3RfaWQYASABKAkSDQoFaW5kZXgYAiABKAMSDgoGcmVhc29uGAMgASgJIiwKFURlbGV0ZVByb2R1Y3RzUmVxdWVzdBITCgtwcm9kdWN0X2lkcxgBIAMoCSJAChZEZWxldGVQcm9kdWN0c1Jlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAMSFQoNbm90X2ZvdW5kX2lkcxgCIAMoCSInChFHZXRQcm9kdWN0UmVxdWVzdBISCgpwcm9kdWN0X2lkGAEgASgJIkQKEkdldFByb2R1Y3RSZXNwb25zZRIuCgdwcm9kdWN0GAEgASgLMh0uc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdCKzAQoNQ2F0YWxvZ0NoYW5nZRIvCgZ1cHNlcnQYASABKAsyHS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0SAASNwoGZGVsZXRlGAIgASgLMiUuc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdERlbGV0aW9uSAASLgoKY2hhbmdlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCAoGY2hhbmdlIiUKD1Byb2R1Y3REZWxldGlvbhISCgpwcm9kdWN0X2lkGAEgASgJIi4KF0JhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0EhMKC3Byb2R1Y3RfaWRzGAEgAygJImgKGEJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZRIvCghwcm9kdWN0cxgBIAMoCzIdLnNob3BzZW5zZS5jYXRhbG9nLnYxLlByb2R1Y3QSGwoTbWlzc2luZ19wcm9kdWN0X2lkcxgCIAMoCTLPAwoOQ2F0YWxvZ1NlcnZpY2USbQoOVXBzZXJ0UHJvZHVjdHMSKy5zaG9wc2Vuc2UuY2F0YWxvZy52MS5VcHNlcnRQcm9kdWN0c1JlcXVlc3QaLC5zaG9wc2Vuc2UuY2F0YWxvZy52MS5VcHNlcnRQcm9kdWN0c1Jlc3BvbnNlKAEScAoORGVsZXRlUHJvZHVjdHMSKy5zaG9wc2Vuc2UuY2F0YWxvZy52MS5EZWxldGVQcm9kdWN0c1JlcXVlc3QaLC5zaG9wc2Vuc2UuY2F0YWxvZy52MS5EZWxldGVQcm9kdWN0c1Jlc3BvbnNlIgOQAgISZAoKR2V0UHJvZHVjdBInLnNob3BzZW5zZS5jYXRhbG9nLnYxLkdldFByb2R1Y3RSZXF1ZXN0Giguc2hvcHNlbnNlLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlc3BvbnNlIgOQAgESdgoQQmF0Y2hHZXRQcm9kdWN0cxItLnNob3BzZW5zZS5jYXRhbG9nLnYxLkJhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0Gi4uc2hvcHNlbnNlLmNhdGFsb2cudjEuQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A product in the catalog.
@@ -374,6 +374,55 @@ export const ProductDeletionSchema: GenMessage<ProductDeletion> = /*@__PURE__*/
   messageDesc(file_shopsense_catalog_v1_catalog, 9);
 
 /**
+ * Request of BatchGetProducts.
+ *
+ * @generated from message shopsense.catalog.v1.BatchGetProductsRequest
+ */
+export type BatchGetProductsRequest = Message<"shopsense.catalog.v1.BatchGetProductsRequest"> & {
+  /**
+   * Product ids, 1 to 1,000.
+   *
+   * @generated from field: repeated string product_ids = 1;
+   */
+  productIds: string[];
+};
+
+/**
+ * Describes the message shopsense.catalog.v1.BatchGetProductsRequest.
+ * Use `create(BatchGetProductsRequestSchema)` to create a new message.
+ */
+export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> = /*@__PURE__*/
+  messageDesc(file_shopsense_catalog_v1_catalog, 10);
+
+/**
+ * Response of BatchGetProducts.
+ *
+ * @generated from message shopsense.catalog.v1.BatchGetProductsResponse
+ */
+export type BatchGetProductsResponse = Message<"shopsense.catalog.v1.BatchGetProductsResponse"> & {
+  /**
+   * The products found, in request order.
+   *
+   * @generated from field: repeated shopsense.catalog.v1.Product products = 1;
+   */
+  products: Product[];
+
+  /**
+   * Requested ids that are not in the catalog.
+   *
+   * @generated from field: repeated string missing_product_ids = 2;
+   */
+  missingProductIds: string[];
+};
+
+/**
+ * Describes the message shopsense.catalog.v1.BatchGetProductsResponse.
+ * Use `create(BatchGetProductsResponseSchema)` to create a new message.
+ */
+export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse> = /*@__PURE__*/
+  messageDesc(file_shopsense_catalog_v1_catalog, 11);
+
+/**
  * Loads, deletes and reads catalog products. Upserts and deletes are also
  * published to the Kafka topic `shopsense.catalog.v1` as CatalogChange.
  *
@@ -412,6 +461,16 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof GetProductRequestSchema;
     output: typeof GetProductResponseSchema;
+  },
+  /**
+   * Several products by id in one call (for ranking and display). At most 1,000 ids.
+   *
+   * @generated from rpc shopsense.catalog.v1.CatalogService.BatchGetProducts
+   */
+  batchGetProducts: {
+    methodKind: "unary";
+    input: typeof BatchGetProductsRequestSchema;
+    output: typeof BatchGetProductsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopsense_catalog_v1_catalog, 0);

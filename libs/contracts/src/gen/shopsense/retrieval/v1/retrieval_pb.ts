@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/retrieval/v1/retrieval.proto.
  */
 export const file_shopsense_retrieval_v1_retrieval: GenFile = /*@__PURE__*/
-  fileDesc("CiZzaG9wc2Vuc2UvcmV0cmlldmFsL3YxL3JldHJpZXZhbC5wcm90bxIWc2hvcHNlbnNlLnJldHJpZXZhbC52MSKyAgoPUmV0cmlldmVSZXF1ZXN0EhIKCnF1ZXJ5X3RleHQYASABKAkSFAoMcXVlcnlfdmVjdG9yGAIgAygCEhMKC3VzZXJfdmVjdG9yGAMgAygCEi0KB2ZpbHRlcnMYBCABKAsyHC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMSOgoMa19wZXJfc291cmNlGAUgASgLMiQuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5Tb3VyY2VMaW1pdHMSNQoGZnVzaW9uGAYgASgLMiUuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5GdXNpb25XZWlnaHRzEg0KBWxpbWl0GAcgASgFEhUKDXNlZWRfaXRlbV9pZHMYCCADKAkSGAoQZXhjbHVkZV9pdGVtX2lkcxgJIAMoCSKqAQoMU291cmNlTGltaXRzEhIKBWRlbnNlGAEgASgFSACIAQESFAoHbGV4aWNhbBgCIAEoBUgBiAEBEhoKDWNvX29jY3VycmVuY2UYAyABKAVIAogBARIaCg11c2VyX2ludGVyZXN0GAQgASgFSAOIAQFCCAoGX2RlbnNlQgoKCF9sZXhpY2FsQhAKDl9jb19vY2N1cnJlbmNlQhAKDl91c2VyX2ludGVyZXN0IvABCg1GdXNpb25XZWlnaHRzEjQKBm1ldGhvZBgBIAEoDjIkLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuRnVzaW9uTWV0aG9kEhIKBWRlbnNlGAIgASgBSACIAQESFAoHbGV4aWNhbBgDIAEoAUgBiAEBEhoKDWNvX29jY3VycmVuY2UYBCABKAFIAogBARIaCg11c2VyX2ludGVyZXN0GAUgASgBSAOIAQESDQoFcnJmX2sYBiABKAVCCAoGX2RlbnNlQgoKCF9sZXhpY2FsQhAKDl9jb19vY2N1cnJlbmNlQhAKDl91c2VyX2ludGVyZXN0ImYKEFJldHJpZXZlUmVzcG9uc2USNQoKY2FuZGlkYXRlcxgBIAMoCzIhLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuQ2FuZGlkYXRlEhsKE3VuYXZhaWxhYmxlX3NvdXJjZXMYAiADKAkiegoTU2ltaWxhckl0ZW1zUmVxdWVzdBIPCgdpdGVtX2lkGAEgASgJEgkKAWsYAiABKAUSLQoHZmlsdGVycxgDIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIYChBleGNsdWRlX2l0ZW1faWRzGAQgAygJImoKFFNpbWlsYXJJdGVtc1Jlc3BvbnNlEjUKCmNhbmRpZGF0ZXMYASADKAsyIS5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLkNhbmRpZGF0ZRIbChN1bmF2YWlsYWJsZV9zb3VyY2VzGAIgAygJImEKCUNhbmRpZGF0ZRIPCgdpdGVtX2lkGAEgASgJEg0KBXNjb3JlGAIgASgBEjQKB3NvdXJjZXMYAyADKAsyIy5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLlNvdXJjZVNjb3JlIjoKC1NvdXJjZVNjb3JlEg4KBnNvdXJjZRgBIAEoCRINCgVzY29yZRgCIAEoARIMCgRyYW5rGAMgASgFKmYKDEZ1c2lvbk1ldGhvZBIdChlGVVNJT05fTUVUSE9EX1VOU1BFQ0lGSUVEEAASFQoRRlVTSU9OX01FVEhPRF9SUkYQARIgChxGVVNJT05fTUVUSE9EX1dFSUdIVEVEX1NDT1JFEAIy5gEKEFJldHJpZXZhbFNlcnZpY2USYgoIUmV0cmlldmUSJy5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLlJldHJpZXZlUmVxdWVzdBooLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuUmV0cmlldmVSZXNwb25zZSIDkAIBEm4KDFNpbWlsYXJJdGVtcxIrLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuU2ltaWxhckl0ZW1zUmVxdWVzdBosLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuU2ltaWxhckl0ZW1zUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_shopsense_common_v1_common]);
+  fileDesc("CiZzaG9wc2Vuc2UvcmV0cmlldmFsL3YxL3JldHJpZXZhbC5wcm90bxIWc2hvcHNlbnNlLnJldHJpZXZhbC52MSKyAgoPUmV0cmlldmVSZXF1ZXN0EhIKCnF1ZXJ5X3RleHQYASABKAkSFAoMcXVlcnlfdmVjdG9yGAIgAygCEhMKC3VzZXJfdmVjdG9yGAMgAygCEi0KB2ZpbHRlcnMYBCABKAsyHC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMSOgoMa19wZXJfc291cmNlGAUgASgLMiQuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5Tb3VyY2VMaW1pdHMSNQoGZnVzaW9uGAYgASgLMiUuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5GdXNpb25XZWlnaHRzEg0KBWxpbWl0GAcgASgFEhUKDXNlZWRfaXRlbV9pZHMYCCADKAkSGAoQZXhjbHVkZV9pdGVtX2lkcxgJIAMoCSKqAQoMU291cmNlTGltaXRzEhIKBWRlbnNlGAEgASgFSACIAQESFAoHbGV4aWNhbBgCIAEoBUgBiAEBEhoKDWNvX29jY3VycmVuY2UYAyABKAVIAogBARIaCg11c2VyX2ludGVyZXN0GAQgASgFSAOIAQFCCAoGX2RlbnNlQgoKCF9sZXhpY2FsQhAKDl9jb19vY2N1cnJlbmNlQhAKDl91c2VyX2ludGVyZXN0IvABCg1GdXNpb25XZWlnaHRzEjQKBm1ldGhvZBgBIAEoDjIkLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuRnVzaW9uTWV0aG9kEhIKBWRlbnNlGAIgASgBSACIAQESFAoHbGV4aWNhbBgDIAEoAUgBiAEBEhoKDWNvX29jY3VycmVuY2UYBCABKAFIAogBARIaCg11c2VyX2ludGVyZXN0GAUgASgBSAOIAQESDQoFcnJmX2sYBiABKAVCCAoGX2RlbnNlQgoKCF9sZXhpY2FsQhAKDl9jb19vY2N1cnJlbmNlQhAKDl91c2VyX2ludGVyZXN0ImYKEFJldHJpZXZlUmVzcG9uc2USNQoKY2FuZGlkYXRlcxgBIAMoCzIhLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuQ2FuZGlkYXRlEhsKE3VuYXZhaWxhYmxlX3NvdXJjZXMYAiADKAkiegoTU2ltaWxhckl0ZW1zUmVxdWVzdBIPCgdpdGVtX2lkGAEgASgJEgkKAWsYAiABKAUSLQoHZmlsdGVycxgDIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIYChBleGNsdWRlX2l0ZW1faWRzGAQgAygJImoKFFNpbWlsYXJJdGVtc1Jlc3BvbnNlEjUKCmNhbmRpZGF0ZXMYASADKAsyIS5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLkNhbmRpZGF0ZRIbChN1bmF2YWlsYWJsZV9zb3VyY2VzGAIgAygJImEKCUNhbmRpZGF0ZRIPCgdpdGVtX2lkGAEgASgJEg0KBXNjb3JlGAIgASgBEjQKB3NvdXJjZXMYAyADKAsyIy5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLlNvdXJjZVNjb3JlIjoKC1NvdXJjZVNjb3JlEg4KBnNvdXJjZRgBIAEoCRINCgVzY29yZRgCIAEoARIMCgRyYW5rGAMgASgFIikKFUdldEl0ZW1WZWN0b3JzUmVxdWVzdBIQCghpdGVtX2lkcxgBIAMoCSJ+ChZHZXRJdGVtVmVjdG9yc1Jlc3BvbnNlEjMKB3ZlY3RvcnMYASADKAsyIi5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLkl0ZW1WZWN0b3ISGAoQbWlzc2luZ19pdGVtX2lkcxgCIAMoCRIVCg1tb2RlbF92ZXJzaW9uGAMgASgJIi0KCkl0ZW1WZWN0b3ISDwoHaXRlbV9pZBgBIAEoCRIOCgZ2YWx1ZXMYAiADKAIqZgoMRnVzaW9uTWV0aG9kEh0KGUZVU0lPTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIVChFGVVNJT05fTUVUSE9EX1JSRhABEiAKHEZVU0lPTl9NRVRIT0RfV0VJR0hURURfU0NPUkUQAjLcAgoQUmV0cmlldmFsU2VydmljZRJiCghSZXRyaWV2ZRInLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuUmV0cmlldmVSZXF1ZXN0Giguc2hvcHNlbnNlLnJldHJpZXZhbC52MS5SZXRyaWV2ZVJlc3BvbnNlIgOQAgESbgoMU2ltaWxhckl0ZW1zEisuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5TaW1pbGFySXRlbXNSZXF1ZXN0Giwuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5TaW1pbGFySXRlbXNSZXNwb25zZSIDkAIBEnQKDkdldEl0ZW1WZWN0b3JzEi0uc2hvcHNlbnNlLnJldHJpZXZhbC52MS5HZXRJdGVtVmVjdG9yc1JlcXVlc3QaLi5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLkdldEl0ZW1WZWN0b3JzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_shopsense_common_v1_common]);
 
 /**
  * Request for fused candidates.
@@ -368,6 +368,90 @@ export const SourceScoreSchema: GenMessage<SourceScore> = /*@__PURE__*/
   messageDesc(file_shopsense_retrieval_v1_retrieval, 7);
 
 /**
+ * Request of GetItemVectors.
+ *
+ * @generated from message shopsense.retrieval.v1.GetItemVectorsRequest
+ */
+export type GetItemVectorsRequest = Message<"shopsense.retrieval.v1.GetItemVectorsRequest"> & {
+  /**
+   * Product ids, 1 to 1,000.
+   *
+   * @generated from field: repeated string item_ids = 1;
+   */
+  itemIds: string[];
+};
+
+/**
+ * Describes the message shopsense.retrieval.v1.GetItemVectorsRequest.
+ * Use `create(GetItemVectorsRequestSchema)` to create a new message.
+ */
+export const GetItemVectorsRequestSchema: GenMessage<GetItemVectorsRequest> = /*@__PURE__*/
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 8);
+
+/**
+ * Response of GetItemVectors.
+ *
+ * @generated from message shopsense.retrieval.v1.GetItemVectorsResponse
+ */
+export type GetItemVectorsResponse = Message<"shopsense.retrieval.v1.GetItemVectorsResponse"> & {
+  /**
+   * One entry per known item, in request order.
+   *
+   * @generated from field: repeated shopsense.retrieval.v1.ItemVector vectors = 1;
+   */
+  vectors: ItemVector[];
+
+  /**
+   * Requested ids with no stored vector (unknown or not yet embedded).
+   *
+   * @generated from field: repeated string missing_item_ids = 2;
+   */
+  missingItemIds: string[];
+
+  /**
+   * Version of the embedding model that produced the vectors.
+   *
+   * @generated from field: string model_version = 3;
+   */
+  modelVersion: string;
+};
+
+/**
+ * Describes the message shopsense.retrieval.v1.GetItemVectorsResponse.
+ * Use `create(GetItemVectorsResponseSchema)` to create a new message.
+ */
+export const GetItemVectorsResponseSchema: GenMessage<GetItemVectorsResponse> = /*@__PURE__*/
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 9);
+
+/**
+ * The dense vector of one catalog item.
+ *
+ * @generated from message shopsense.retrieval.v1.ItemVector
+ */
+export type ItemVector = Message<"shopsense.retrieval.v1.ItemVector"> & {
+  /**
+   * Product id.
+   *
+   * @generated from field: string item_id = 1;
+   */
+  itemId: string;
+
+  /**
+   * The L2-normalised document embedding.
+   *
+   * @generated from field: repeated float values = 2;
+   */
+  values: number[];
+};
+
+/**
+ * Describes the message shopsense.retrieval.v1.ItemVector.
+ * Use `create(ItemVectorSchema)` to create a new message.
+ */
+export const ItemVectorSchema: GenMessage<ItemVector> = /*@__PURE__*/
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 10);
+
+/**
  * How to fuse the ranked lists of several sources.
  *
  * @generated from enum shopsense.retrieval.v1.FusionMethod
@@ -437,6 +521,17 @@ export const RetrievalService: GenService<{
     methodKind: "unary";
     input: typeof SimilarItemsRequestSchema;
     output: typeof SimilarItemsResponseSchema;
+  },
+  /**
+   * The stored dense vectors of catalog items (document embeddings), for the feedback
+   * service's interest vectors and the ranker's user-item similarity. At most 1,000 ids.
+   *
+   * @generated from rpc shopsense.retrieval.v1.RetrievalService.GetItemVectors
+   */
+  getItemVectors: {
+    methodKind: "unary";
+    input: typeof GetItemVectorsRequestSchema;
+    output: typeof GetItemVectorsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopsense_retrieval_v1_retrieval, 0);
