@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceMarkedSection } from '../../tools/markdown-sections';
 
 const DOC = join(__dirname, '../../docs/benchmarks.md');
 const HEADER = `# Benchmarks
@@ -11,14 +11,7 @@ baseline measured in the same run, because these machines are noisy.
 
 /** Replaces (or appends) the section of one benchmark in docs/benchmarks.md. */
 export function writeBenchmarkSection(name: string, markdown: string): void {
-  const text = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEADER;
-  const begin = `<!-- bench:${name}:begin -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const section = `${begin}\n${markdown.trim()}\n${end}`;
-  const start = text.indexOf(begin);
-  const stop = text.indexOf(end);
-  const next = start >= 0 && stop > start ? text.slice(0, start) + section + text.slice(stop + end.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(DOC, next);
+  replaceMarkedSection(DOC, HEADER, 'bench', name, markdown);
 }
 
 export function machineDescription(): string {

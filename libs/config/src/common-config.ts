@@ -63,3 +63,16 @@ export const kafkaConfigShape = {
 export const redisConfigShape = {
   REDIS_URL: env.url(['redis', 'rediss']),
 };
+
+/**
+ * How a service calls the other services (its upstreams): transport security and the API key
+ * it presents. The same settings apply to every upstream of one service.
+ */
+export const grpcClientConfigShape = {
+  UPSTREAM_TLS_MODE: env.oneOf(['tls', 'mtls', 'insecure'] as const, 'tls'),
+  UPSTREAM_TLS_CA_FILE: env.optionalString(),
+  UPSTREAM_TLS_CERT_FILE: env.optionalString(),
+  UPSTREAM_TLS_KEY_FILE: env.optionalString(),
+  UPSTREAM_API_KEY: env.optionalString(),
+  UPSTREAM_TIMEOUT_MS: env.int({ min: 1, max: 600_000, default: 2_000 }),
+};

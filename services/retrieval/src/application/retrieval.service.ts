@@ -1,0 +1,127 @@
+import type { Logger } from '@shopsense/observability';
+import { AppError, FieldValidator } from '@shopsense/errors';
+import type { Bm25Index } from '../domain/bm25-index';
+import type { NormalizedFilters } from '../domain/filters';
+import { matchesFilters, payloadOf } from '../domain/filters';
+import { reciprocalRankFusion, weightedScoreFusion, type FusedCandidate, type SourceList } from '../domain/fusion';
+import type { CatalogStore } from './catalog-store.port';
+import type { Embedder } from './embedder.port';
+import type { VectorStore } from './vector-store.port';
+
+export interface RetrieveQuery {
+  queryText: string;
+  queryVector?: Float32Array;
+  userVector?: Float32Array;
+  seedItemIds: string[];
+  excludeItemIds: string[];
+  filters: NormalizedFilters;
+  limits: { dense: number; lexical: number; userInterest: number; similar: number };
+  weights: { dense: number; lexical: number; userInterest: number; similar: number };
+  fusion: 'rrf' | 'weighted';
+  rrfK: number;
+  limit: number;
+}
+
+export interface RetrieveResult {
+  candidates: FusedCandidate[];
+  unavailableSources: string[];
+}
+
+export const RETRIEVAL_LIMITS = { maxLimit: 1_000, maxPerSource: 1_000, maxIds: 1_000, maxQueryChars: 1_024 } as const;
+
+/**
+ * Candidate generation: dense (query vector), lexical (BM25F), user interest (the user's
+ * vector) and similar items (seed items' vectors), each filtered the same way, fused by
+ * reciprocal rank. A source that fails is reported, never fatal: a dead embedding service
+ * still leaves lexical results.
+ */
+export class RetrievalApplicationService {
+  constructor(
+    private readonly catalog: CatalogStore,
+    private readonly vectors: VectorStore,
+    private readonly lexical: Bm25Index,
+    private readonly embedder: Embedder,
+    private readonly logger: Logger,
+    private readonly dimension: number,
+  ) {}
+
+  validate(query: RetrieveQuery): void {
+    const v = new FieldValidator()
+      .check(query.queryText.length <= RETRIEVAL_LIMITS.maxQueryChars, 'query_text', `must be at most ${RETRIEVAL_LIMITS.maxQueryChars} characters`)
+      .check(!query.queryVector || query.queryVector.length === this.dimension, 'query_vector', `must have ${this.dimension} dimensions`)
+      .check(!query.userVector || query.userVector.length === this.dimension, 'user_vector', `must have ${this.dimension} dimensions`)
+      .range(query.limit, 1, RETRIEVAL_LIMITS.maxLimit, 'limit')
+      .check(query.seedItemIds.length <= RETRIEVAL_LIMITS.maxIds, 'seed_item_ids', `at most ${RETRIEVAL_LIMITS.maxIds}`)
+      .check(query.excludeItemIds.length <= RETRIEVAL_LIMITS.maxIds * 10, 'exclude_item_ids', `at most ${RETRIEVAL_LIMITS.maxIds * 10}`);
+    for (const [source, k] of Object.entries(query.limits)) v.range(k, 0, RETRIEVAL_LIMITS.maxPerSource, `k_per_source.${source}`);
+    v.check(!!(query.queryText.trim() || query.queryVector || query.userVector || query.seedItemIds.length), 'query_text', 'give a query text, a query vector, a user vector or seed items');
+    v.throwIfInvalid();
+  }
+
+  async retrieve(query: RetrieveQuery): Promise<RetrieveResult> {
+    this.validate(query);
+    const exclude = new Set(query.excludeItemIds);
+    const unavailable: string[] = [];
+    const lists: SourceList[] = [];
+    const attempt = async (source: string, weight: number, k: number, run: () => Promise<{ id: string; score: number }[]>) => {
+      if (k <= 0) return;
+      try {
+        lists.push({ source, weight, items: await run() });
+      } catch (error) {
+        unavailable.push(source);
+        this.logger.warn({ source, err: error }, 'retrieval source failed');
+      }
+    };
+
+    const tasks: Promise<void>[] = [];
+    if (query.queryText.trim()) {
+      tasks.push(attempt('lexical', query.weights.lexical, query.limits.lexical, async () => this.lexicalSearch(query.queryText, query.limits.lexical, query.filters, exclude)));
+    }
+    if (query.queryVector || query.queryText.trim()) {
+      tasks.push(
+        attempt('dense', query.weights.dense, query.limits.dense, async () => {
+          const vector = query.queryVector ?? (await this.embedder.embedQuery(query.queryText));
+          return this.vectors.search(vector, query.limits.dense, query.filters, exclude);
+        }),
+      );
+    }
+    if (query.userVector) {
+      const userVector = query.userVector;
+      tasks.push(attempt('user_interest', query.weights.userInterest, query.limits.userInterest, () => this.vectors.search(userVector, query.limits.userInterest, query.filters, exclude)));
+    }
+    if (query.seedItemIds.length > 0) {
+      tasks.push(attempt('similar', query.weights.similar, query.limits.similar, () => this.vectors.recommend(query.seedItemIds, [], query.limits.similar, query.filters).then((hits) => hits.filter((h) => !exclude.has(h.id)))));
+    }
+    await Promise.all(tasks);
+    // Keep the source order stable so fused ties break the same way every time.
+    const order = ['dense', 'lexical', 'user_interest', 'similar'];
+    lists.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
+    const fused = query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK);
+    return { candidates: fused.slice(0, query.limit), unavailableSources: unavailable.sort() };
+  }
+
+  lexicalSearch(text: string, k: number, filters: NormalizedFilters, exclude: ReadonlySet<string>) {
+    return this.lexical.search(text, k, (id) => {
+      if (exclude.has(id)) return false;
+      const stored = this.catalog.get(id);
+      return stored !== undefined && matchesFilters(payloadOf(stored.product), filters);
+    });
+  }
+
+  async similarItems(itemId: string, k: number, filters: NormalizedFilters, excludeIds: string[]): Promise<FusedCandidate[]> {
+    new FieldValidator().required(itemId, 'item_id').range(k, 1, RETRIEVAL_LIMITS.maxLimit, 'k').throwIfInvalid();
+    if (!this.catalog.get(itemId)) throw AppError.notFound(`product '${itemId}'`);
+    const exclude = new Set(excludeIds);
+    const hits = (await this.vectors.recommend([itemId], [], k + exclude.size, filters)).filter((h) => !exclude.has(h.id)).slice(0, k);
+    return hits.map((h, i) => ({ id: h.id, score: h.score, sources: [{ source: 'similar', score: h.score, rank: i + 1 }] }));
+  }
+
+  async itemVectors(ids: readonly string[]): Promise<{ vectors: Map<string, Float32Array>; missing: string[] }> {
+    new FieldValidator()
+      .check(ids.length > 0, 'item_ids', 'must contain at least one id')
+      .check(ids.length <= RETRIEVAL_LIMITS.maxIds, 'item_ids', `must contain at most ${RETRIEVAL_LIMITS.maxIds} ids`)
+      .throwIfInvalid();
+    const vectors = await this.vectors.getVectors(ids);
+    return { vectors, missing: ids.filter((id) => !vectors.has(id)) };
+  }
+}

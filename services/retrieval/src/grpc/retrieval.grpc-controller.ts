@@ -1,0 +1,68 @@
+import { FusionMethod, type RetrievalService, type RetrieveRequest } from '@shopsense/contracts';
+import type { ServiceImplementation } from '@shopsense/grpc';
+import { normalizeFilters } from '../domain/filters';
+import type { FusedCandidate } from '../domain/fusion';
+import type { RetrievalApplicationService, RetrieveQuery } from '../application/retrieval.service';
+
+/** What a source contributes when the request does not say: enough depth for fusion to matter. */
+export const DEFAULTS = {
+  limits: { dense: 100, lexical: 100, userInterest: 50, similar: 50 },
+  weights: { dense: 1, lexical: 1, userInterest: 0.5, similar: 0.5 },
+  rrfK: 60,
+  limit: 100,
+} as const;
+
+export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
+  const k = request.kPerSource;
+  const w = request.fusion;
+  return {
+    queryText: request.queryText,
+    ...(request.queryVector.length ? { queryVector: Float32Array.from(request.queryVector) } : {}),
+    ...(request.userVector.length ? { userVector: Float32Array.from(request.userVector) } : {}),
+    seedItemIds: request.seedItemIds,
+    excludeItemIds: request.excludeItemIds,
+    filters: normalizeFilters(request.filters),
+    limits: {
+      dense: k?.dense ?? DEFAULTS.limits.dense,
+      lexical: k?.lexical ?? DEFAULTS.limits.lexical,
+      userInterest: k?.userInterest ?? DEFAULTS.limits.userInterest,
+      similar: k?.similar ?? DEFAULTS.limits.similar,
+    },
+    weights: {
+      dense: w?.dense ?? DEFAULTS.weights.dense,
+      lexical: w?.lexical ?? DEFAULTS.weights.lexical,
+      userInterest: w?.userInterest ?? DEFAULTS.weights.userInterest,
+      similar: w?.similar ?? DEFAULTS.weights.similar,
+    },
+    fusion: w?.method === FusionMethod.WEIGHTED_SCORE ? 'weighted' : 'rrf',
+    rrfK: w?.rrfK && w.rrfK > 0 ? w.rrfK : DEFAULTS.rrfK,
+    limit: request.limit > 0 ? request.limit : DEFAULTS.limit,
+  };
+}
+
+const toCandidate = (c: FusedCandidate) => ({ itemId: c.id, score: c.score, sources: c.sources });
+
+/** gRPC transport of RetrievalService. */
+export function retrievalGrpcImplementation(service: RetrievalApplicationService, modelVersion: () => string): ServiceImplementation<typeof RetrievalService> {
+  return {
+    async retrieve(request) {
+      const result = await service.retrieve(toRetrieveQuery(request));
+      return { candidates: result.candidates.map(toCandidate), unavailableSources: result.unavailableSources };
+    },
+    async similarItems(request) {
+      const candidates = await service.similarItems(request.itemId, request.k > 0 ? request.k : 10, normalizeFilters(request.filters), request.excludeItemIds);
+      return { candidates: candidates.map(toCandidate), unavailableSources: [] };
+    },
+    async getItemVectors(request) {
+      const { vectors, missing } = await service.itemVectors(request.itemIds);
+      return {
+        vectors: request.itemIds.flatMap((id) => {
+          const v = vectors.get(id);
+          return v ? [{ itemId: id, values: Array.from(v) }] : [];
+        }),
+        missingItemIds: missing,
+        modelVersion: modelVersion(),
+      };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { EmbeddingKind, EmbeddingService } from '@shopsense/contracts';
+import { createGrpcClient, type GrpcClientOptions, type ServiceClient } from '@shopsense/grpc';
+import type { Embedder } from '../application/embedder.port';
+
+/** The Embedder port over the embedding service's gRPC API. */
+export class GrpcEmbedder implements Embedder {
+  private readonly client: ServiceClient<typeof EmbeddingService>;
+
+  constructor(target: string, options: GrpcClientOptions, private readonly batchSize = 64) {
+    this.client = createGrpcClient(EmbeddingService, target, options);
+  }
+
+  async describe(): Promise<{ dimension: number; version: string }> {
+    const info = (await this.client.getModelInfo({}, { timeoutMs: 30_000 })).model;
+    if (!info) throw new Error('the embedding service returned no model info');
+    return { dimension: info.dimension, version: info.version };
+  }
+
+  async embedDocuments(texts: readonly string[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += this.batchSize) {
+      const response = await this.client.embed({ texts: texts.slice(i, i + this.batchSize), kind: EmbeddingKind.DOCUMENT }, { timeoutMs: 120_000 });
+      for (const e of response.embeddings) out.push(Float32Array.from(e.values));
+    }
+    return out;
+  }
+
+  async embedQuery(text: string): Promise<Float32Array> {
+    const response = await this.client.embed({ texts: [text], kind: EmbeddingKind.QUERY });
+    return Float32Array.from(response.embeddings[0]!.values);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { recommendationVector, type VectorHit, type VectorPoint, type VectorStore } from '../application/vector-store.port';
+import type { ItemPayload, NormalizedFilters } from '../domain/filters';
+
+export interface QdrantVectorStoreOptions {
+  url: string;
+  apiKey?: string | undefined;
+  /** The alias the service reads and writes; collections behind it are `<alias>_v<n>`. */
+  alias: string;
+  /** Points per upsert request. */
+  batchSize?: number;
+}
+
+type QdrantFilter = { must?: object[]; must_not?: object[] };
+
+/** Qdrant point ids are UUIDs or integers: derive a stable UUID from the product id. */
+export function pointId(itemId: string): string {
+  const hex = createHash('sha1').update(`shopsense:${itemId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** All prefixes of a category path, so "a category matches its descendants" is one keyword match. */
+export function categoryPrefixes(path: readonly string[]): string[] {
+  return path.map((_, i) => path.slice(0, i + 1).join('/'));
+}
+
+function payloadOf(id: string, payload: ItemPayload) {
+  return {
+    item_id: id,
+    category_prefixes: categoryPrefixes(payload.categoryPath),
+    category_path: payload.categoryPath,
+    brand: payload.brand,
+    price: payload.price,
+    in_stock: payload.inStock,
+    attribute_pairs: Object.entries(payload.attributes).map(([k, v]) => `${k}=${v}`),
+  };
+}
+
+/** The normalised filters as a Qdrant filter, with the same semantics as `matchesFilters`. */
+export function toQdrantFilter(f: NormalizedFilters, excludeIds?: ReadonlySet<string>): QdrantFilter | undefined {
+  const must: object[] = [];
+  if (f.categoryPrefix.length > 0) must.push({ key: 'category_prefixes', match: { value: f.categoryPrefix.join('/') } });
+  if (f.brands.length > 0) must.push({ key: 'brand', match: { any: f.brands } });
+  if (f.minPrice !== undefined || f.maxPrice !== undefined) must.push({ key: 'price', range: { ...(f.minPrice !== undefined ? { gte: f.minPrice } : {}), ...(f.maxPrice !== undefined ? { lte: f.maxPrice } : {}) } });
+  if (f.inStock !== undefined) must.push({ key: 'in_stock', match: { value: f.inStock } });
+  for (const [key, value] of f.attributes) must.push({ key: 'attribute_pairs', match: { value: `${key}=${value}` } });
+  const mustNot = excludeIds && excludeIds.size > 0 ? [{ has_id: [...excludeIds].map(pointId) }] : [];
+  if (must.length === 0 && mustNot.length === 0) return undefined;
+  return { ...(must.length ? { must } : {}), ...(mustNot.length ? { must_not: mustNot } : {}) };
+}
+
+const PAYLOAD_INDEXES: [string, 'keyword' | 'float' | 'bool'][] = [
+  ['item_id', 'keyword'],
+  ['category_prefixes', 'keyword'],
+  ['brand', 'keyword'],
+  ['price', 'float'],
+  ['in_stock', 'bool'],
+  ['attribute_pairs', 'keyword'],
+];
+
+/**
+ * The production vector store. One collection per index version (`<alias>_v<n>`) behind an
+ * alias, with a named dense vector (`dense`, cosine) and a sparse BM25-style vector (`bm25`,
+ * idf modifier), and a payload index for every filter field. `beginReindex` + `swapAlias`
+ * build a new version beside the live one and switch readers atomically.
+ */
+export class QdrantVectorStore implements VectorStore {
+  readonly kind = 'qdrant' as const;
+  private readonly client: QdrantClient;
+  private collection = '';
+  private dimension = 0;
+
+  constructor(private readonly options: QdrantVectorStoreOptions) {
+    // checkCompatibility would call the server from the constructor (conventions: no I/O there).
+    this.client = new QdrantClient({ url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}), checkCompatibility: false });
+  }
+
+  async init(dimension: number): Promise<void> {
+    this.dimension = dimension;
+    const aliases = (await this.client.getAliases()).aliases;
+    const current = aliases.find((a) => a.alias_name === this.options.alias);
+    if (current) {
+      this.collection = current.collection_name;
+      await this.ensureCollection(this.collection, dimension);
+      return;
+    }
+    this.collection = `${this.options.alias}_v1`;
+    await this.ensureCollection(this.collection, dimension);
+    await this.client.updateCollectionAliases({ actions: [{ create_alias: { collection_name: this.collection, alias_name: this.options.alias } }] });
+  }
+
+  /** Creates the collection and its payload indexes if missing; checks the dimension if present. */
+  private async ensureCollection(name: string, dimension: number): Promise<void> {
+    if (!(await this.client.collectionExists(name)).exists) {
+      await this.client.createCollection(name, {
+        vectors: { dense: { size: dimension, distance: 'Cosine' } },
+        sparse_vectors: { bm25: { modifier: 'idf' } },
+      });
+    } else {
+      const info = await this.client.getCollection(name);
+      const vectors = info.config.params.vectors as Record<string, { size: number }> | undefined;
+      const size = vectors?.['dense']?.size;
+      if (size !== undefined && size !== dimension) throw new Error(`Qdrant collection ${name} holds ${size}-d vectors, the model makes ${dimension}-d ones: re-index (beginReindex) instead`);
+    }
+    for (const [field, schema] of PAYLOAD_INDEXES) {
+      await this.client.createPayloadIndex(name, { field_name: field, field_schema: schema, wait: true });
+    }
+  }
+
+  /** Starts a new index version beside the live one; writes go there until `swapAlias`. */
+  async beginReindex(): Promise<string> {
+    const version = Number(/_v(\d+)$/.exec(this.collection)?.[1] ?? '1') + 1;
+    const next = `${this.options.alias}_v${version}`;
+    await this.ensureCollection(next, this.dimension);
+    this.collection = next;
+    return next;
+  }
+
+  /** Points the alias at the current collection in one atomic step (readers never see a gap). */
+  async swapAlias(): Promise<void> {
+    await this.client.updateCollectionAliases({
+      actions: [{ delete_alias: { alias_name: this.options.alias } }, { create_alias: { collection_name: this.collection, alias_name: this.options.alias } }],
+    });
+  }
+
+  async upsert(points: readonly VectorPoint[], sparse?: (id: string) => { indices: number[]; values: number[] } | undefined): Promise<void> {
+    const batchSize = this.options.batchSize ?? 256;
+    for (let i = 0; i < points.length; i += batchSize) {
+      await this.client.upsert(this.collection, {
+        wait: true,
+        points: points.slice(i, i + batchSize).map((p) => {
+          const bm25 = sparse?.(p.id);
+          return { id: pointId(p.id), vector: { dense: Array.from(p.vector), ...(bm25 ? { bm25 } : {}) }, payload: payloadOf(p.id, p.payload) };
+        }),
+      });
+    }
+  }
+
+  async delete(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.client.delete(this.collection, { wait: true, points: ids.map(pointId) });
+  }
+
+  async search(vector: Float32Array, k: number, filters: NormalizedFilters, excludeIds?: ReadonlySet<string>): Promise<VectorHit[]> {
+    if (k <= 0) return [];
+    const filter = toQdrantFilter(filters, excludeIds);
+    const result = await this.client.query(this.collection, { query: Array.from(vector), using: 'dense', limit: k, with_payload: ['item_id'], ...(filter ? { filter } : {}) });
+    return this.toHits(result.points);
+  }
+
+  /** Server-side hybrid search: dense and sparse prefetches fused by reciprocal rank. */
+  async hybridSearch(vector: Float32Array, sparse: { indices: number[]; values: number[] }, k: number, filters: NormalizedFilters): Promise<VectorHit[]> {
+    const filter = toQdrantFilter(filters);
+    const result = await this.client.query(this.collection, {
+      prefetch: [
+        { query: Array.from(vector), using: 'dense', limit: k * 4, ...(filter ? { filter } : {}) },
+        { query: sparse, using: 'bm25', limit: k * 4, ...(filter ? { filter } : {}) },
+      ],
+      query: { fusion: 'rrf' },
+      limit: k,
+      with_payload: ['item_id'],
+    });
+    return this.toHits(result.points);
+  }
+
+  async recommend(positiveIds: readonly string[], negativeIds: readonly string[], k: number, filters: NormalizedFilters): Promise<VectorHit[]> {
+    // The same "average vector" strategy as the embedded store, computed here so both agree.
+    const vectors = await this.getVectors([...positiveIds, ...negativeIds]);
+    const query = recommendationVector(positiveIds.flatMap((id) => vectors.get(id) ?? []), negativeIds.flatMap((id) => vectors.get(id) ?? []));
+    if (!query) return [];
+    return this.search(query, k, filters, new Set([...positiveIds, ...negativeIds]));
+  }
+
+  async getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    if (ids.length === 0) return out;
+    const points = await this.client.retrieve(this.collection, { ids: ids.map(pointId), with_vector: ['dense'], with_payload: ['item_id'] });
+    for (const p of points) {
+      const dense = (p.vector as Record<string, number[]> | undefined)?.['dense'];
+      const id = (p.payload as { item_id?: string } | null)?.item_id;
+      if (dense && id) out.set(id, Float32Array.from(dense));
+    }
+    return out;
+  }
+
+  async count(): Promise<number> {
+    return (await this.client.count(this.collection, { exact: true })).count;
+  }
+
+  async flush(): Promise<void> {
+    // Every write above waits for Qdrant to apply it (wait: true).
+  }
+
+  async close(): Promise<void> {
+    // The REST client holds no connection to close.
+  }
+
+  private toHits(points: { payload?: Record<string, unknown> | null; score: number }[]): VectorHit[] {
+    return points.map((p) => ({ id: String(p.payload?.['item_id']), score: p.score }));
+  }
+}

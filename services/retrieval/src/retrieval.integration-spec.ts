@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { create, toJson } from '@bufbuild/protobuf';
+import { CatalogService, ProductSchema, RetrievalService } from '@shopsense/contracts';
+import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
+import { startService, type RunningService } from '@shopsense/service-runtime';
+import { TEST_SERVICE_ENV } from '@shopsense/testing';
+import { loadAmazonProducts, writeAmazonJsonl } from '../../../eval/lib/amazon-catalog';
+import { sharedDatasetAvailable } from '../../../eval/lib/shared-data';
+import { embeddingService } from '../../embedding/src/embedding.service-definition';
+import { AMAZON_QUERIES } from '../test/amazon-queries';
+import { productProblem } from './domain/product-rules';
+import { importCatalog } from './import/catalog-importer';
+import { retrievalService } from './retrieval.service-definition';
+
+const modelDir = process.env['EMBEDDING_MODEL_DIR'];
+if (!modelDir) throw new Error('EMBEDDING_MODEL_DIR is not set: run scripts/model/fetch-model.sh (npm test does)');
+const insecure = grpc.credentials.createInsecure();
+
+describe('retrieval service with the real embedding service', () => {
+  let embedding: RunningService;
+  let retrieval: RunningService;
+  let catalog: ServiceClient<typeof CatalogService>;
+  let search: ServiceClient<typeof RetrievalService>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'retrieval-'));
+  const workDir = mkdtempSync(join(tmpdir(), 'import-'));
+
+  const startRetrieval = async () => {
+    retrieval = await startService(retrievalService, { ...TEST_SERVICE_ENV, LOG_LEVEL: 'warn', EMBEDDING_ADDR: `127.0.0.1:${embedding.grpcPort}`, UPSTREAM_TLS_MODE: 'insecure', UPSTREAM_TIMEOUT_MS: '10000', RETRIEVAL_DATA_DIR: dataDir });
+    catalog = createGrpcClient(CatalogService, `127.0.0.1:${retrieval.grpcPort}`, { credentials: insecure, defaultTimeoutMs: 600_000 });
+    search = createGrpcClient(RetrievalService, `127.0.0.1:${retrieval.grpcPort}`, { credentials: insecure, defaultTimeoutMs: 30_000 });
+  };
+  const stopRetrieval = async () => {
+    catalog.close();
+    search.close();
+    await retrieval.stop();
+  };
+  const embeddedTexts = () => (embedding.app.get(require('../../embedding/src/application/embedding.service').EmbeddingApplicationService) as { batcherStats: { texts: number } }).batcherStats.texts;
+  const send = async (products: ReturnType<typeof create<typeof ProductSchema>>[]) => {
+    const r = await catalog.upsertProducts(products.map((product) => ({ product })));
+    return { accepted: Number(r.accepted), unchanged: Number(r.unchanged), rejections: r.rejections.map((x) => ({ index: Number(x.index), reason: x.reason })) };
+  };
+
+  beforeAll(async () => {
+    embedding = await startService(embeddingService, {
+      ...TEST_SERVICE_ENV,
+      LOG_LEVEL: 'warn',
+      EMBEDDING_MODEL_DIR: modelDir,
+      // The INT8 variant (same retrieval quality on the shared data, 2.5x faster) keeps this test short.
+      EMBEDDING_MODEL_FILE: process.env['EMBEDDING_TEST_MODEL_FILE'] ?? 'model.int8.onnx',
+      EMBEDDING_MAX_BATCH_SIZE: '64',
+    });
+    await startRetrieval();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopRetrieval();
+    await embedding.stop();
+  });
+
+  it('imports every valid row of a malformed file and rejects each bad row with its line and reason', async () => {
+    const good = (id: string, title: string, extra: object = {}) => JSON.stringify(toJson(ProductSchema, create(ProductSchema, { id, title, price: 10, ...extra })));
+    const lines = [
+      good('ok-1', 'Blue ceramic coffee mug', { categoryPath: ['Home', 'Kitchen'], brand: 'Acme' }),
+      '{"id": "broken", "title": ',
+      JSON.stringify({ title: 'no id here' }),
+      good('neg', 'Negative price thing', { price: -5 }),
+      good('long', 'x'.repeat(100 * 1024)),
+      good('ok-2', 'Red enamel teapot'),
+      good('ok-1', 'The same id again'),
+      '',
+      good('ok-3', 'Green glass vase'),
+    ];
+    const file = join(workDir, 'malformed.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const summary = await importCatalog(file, send, { chunkSize: 4 });
+    expect([summary.accepted, summary.rejected]).toEqual([3, 5]);
+    const rejects = readFileSync(summary.rejectFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; reason: string });
+    expect(rejects.map((r) => r.line)).toEqual([2, 3, 4, 5, 7]);
+    expect(rejects[0]!.reason).toMatch(/not valid JSON/);
+    expect(rejects[1]!.reason).toBe('id is required');
+    expect(rejects[2]!.reason).toMatch(/price must be a non-negative number/);
+    expect(rejects[3]!.reason).toMatch(/title must be at most 1000 characters/);
+    expect(rejects[4]!.reason).toMatch(/duplicate id/);
+    expect((await catalog.getProduct({ productId: 'ok-3' })).product?.title).toBe('Green glass vase');
+    await catalog.deleteProducts({ productIds: ['ok-1', 'ok-2', 'ok-3'] });
+  });
+
+  const amazon = sharedDatasetAvailable('amazon-scientific') ? describe : describe.skip;
+  amazon('on the amazon-scientific catalog (../shared)', () => {
+    const products = sharedDatasetAvailable('amazon-scientific') ? loadAmazonProducts() : [];
+
+    beforeAll(async () => {
+      const file = join(workDir, 'amazon.jsonl');
+      writeAmazonJsonl(file);
+      const summary = await importCatalog(file, send, { chunkSize: 500 });
+      // The data has one item whose comma-separated categories split into 20 levels: the
+      // import must reject exactly the rows the product rules reject, and take all others.
+      const invalid = products.filter((p) => productProblem(p) !== undefined).length;
+      expect(summary.rejected).toBe(invalid);
+      expect(summary.accepted).toBe(products.length - invalid);
+    }, 900_000);
+
+    it('finds a relevant product in the top 10 for each of the written queries', async () => {
+      const titleOf = new Map(products.map((p) => [p.id, p.title.toLowerCase()]));
+      const misses: string[] = [];
+      for (const { query, relevantTitleWords } of AMAZON_QUERIES) {
+        const { candidates } = await search.retrieve({ queryText: query, limit: 10 });
+        const hit = candidates.some((c) => relevantTitleWords.some((w) => titleOf.get(c.itemId)?.includes(w)));
+        if (!hit) misses.push(query);
+      }
+      expect(AMAZON_QUERIES.length).toBeGreaterThanOrEqual(20);
+      expect(misses).toEqual([]);
+    });
+
+    it('reports which sources proposed each candidate, with their own scores and ranks', async () => {
+      const { candidates } = await search.retrieve({ queryText: 'digital caliper', limit: 20 });
+      const both = candidates.find((c) => c.sources.length === 2)!;
+      expect(both.sources.map((s) => s.source).sort()).toEqual(['dense', 'lexical']);
+      expect(both.sources.every((s) => s.rank >= 1 && Number.isFinite(s.score))).toBe(true);
+    });
+
+    it('honours a category filter, including descendants, in every source', async () => {
+      const path = products.find((p) => p.categoryPath[1]?.startsWith('Test'))!.categoryPath.slice(0, 2);
+      const { candidates } = await search.retrieve({ queryText: 'tape', filters: { categoryPath: path.join('/') }, limit: 50 });
+      expect(candidates.length).toBeGreaterThan(0);
+      const byId = new Map(products.map((p) => [p.id, p]));
+      for (const c of candidates) expect(byId.get(c.itemId)!.categoryPath.slice(0, 2)).toEqual(path);
+    });
+
+    it('serves similar items and item vectors', async () => {
+      const seed = products.find((p) => p.title.toLowerCase().includes('caliper'))!;
+      const similar = await search.similarItems({ itemId: seed.id, k: 5 });
+      expect(similar.candidates).toHaveLength(5);
+      expect(similar.candidates.map((c) => c.itemId)).not.toContain(seed.id);
+      const vectors = await search.getItemVectors({ itemIds: [seed.id, 'no-such-item'] });
+      expect(vectors.vectors[0]!.values).toHaveLength(384);
+      expect(vectors.missingItemIds).toEqual(['no-such-item']);
+    });
+
+    it('does no work for an unchanged re-upsert, and keeps index and catalog across a restart without re-embedding', async () => {
+      const before = embeddedTexts();
+      const again = await send(products.slice(0, 300));
+      expect([again.accepted, again.unchanged]).toEqual([0, 300]);
+      expect(embeddedTexts()).toBe(before);
+
+      let t = Date.now();
+      await stopRetrieval();
+      console.log('stop ms', Date.now() - t);
+      t = Date.now();
+      await startRetrieval();
+      console.log('start ms', Date.now() - t);
+      expect(embeddedTexts()).toBe(before);
+      const { candidates } = await search.retrieve({ queryText: 'vernier caliper with LCD display', limit: 5 });
+      expect(candidates.length).toBe(5);
+      expect((await catalog.batchGetProducts({ productIds: [products[0]!.id] })).products).toHaveLength(1);
+      expect(embeddedTexts()).toBe(before + 1); // the query, nothing else
+    });
+  });
+});
