@@ -12,18 +12,40 @@ import {
 } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
 import { createGrpcClient } from '@shopsense/grpc';
+import { startService, type RunningService } from '@shopsense/service-runtime';
 import { spawnTs, startServiceProcess, TEST_SERVICE_ENV } from '@shopsense/testing';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { embeddingService } from '../../services/embedding/src/embedding.service-definition';
+
+/** Services that call the embedding service at start get this one (in-process, real model). */
+let embedding: RunningService | undefined;
+const embeddingAddr = () => `127.0.0.1:${embedding?.grpcPort}`;
+
+beforeAll(async () => {
+  embedding = await startService(embeddingService, { ...TEST_SERVICE_ENV, LOG_LEVEL: 'warn', EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] });
+}, 120_000);
+
+afterAll(async () => {
+  await embedding?.stop();
+});
 
 /**
  * Each service, the APIs it serves, which of them still answer UNIMPLEMENTED (until their
  * issues land), and the variables it needs beyond the common ones.
  */
-const SERVICES: { name: string; apis: DescService[]; unimplemented: DescService[]; env: NodeJS.ProcessEnv }[] = [
-  { name: 'query-understanding', apis: [QueryUnderstandingService], unimplemented: [QueryUnderstandingService], env: {} },
-  { name: 'embedding', apis: [EmbeddingService], unimplemented: [], env: { EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] } },
-  { name: 'retrieval', apis: [RetrievalService, CatalogService], unimplemented: [RetrievalService, CatalogService], env: {} },
-  { name: 'ranking', apis: [RankingService, ExperimentService], unimplemented: [RankingService, ExperimentService], env: {} },
-  { name: 'feedback', apis: [CollectorService], unimplemented: [CollectorService], env: {} },
+const SERVICES: { name: string; apis: DescService[]; unimplemented: DescService[]; env: () => NodeJS.ProcessEnv }[] = [
+  { name: 'query-understanding', apis: [QueryUnderstandingService], unimplemented: [QueryUnderstandingService], env: () => ({}) },
+  { name: 'embedding', apis: [EmbeddingService], unimplemented: [], env: () => ({ EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] }) },
+  {
+    name: 'retrieval',
+    apis: [RetrievalService, CatalogService],
+    unimplemented: [],
+    env: () => ({ EMBEDDING_ADDR: embeddingAddr(), UPSTREAM_TLS_MODE: 'insecure', RETRIEVAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'boot-retrieval-')) }),
+  },
+  { name: 'ranking', apis: [RankingService, ExperimentService], unimplemented: [RankingService, ExperimentService], env: () => ({}) },
+  { name: 'feedback', apis: [CollectorService], unimplemented: [CollectorService], env: () => ({}) },
 ];
 
 const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), { enums: String })) as any;
@@ -43,7 +65,7 @@ describe.each(SERVICES)('the $name service', ({ name, apis, unimplemented, env }
   const main = `services/${name}/src/main.ts`;
 
   it('starts with only its configuration, reports SERVING, exports metrics and stops cleanly on SIGTERM', async () => {
-    const service = await startServiceProcess(main, env);
+    const service = await startServiceProcess(main, env());
     try {
       expect(await healthStatus(service.grpcPort, '')).toBe('SERVING');
       for (const api of apis) expect(await healthStatus(service.grpcPort, api.typeName)).toBe('SERVING');
@@ -64,15 +86,15 @@ describe.each(SERVICES)('the $name service', ({ name, apis, unimplemented, env }
   });
 
   it('refuses to start when a variable is missing or malformed, naming it', async () => {
-    const missingPort = spawnTs(main, { ...TEST_SERVICE_ENV, ...env, GRPC_PORT: '' });
+    const missingPort = spawnTs(main, { ...TEST_SERVICE_ENV, ...env(), GRPC_PORT: '' });
     expect(await missingPort.exited).toBe(78);
     expect(missingPort.output()).toContain('GRPC_PORT: is required but not set');
 
-    const malformed = spawnTs(main, { ...TEST_SERVICE_ENV, ...env, METRICS_PORT: 'ninety' });
+    const malformed = spawnTs(main, { ...TEST_SERVICE_ENV, ...env(), METRICS_PORT: 'ninety' });
     expect(await malformed.exited).toBe(78);
     expect(malformed.output()).toContain("METRICS_PORT: must be an integer between 0 and 65535 (got 'ninety')");
 
-    const secureByDefault = spawnTs(main, { ...TEST_SERVICE_ENV, ...env, GRPC_TLS_MODE: '', GRPC_AUTH_MODE: '' });
+    const secureByDefault = spawnTs(main, { ...TEST_SERVICE_ENV, ...env(), GRPC_TLS_MODE: '', GRPC_AUTH_MODE: '' });
     expect(await secureByDefault.exited).toBe(78);
     expect(secureByDefault.output()).toContain('GRPC_TLS_CERT_FILE: is required when GRPC_TLS_MODE=tls');
     expect(secureByDefault.output()).toContain('GRPC_API_KEYS_FILE: is required when GRPC_AUTH_MODE=api-key');
