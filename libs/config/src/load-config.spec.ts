@@ -56,6 +56,15 @@ describe('loadConfig', () => {
     expect(describeConfig({ HMAC_KEY: 'x', PORT: 1 })).toEqual({ HMAC_KEY: '<redacted>', PORT: 1 });
   });
 
+  it('tells secrets from settings that merely mention tokens', () => {
+    expect(describeConfig({ EMBEDDING_MAX_BATCH_TOKENS: 16384, SESSION_TOKEN: 'abc', QDRANT_API_KEY: 'k', GRPC_API_KEYS_FILE: '/run/keys.json' })).toEqual({
+      EMBEDDING_MAX_BATCH_TOKENS: 16384,
+      SESSION_TOKEN: '<redacted>',
+      QDRANT_API_KEY: '<redacted>',
+      GRPC_API_KEYS_FILE: '/run/keys.json',
+    });
+  });
+
   it('rejects an out-of-range port', () => {
     expect(problemsOf({ PORT: '70000', BROKERS: 'a', HMAC_KEY: 'k' })[0]).toMatch(/^PORT: must be <= 65535/);
   });

@@ -4,7 +4,7 @@ import { ConfigError } from './config-error';
 export type ConfigSchema = z.ZodObject<Record<string, z.ZodType>>;
 
 /** Variables whose values are never printed, even when they are invalid. */
-const SECRET_NAME = /(SECRET|PASSWORD|TOKEN|API_KEY|HMAC_KEY|PRIVATE|CREDENTIAL)/;
+const SECRET_NAME = /(SECRET|PASSWORD|API_KEY|HMAC_KEY|PRIVATE|CREDENTIAL|_TOKEN$)/;
 
 export function isSecretVariable(name: string): boolean {
   return SECRET_NAME.test(name) && !name.endsWith('_FILE');

@@ -17,6 +17,8 @@ export const retrievalConfigSchema = z.object({
   RETRIEVAL_EVENT_BUS: env.oneOf(['none', 'kafka'] as const, 'none'),
   ...kafkaConfigShape,
   KAFKA_BROKERS: env.list().optional(),
+  /** The catalog topic (override to run several catalogs, or tests, on one cluster). */
+  RETRIEVAL_CATALOG_TOPIC: env.string('shopsense.catalog.v1'),
   /** Each replica indexes the whole catalog topic, so each needs a group of its own. */
   RETRIEVAL_CONSUMER_GROUP: env.string(`shopsense-retrieval-${hostname()}`),
   RETRIEVAL_FLUSH_INTERVAL_MS: env.int({ min: 100, max: 3_600_000, default: 10_000 }),

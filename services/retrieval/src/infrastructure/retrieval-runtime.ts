@@ -56,7 +56,8 @@ export class RetrievalRuntime {
         ? new KafkaEventBus({ brokers: config.KAFKA_BROKERS!, clientId: config.KAFKA_CLIENT_ID, ssl: config.KAFKA_SSL, ...(config.KAFKA_SASL_MECHANISM ? { sasl: { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME ?? '', password: config.KAFKA_SASL_PASSWORD ?? '' } } : {}) }, logger)
         : undefined);
     const lexical = new Bm25Index();
-    const indexer = new CatalogIndexer(catalog, vectors, lexical, embedder, logger, bus ? catalogTopicSink(bus) : undefined);
+    const topic = { ...Topics.catalogChanges, name: config.RETRIEVAL_CATALOG_TOPIC };
+    const indexer = new CatalogIndexer(catalog, vectors, lexical, embedder, logger, bus ? catalogTopicSink(bus, topic) : undefined);
     const started = Date.now();
     indexer.rebuildLexicalIndex();
     logger.info({ products: catalog.size, ms: Date.now() - started }, 'lexical index built from the stored catalog');
@@ -64,7 +65,7 @@ export class RetrievalRuntime {
     const service = new RetrievalApplicationService(catalog, vectors, lexical, embedder, logger, model.dimension);
     const self = new RetrievalRuntime(catalog, vectors, indexer, service, model.version, embedder, bus, logger);
     await self.reconcileModelVersion(config.RETRIEVAL_DATA_DIR, model.version);
-    if (bus) self.subscription = await bus.subscribe(Topics.catalogChanges, { groupId: config.RETRIEVAL_CONSUMER_GROUP, handler: (change) => self.applyChange(change) });
+    if (bus) self.subscription = await bus.subscribe(topic, { groupId: config.RETRIEVAL_CONSUMER_GROUP, handler: (change) => self.applyChange(change) });
     self.flushTimer = setInterval(() => void vectors.flush().catch((error: unknown) => logger.error({ err: error }, 'vector index flush failed')), config.RETRIEVAL_FLUSH_INTERVAL_MS);
     self.flushTimer.unref();
     return self;
@@ -120,10 +121,10 @@ export class RetrievalRuntime {
   }
 }
 
-function catalogTopicSink(bus: EventBus): CatalogChangeSink {
+function catalogTopicSink(bus: EventBus, topic: typeof Topics.catalogChanges): CatalogChangeSink {
   return {
-    upserted: (products) => bus.publish(Topics.catalogChanges, products.map((p) => ({ key: p.id, message: create(CatalogChangeSchema, { change: { case: 'upsert', value: p }, changedAt: timestampNow() }) }))),
-    deleted: (ids) => bus.publish(Topics.catalogChanges, ids.map((id) => ({ key: id, message: create(CatalogChangeSchema, { change: { case: 'delete', value: { productId: id } }, changedAt: timestampNow() }) }))),
+    upserted: (products) => bus.publish(topic, products.map((p) => ({ key: p.id, message: create(CatalogChangeSchema, { change: { case: 'upsert', value: p }, changedAt: timestampNow() }) }))),
+    deleted: (ids) => bus.publish(topic, ids.map((id) => ({ key: id, message: create(CatalogChangeSchema, { change: { case: 'delete', value: { productId: id } }, changedAt: timestampNow() }) }))),
   };
 }
 
