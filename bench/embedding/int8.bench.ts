@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { OnnxTextEncoder } from '../../services/embedding/src/infrastructure/onnx-text-encoder';
 import { cosine } from '../../services/embedding/src/domain/pooling';
 import { normalizeForEmbedding } from '../../services/embedding/src/domain/text-normalization';
-import { loadMultiCpr, pairwiseAccuracy, sharedDatasetAvailable } from '../../eval/lib/shared-data';
+import { loadMultiCpr, pairwiseAccuracy, sharedDatasetAvailable } from '@shopsense/datasets';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { round } from '../lib/stats';
 import { benchTexts } from './bench-texts';

@@ -14,7 +14,7 @@ import { reciprocalRankFusion } from '../../services/retrieval/src/domain/fusion
 import { OnnxTextEncoder } from '../../services/embedding/src/infrastructure/onnx-text-encoder';
 import { cosine } from '../../services/embedding/src/domain/pooling';
 import { normalizeForEmbedding } from '../../services/embedding/src/domain/text-normalization';
-import { loadMultiCpr, pairwiseAccuracy, type QueryTitlePair } from '../lib/shared-data';
+import { loadMultiCpr, pairwiseAccuracy, type QueryTitlePair } from '@shopsense/datasets';
 import { writeEvaluationSection } from '../lib/evaluation-doc';
 
 export interface MultiCprScores {

@@ -12,23 +12,22 @@ import {
 } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
 import { createGrpcClient } from '@shopsense/grpc';
-import { startService, type RunningService } from '@shopsense/service-runtime';
-import { spawnTs, startServiceProcess, TEST_SERVICE_ENV } from '@shopsense/testing';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { embeddingService } from '../../services/embedding/src/embedding.service-definition';
+import { spawnTs, startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
 
-/** Services that call the embedding service at start get this one (in-process, real model). */
-let embedding: RunningService | undefined;
+/** Services that call the embedding service at start get this one (real model). */
+let embedding: StartedServiceProcess | undefined;
 const embeddingAddr = () => `127.0.0.1:${embedding?.grpcPort}`;
 
 beforeAll(async () => {
-  embedding = await startService(embeddingService, { ...TEST_SERVICE_ENV, LOG_LEVEL: 'warn', EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] });
+  embedding = await startServiceProcess('services/embedding/src/main.ts', { EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] });
 }, 120_000);
 
 afterAll(async () => {
-  await embedding?.stop();
+  embedding?.child.kill('SIGTERM');
+  await embedding?.exited;
 });
 
 /**

@@ -16,9 +16,12 @@ export interface StartedServiceProcess extends TsProcess {
   metricsPort: number;
 }
 
-/** Starts a service's main file and waits until it logs SERVING with its bound ports. */
+/**
+ * Starts a service's main file and waits until it logs SERVING with its bound ports (an info
+ * line: LOG_LEVEL stays at info so the line is there to wait for).
+ */
 export async function startServiceProcess(mainFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<StartedServiceProcess> {
-  const process = spawnTs(mainFile, { ...TEST_SERVICE_ENV, ...env });
+  const process = spawnTs(mainFile, { ...TEST_SERVICE_ENV, ...env, LOG_LEVEL: 'info' });
   const line = await process.waitForLine(/"msg":"SERVING"/, timeoutMs);
   const { grpc_port, metrics_port } = JSON.parse(line) as { grpc_port: number; metrics_port: number };
   return { ...process, grpcPort: grpc_port, metricsPort: metrics_port };

@@ -10,15 +10,14 @@ import { done, KafkaEventBus, Topics } from '@shopsense/events';
 import { createGrpcClient } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
 import { startService, type RunningService } from '@shopsense/service-runtime';
-import { expectEventually, TEST_SERVICE_ENV } from '@shopsense/testing';
-import { embeddingService } from '../../embedding/src/embedding.service-definition';
+import { expectEventually, startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
 import { retrievalService } from './retrieval.service-definition';
 
 const brokers = process.env['KAFKA_BROKERS']!;
 
 describe('retrieval and the catalog topic (real Kafka)', () => {
   const topic = { ...Topics.catalogChanges, name: `test.catalog.${randomUUID()}` };
-  let embedding: RunningService;
+  let embedding: StartedServiceProcess;
   let retrieval: RunningService;
   let bus: KafkaEventBus;
 
@@ -27,7 +26,7 @@ describe('retrieval and the catalog topic (real Kafka)', () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: topic.name, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
     await admin.disconnect();
-    embedding = await startService(embeddingService, { ...TEST_SERVICE_ENV, LOG_LEVEL: 'warn', EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'], EMBEDDING_MODEL_FILE: 'model.int8.onnx' });
+    embedding = await startServiceProcess('services/embedding/src/main.ts', { EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'], EMBEDDING_MODEL_FILE: 'model.int8.onnx' });
     retrieval = await startService(retrievalService, {
       ...TEST_SERVICE_ENV,
       LOG_LEVEL: 'warn',
@@ -45,7 +44,8 @@ describe('retrieval and the catalog topic (real Kafka)', () => {
   afterAll(async () => {
     await bus.close();
     await retrieval.stop();
-    await embedding.stop();
+    embedding.child.kill('SIGTERM');
+    await embedding.exited;
   });
 
   it('indexes products another producer publishes, and deletes them', async () => {

@@ -5,11 +5,9 @@ import * as grpc from '@grpc/grpc-js';
 import { create, toJson } from '@bufbuild/protobuf';
 import { CatalogService, ProductSchema, RetrievalService } from '@shopsense/contracts';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
+import { loadAmazonProducts, sharedDatasetAvailable, writeAmazonJsonl } from '@shopsense/datasets';
 import { startService, type RunningService } from '@shopsense/service-runtime';
-import { TEST_SERVICE_ENV } from '@shopsense/testing';
-import { loadAmazonProducts, writeAmazonJsonl } from '../../../eval/lib/amazon-catalog';
-import { sharedDatasetAvailable } from '../../../eval/lib/shared-data';
-import { embeddingService } from '../../embedding/src/embedding.service-definition';
+import { startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
 import { AMAZON_QUERIES } from '../test/amazon-queries';
 import { productProblem } from './domain/product-rules';
 import { importCatalog } from './import/catalog-importer';
@@ -20,7 +18,7 @@ if (!modelDir) throw new Error('EMBEDDING_MODEL_DIR is not set: run scripts/mode
 const insecure = grpc.credentials.createInsecure();
 
 describe('retrieval service with the real embedding service', () => {
-  let embedding: RunningService;
+  let embedding: StartedServiceProcess;
   let retrieval: RunningService;
   let catalog: ServiceClient<typeof CatalogService>;
   let search: ServiceClient<typeof RetrievalService>;
@@ -37,16 +35,18 @@ describe('retrieval service with the real embedding service', () => {
     search.close();
     await retrieval.stop();
   };
-  const embeddedTexts = () => (embedding.app.get(require('../../embedding/src/application/embedding.service').EmbeddingApplicationService) as { batcherStats: { texts: number } }).batcherStats.texts;
+  /** Texts the embedding service has run through its model, from its metrics endpoint. */
+  const embeddedTexts = async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${embedding.metricsPort}/metrics`)).text();
+    return Number(/^embedding_texts_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)![1]);
+  };
   const send = async (products: ReturnType<typeof create<typeof ProductSchema>>[]) => {
     const r = await catalog.upsertProducts(products.map((product) => ({ product })));
     return { accepted: Number(r.accepted), unchanged: Number(r.unchanged), rejections: r.rejections.map((x) => ({ index: Number(x.index), reason: x.reason })) };
   };
 
   beforeAll(async () => {
-    embedding = await startService(embeddingService, {
-      ...TEST_SERVICE_ENV,
-      LOG_LEVEL: 'warn',
+    embedding = await startServiceProcess('services/embedding/src/main.ts', {
       EMBEDDING_MODEL_DIR: modelDir,
       // The INT8 variant (same retrieval quality on the shared data, 2.5x faster) keeps this test short.
       EMBEDDING_MODEL_FILE: process.env['EMBEDDING_TEST_MODEL_FILE'] ?? 'model.int8.onnx',
@@ -57,7 +57,8 @@ describe('retrieval service with the real embedding service', () => {
 
   afterAll(async () => {
     await stopRetrieval();
-    await embedding.stop();
+    embedding.child.kill('SIGTERM');
+    await embedding.exited;
   });
 
   it('imports every valid row of a malformed file and rejects each bad row with its line and reason', async () => {
@@ -141,22 +142,18 @@ describe('retrieval service with the real embedding service', () => {
     });
 
     it('does no work for an unchanged re-upsert, and keeps index and catalog across a restart without re-embedding', async () => {
-      const before = embeddedTexts();
+      const before = await embeddedTexts();
       const again = await send(products.slice(0, 300));
       expect([again.accepted, again.unchanged]).toEqual([0, 300]);
-      expect(embeddedTexts()).toBe(before);
+      expect(await embeddedTexts()).toBe(before);
 
-      let t = Date.now();
       await stopRetrieval();
-      console.log('stop ms', Date.now() - t);
-      t = Date.now();
       await startRetrieval();
-      console.log('start ms', Date.now() - t);
-      expect(embeddedTexts()).toBe(before);
+      expect(await embeddedTexts()).toBe(before);
       const { candidates } = await search.retrieve({ queryText: 'vernier caliper with LCD display', limit: 5 });
       expect(candidates.length).toBe(5);
       expect((await catalog.batchGetProducts({ productIds: [products[0]!.id] })).products).toHaveLength(1);
-      expect(embeddedTexts()).toBe(before + 1); // the query, nothing else
+      expect(await embeddedTexts()).toBe(before + 1); // the query, nothing else
     });
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** `../shared/datasets` beside the checkout (developers and CI have it; users may not). */
-export const SHARED_DATASETS = resolve(__dirname, '../../../shared/datasets');
+export const SHARED_DATASETS = resolve(__dirname, '../../../../shared/datasets');
 
 export function sharedDatasetAvailable(name: string): boolean {
   return existsSync(join(SHARED_DATASETS, name));

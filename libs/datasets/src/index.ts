@@ -1,0 +1,2 @@
+export * from './amazon-catalog';
+export * from './shared-data';
