@@ -21,11 +21,14 @@ echo "== unit tests"
 npx jest -c jest.config.js --json --outputFile="$results/unit.json"
 
 echo "== local Kafka and Redis (deploy/local/up.sh)"
-eval "$(bash deploy/local/up.sh)"
+# (an assignment, so a failing up.sh stops the run: `eval "$(…)"` alone would hide it)
+infra_env=$(bash deploy/local/up.sh)
+eval "$infra_env"
 
 echo "== embedding model and its reference vectors (scripts/model/make-golden.sh)"
 if [ -z "${EMBEDDING_MODEL_DIR:-}" ]; then
-  golden=$(bash scripts/model/make-golden.sh | tail -n 1)
+  golden=$(bash scripts/model/make-golden.sh)
+  golden=$(tail -n 1 <<<"$golden")
   export EMBEDDING_MODEL_DIR=$(dirname "$golden")
 fi
 echo "EMBEDDING_MODEL_DIR=$EMBEDDING_MODEL_DIR"
