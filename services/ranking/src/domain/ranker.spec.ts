@@ -1,0 +1,115 @@
+import { Degradation } from '@shopsense/contracts';
+import { parseBusinessRules } from './business-rules';
+import { FtrlModel } from './ftrl';
+import { DegradationReport } from './pipeline';
+import { NOOP_MODEL_VERSION, rankCandidates, type RankInput, type ScoringModel } from './ranker';
+import { aCandidate, aContext } from './testing/ranking-factories';
+
+/** Candidates in retrieval order; "c" is the one the user's taste (vector [1, 0]) prefers. */
+const candidates = [
+  aCandidate({ itemId: 'a', retrievalRank: 0, sources: [{ source: 'lexical', score: 9, rank: 0 }], vector: [0, 1], product: { price: 10, inStock: true } }),
+  aCandidate({ itemId: 'b', retrievalRank: 1, sources: [{ source: 'lexical', score: 5, rank: 1 }], vector: [0.1, 1], product: { price: 20, inStock: false } }),
+  aCandidate({ itemId: 'c', retrievalRank: 2, sources: [{ source: 'dense', score: 0.7, rank: 0 }], vector: [1, 0], product: { price: 30, brand: 'acme' } }),
+];
+const context = aContext({ queryText: 'running shoes', userLongVector: [1, 0] });
+
+/** A model that likes user similarity. */
+function tasteModel(version = 'ftrl-test'): FtrlModel {
+  return FtrlModel.fromSnapshot(new FtrlModel({ alpha: 0.1, beta: 1, l1: 0, l2: 0, initialWeights: { bias: -2, user_item_cosine_long: 3 } }).toSnapshot({ version, createdAtMs: 0 }));
+}
+
+const input = (overrides: Partial<RankInput> = {}): RankInput => ({
+  context,
+  candidates,
+  ruleContext: { surface: 'search', channel: 'web', query: 'running shoes', purchasedItemIds: new Set() },
+  report: new DegradationReport(),
+  ...overrides,
+});
+const ids = (outcome: { items: { itemId: string }[] }) => outcome.items.map((i) => i.itemId);
+
+describe('rankCandidates', () => {
+  it('serves the retrieval order with the no-op ranker when there is no model', () => {
+    const report = new DegradationReport();
+    const outcome = rankCandidates(input({ report }));
+    expect(ids(outcome)).toEqual(['a', 'b', 'c']);
+    expect(outcome.modelVersion).toBe(NOOP_MODEL_VERSION);
+    expect(outcome.items.map((i) => i.score)).toEqual([-0, -Math.log(2), -Math.log(3)]);
+    expect(outcome.items.map((i) => i.clickProbability)).toEqual([expect.closeTo(6 / 11, 12), expect.closeTo(3 / 11, 12), expect.closeTo(2 / 11, 12)]);
+    // Deciding that no model is usable is the application's call; the ranker only records failures.
+    expect(report.flags()).toEqual([]);
+  });
+
+  it('orders by model score and gives softmax click probabilities over the list', () => {
+    const outcome = rankCandidates(input({ model: tasteModel() }));
+    expect(ids(outcome)).toEqual(['c', 'b', 'a']);
+    expect(outcome.modelVersion).toBe('ftrl-test');
+    expect(outcome.items.map((i) => i.position)).toEqual([0, 1, 2]);
+    expect(outcome.items.reduce((s, i) => s + i.clickProbability, 0)).toBeCloseTo(1, 12);
+    expect(outcome.items[0]!.clickProbability).toBeGreaterThan(outcome.items[1]!.clickProbability);
+    expect(outcome.items[0]!.sources).toEqual(['dense']);
+    expect(outcome.items[0]!.features['user_item_cosine_long']).toBeCloseTo(1);
+  });
+
+  it('falls back to the retrieval order and flags the model when it throws or gives non-finite scores', () => {
+    const throwing: ScoringModel = { version: 'bad', score: () => { throw new Error('boom'); }, contributions: () => [] };
+    const nan: ScoringModel = { version: 'nan', score: () => Number.NaN, contributions: () => [] };
+    for (const model of [throwing, nan]) {
+      const report = new DegradationReport();
+      const outcome = rankCandidates(input({ model, report }));
+      expect(ids(outcome)).toEqual(['a', 'b', 'c']);
+      expect(outcome.modelVersion).toBe(NOOP_MODEL_VERSION);
+      expect(report.flags()).toEqual([Degradation.MODEL_UNAVAILABLE]);
+    }
+  });
+
+  it('scores with the variant\'s feature weights but logs the true feature values', () => {
+    const outcome = rankCandidates(input({ model: tasteModel(), featureWeights: { user_item_cosine_long: 0 } }));
+    expect(ids(outcome)).toEqual(['a', 'b', 'c']); // all scores tie: retrieval order
+    expect(outcome.items[2]!.features['user_item_cosine_long']).toBeCloseTo(1);
+  });
+
+  it('applies business rules: hides out-of-stock items, pins win', () => {
+    const rules = parseBusinessRules({ hideOutOfStock: true, rules: [{ type: 'pin', itemId: 'a', position: 0 }] });
+    const outcome = rankCandidates(input({ model: tasteModel(), rules }));
+    expect(ids(outcome)).toEqual(['a', 'c']);
+    expect(outcome.hidden).toEqual([{ id: 'b', reason: 'out_of_stock' }]);
+    expect(outcome.pinned).toEqual(['a']);
+  });
+
+  it('diversifies with MMR when λ < 1', () => {
+    // By relevance: a, b (a near-duplicate of a), c. With diversity, c comes before b.
+    const relevanceModel = FtrlModel.fromSnapshot(new FtrlModel({ alpha: 0.1, beta: 1, l1: 0, l2: 0, initialWeights: { retrieval_rr: 2 } }).toSnapshot({ version: 'rr', createdAtMs: 0 }));
+    expect(ids(rankCandidates(input({ model: relevanceModel })))).toEqual(['a', 'b', 'c']);
+    expect(ids(rankCandidates(input({ model: relevanceModel, diversityLambda: 0.3 })))).toEqual(['a', 'c', 'b']);
+  });
+
+  it('serves the model order and flags the re-rank when it fails', () => {
+    const report = new DegradationReport();
+    const outcome = rankCandidates(input({ model: tasteModel(), diversityLambda: 7, rules: parseBusinessRules({ hideOutOfStock: true }), report }));
+    expect(ids(outcome)).toEqual(['c', 'b', 'a']);
+    expect(report.flags()).toEqual([Degradation.RERANK_UNAVAILABLE]);
+  });
+
+  it('explains each item: contributions that add up to its score, and reasons', () => {
+    const outcome = rankCandidates(input({ model: tasteModel(), explain: true }));
+    for (const item of outcome.items) {
+      const sum = item.contributions!.reduce((s, c) => s + c.contribution, 0);
+      expect(sum).toBeCloseTo(item.score, 12);
+    }
+    expect(outcome.items[0]!.reasons).toEqual(['similar to items you viewed']);
+    const noop = rankCandidates(input({ explain: true }));
+    expect(noop.items[0]!.contributions).toEqual([]);
+    expect(noop.items[0]!.reasons).toEqual(["matches 'running shoes'"]);
+    expect(rankCandidates(input()).items[0]!.reasons).toBeUndefined();
+  });
+
+  it('derives the reference price from the candidates for price preferences', () => {
+    const cheap = aContext({ boosts: [{ field: 'price', value: 'low', weight: 1 }] });
+    const outcome = rankCandidates(input({ context: cheap }));
+    expect(outcome.items.find((i) => i.itemId === 'a')!.features['price_boost_fit']).toBeCloseTo((20 - 10) / (20 + 10));
+  });
+
+  it('handles an empty candidate list', () => {
+    expect(rankCandidates(input({ candidates: [], model: tasteModel() }))).toEqual({ items: [], modelVersion: 'ftrl-test', hidden: [], pinned: [] });
+  });
+});
