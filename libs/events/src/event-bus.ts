@@ -1,5 +1,5 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
-import type { WireFormat } from './codec';
+import { CONTENT_TYPE_HEADER, encodeRecord, type WireFormat } from './codec';
 import type { TopicDefinition } from './topic-registry';
 
 /** What a handler decided about one record (conventions §9). */
@@ -72,3 +72,11 @@ export const DeadLetterHeaders = {
   consumerGroup: 'x-dlq-consumer-group',
   failedAt: 'x-dlq-failed-at',
 } as const;
+
+/** Typed records encoded for a topic, with the content-type header that says how. */
+export function toRawRecords<S extends DescMessage>(topic: TopicDefinition<S>, records: readonly OutgoingRecord<S>[], format: WireFormat): RawRecord[] {
+  return records.map((record) => {
+    const { value, contentType } = encodeRecord(topic.schema, record.message, format);
+    return { key: record.key, value, headers: { ...record.headers, [CONTENT_TYPE_HEADER]: contentType } };
+  });
+}

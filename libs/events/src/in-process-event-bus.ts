@@ -2,8 +2,8 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DescMessage } from '@bufbuild/protobuf';
 import type { Logger } from '@shopsense/observability';
-import { CONTENT_TYPE_HEADER, encodeRecord, type WireFormat } from './codec';
-import { DeadLetterHeaders, type EventBus, type OutgoingRecord, type RawRecord, type RecordMeta, type SubscribeOptions, type Subscription } from './event-bus';
+import type { WireFormat } from './codec';
+import { DeadLetterHeaders, toRawRecords, type EventBus, type OutgoingRecord, type RawRecord, type RecordMeta, type SubscribeOptions, type Subscription } from './event-bus';
 import { DEFAULT_RETRY_POLICY, processRecord } from './record-processor';
 import { DEAD_LETTER_TOPIC, type TopicDefinition } from './topic-registry';
 import { injectTraceHeaders } from './trace-headers';
@@ -46,13 +46,7 @@ export class InProcessEventBus implements EventBus {
   }
 
   async publish<S extends DescMessage>(topic: TopicDefinition<S>, records: OutgoingRecord<S>[], format: WireFormat = 'binary'): Promise<void> {
-    await this.publishRaw(
-      topic.name,
-      records.map((record) => {
-        const { value, contentType } = encodeRecord(topic.schema, record.message, format);
-        return { key: record.key, value, headers: { ...record.headers, [CONTENT_TYPE_HEADER]: contentType } };
-      }),
-    );
+    await this.publishRaw(topic.name, toRawRecords(topic, records, format));
   }
 
   async publishRaw(topicName: string, records: RawRecord[]): Promise<void> {
