@@ -1,23 +1,176 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Gauge } from 'prom-client';
 import { QueryUnderstandingService } from '@shopsense/contracts';
-import { unimplementedService } from '@shopsense/grpc';
+import { Topics, type EventBus } from '@shopsense/events';
+import { channelCredentials } from '@shopsense/grpc';
+import type { Logger, ServiceMetrics } from '@shopsense/observability';
 import { GRPC_SERVICES, registration, SERVICE_CONFIG } from '@shopsense/service-runtime';
+import { CatalogSync } from './application/catalog-sync';
+import { CategoryPredictor } from './application/category-predictor';
+import { QueryDictionaryStore } from './application/query-dictionary-store';
+import { QueryUnderstandingApplicationService } from './application/query-understanding.service';
+import { TEXT_EMBEDDER, type TextEmbedder } from './application/text-embedder.port';
 import type { QueryUnderstandingConfig } from './config/query-understanding.config';
+import { DEFAULT_SYNONYMS } from './domain/synonyms/default-synonyms';
+import { parseSynonyms } from './domain/synonyms/synonym-rules';
+import { TextAnalyzer } from './domain/text/text-analyzer';
+import { QueryUnderstandingGrpcController } from './grpc/query-understanding.grpc-controller';
+import { createEventBus } from './infrastructure/event-bus.factory';
+import { GrpcTextEmbedder } from './infrastructure/grpc-text-embedder';
+import { JiebaSegmenter } from './infrastructure/jieba-segmenter';
+import { SynonymsFile } from './infrastructure/synonyms-file';
+
+/** What a caller may provide instead of what the configuration would build. */
+export interface QueryUnderstandingOverrides {
+  /** The bus to follow the catalog on: standalone mode shares one in-process bus across services. */
+  eventBus?: EventBus;
+  /** The embedder of the category model, instead of the embedding service at EMBEDDING_ADDR. */
+  embedder?: TextEmbedder;
+}
+
+const EVENT_BUS = Symbol('EVENT_BUS');
+const SYNONYMS_FILE = Symbol('QU_SYNONYMS_FILE');
+
+/**
+ * Starts and stops what runs in the background: the synonyms file watch, the catalog
+ * subscription (dictionaries rebuild as changes arrive), and category model training after
+ * each rebuild. No I/O happens before onModuleInit.
+ */
+class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestroy {
+  constructor(
+    private readonly parts: {
+      config: QueryUnderstandingConfig;
+      logger: Logger;
+      store: QueryDictionaryStore;
+      sync: CatalogSync;
+      predictor: CategoryPredictor | undefined;
+      embedder: TextEmbedder | undefined;
+      synonymsFile: SynonymsFile | undefined;
+      bus: EventBus;
+      ownsBus: boolean;
+      ownsEmbedder: boolean;
+    },
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const { config, store, sync, predictor, synonymsFile } = this.parts;
+    if (synonymsFile) {
+      synonymsFile.load();
+      if (config.QU_SYNONYMS_RELOAD_MS > 0) synonymsFile.watch(config.QU_SYNONYMS_RELOAD_MS, () => store.synonymsChanged());
+      store.synonymsChanged();
+    }
+    if (predictor) store.onRebuilt((_dictionaries, products) => void predictor.retrain(products));
+    await sync.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const { store, sync, predictor, embedder, synonymsFile, bus, ownsBus, ownsEmbedder } = this.parts;
+    await sync.stop();
+    store.close();
+    predictor?.close();
+    synonymsFile?.close();
+    if (ownsEmbedder) embedder?.close();
+    if (ownsBus) await bus.close();
+  }
+}
+
+function registerMetrics(metrics: ServiceMetrics, store: QueryDictionaryStore, predictor: CategoryPredictor | undefined): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers: [metrics.registry], collect() { this.set(read()); } });
+  gauge('qu_catalog_products', 'Products in the catalog snapshot the dictionaries are built from.', () => store.snapshot.size);
+  gauge('qu_dictionary_version', 'Version of the query dictionaries in use (increases with every rebuild).', () => store.dictionaryVersion);
+  gauge('qu_category_model_categories', 'Categories of the category model in use; 0 while there is none.', () => predictor?.model?.size ?? 0);
+}
 
 /** Query understanding: raw English/Chinese queries into structured ParsedQuery messages. */
 @Module({})
 export class QueryUnderstandingModule {
-  static forRoot(config: QueryUnderstandingConfig): DynamicModule {
+  static forRoot(config: QueryUnderstandingConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, overrides: QueryUnderstandingOverrides = {}): DynamicModule {
+    const { logger, metrics } = runtime;
     return {
       module: QueryUnderstandingModule,
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
+        { provide: EVENT_BUS, useFactory: () => overrides.eventBus ?? createEventBus(config, logger) },
+        {
+          provide: TEXT_EMBEDDER,
+          useFactory: (): TextEmbedder | undefined => {
+            if (overrides.embedder) return overrides.embedder;
+            if (!config.EMBEDDING_ADDR) {
+              logger.info('EMBEDDING_ADDR is not set: no category prediction');
+              return undefined;
+            }
+            const credentials = channelCredentials({
+              mode: config.EMBEDDING_TLS_MODE,
+              caFile: config.EMBEDDING_TLS_CA_FILE,
+              certFile: config.EMBEDDING_TLS_CERT_FILE,
+              keyFile: config.EMBEDDING_TLS_KEY_FILE,
+            });
+            return new GrpcTextEmbedder({ address: config.EMBEDDING_ADDR, credentials, apiKey: config.EMBEDDING_API_KEY, metrics });
+          },
+        },
+        { provide: SYNONYMS_FILE, useFactory: () => (config.QU_SYNONYMS_FILE ? new SynonymsFile(config.QU_SYNONYMS_FILE, logger) : undefined) },
+        {
+          provide: QueryDictionaryStore,
+          useFactory: (synonymsFile: SynonymsFile | undefined) => {
+            const builtIn = config.QU_BUILTIN_SYNONYMS ? parseSynonyms(DEFAULT_SYNONYMS).rules : [];
+            return new QueryDictionaryStore(
+              new TextAnalyzer(new JiebaSegmenter()),
+              () => [...builtIn, ...(synonymsFile?.rules ?? [])],
+              { quietMs: config.QU_DICTIONARY_REBUILD_QUIET_MS, maxDelayMs: config.QU_DICTIONARY_REBUILD_MAX_DELAY_MS },
+              logger,
+            );
+          },
+          inject: [SYNONYMS_FILE],
+        },
+        {
+          provide: CategoryPredictor,
+          useFactory: (embedder: TextEmbedder | undefined) =>
+            embedder &&
+            new CategoryPredictor(
+              embedder,
+              {
+                topK: config.QU_CATEGORY_TOP_K,
+                maxDepth: config.QU_CATEGORY_MAX_DEPTH,
+                minProducts: config.QU_CATEGORY_MIN_PRODUCTS,
+                trainingCallTimeoutMs: config.QU_CATEGORY_TRAINING_TIMEOUT_MS,
+                trainingBatchSize: 64,
+                maxCalibrationSamples: 500,
+                retryDelayMs: 10_000,
+              },
+              logger,
+            ),
+          inject: [TEXT_EMBEDDER],
+        },
+        {
+          provide: QueryUnderstandingApplicationService,
+          useFactory: (store: QueryDictionaryStore, predictor: CategoryPredictor | undefined) => {
+            registerMetrics(metrics, store, predictor);
+            return new QueryUnderstandingApplicationService(
+              store,
+              predictor,
+              { maxQueryChars: config.QU_MAX_QUERY_CHARS, categoryTimeoutMs: config.QU_CATEGORY_TIMEOUT_MS },
+              logger,
+              (reason) => metrics.degradedResponses.inc({ reason }),
+            );
+          },
+          inject: [QueryDictionaryStore, CategoryPredictor],
+        },
+        {
+          provide: CatalogSync,
+          useFactory: (bus: EventBus, store: QueryDictionaryStore) => new CatalogSync(bus, { ...Topics.catalogChanges, name: config.QU_CATALOG_TOPIC }, store, logger),
+          inject: [EVENT_BUS, QueryDictionaryStore],
+        },
+        {
+          provide: QueryUnderstandingLifecycle,
+          useFactory: (store: QueryDictionaryStore, sync: CatalogSync, predictor: CategoryPredictor | undefined, embedder: TextEmbedder | undefined, synonymsFile: SynonymsFile | undefined, bus: EventBus) =>
+            new QueryUnderstandingLifecycle({ config, logger, store, sync, predictor, embedder, synonymsFile, bus, ownsBus: !overrides.eventBus, ownsEmbedder: !overrides.embedder }),
+          inject: [QueryDictionaryStore, CatalogSync, CategoryPredictor, TEXT_EMBEDDER, SYNONYMS_FILE, EVENT_BUS],
+        },
         {
           provide: GRPC_SERVICES,
-          // Answers UNIMPLEMENTED until the service's own issue lands.
-          useValue: [
-            registration(QueryUnderstandingService, unimplementedService(QueryUnderstandingService)),
-          ],
+          useFactory: (service: QueryUnderstandingApplicationService) => [registration(QueryUnderstandingService, new QueryUnderstandingGrpcController(service).implementation())],
+          inject: [QueryUnderstandingApplicationService],
         },
       ],
     };

@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '@shopsense/observability';
+import type { CatalogProduct } from '../domain/catalog/catalog-snapshot';
+import { categoryLabels, centroidsOf, CategoryModel, fitTemperature, type Calibration, type CategoryPrediction } from '../domain/category/category-model';
+import type { TextEmbedder } from './text-embedder.port';
+
+export interface CategoryPredictorOptions {
+  topK: number;
+  maxDepth: number;
+  minProducts: number;
+  /** Budget of one training Embed call (a batch of titles). */
+  trainingCallTimeoutMs: number;
+  /** Titles per training Embed call. */
+  trainingBatchSize: number;
+  /** Most held-out titles used to fit the temperature. */
+  maxCalibrationSamples: number;
+  /** Wait before retrying a training run that failed (the embedding service was down). */
+  retryDelayMs: number;
+}
+
+export interface TrainingReport {
+  categories: number;
+  products: number;
+  embedded: number;
+  calibration: Calibration;
+}
+
+/** One title in five (by a hash of the product id, so the split is stable) is held out for calibration. */
+const HOLDOUT_MODULUS = 5;
+/** Below this many held-out titles the fit is noise; use a temperature that worked on the demo catalog. */
+const MIN_CALIBRATION_SAMPLES = 20;
+const DEFAULT_TEMPERATURE = 0.03;
+
+interface CachedVector {
+  title: string;
+  vector: Float32Array;
+}
+
+/**
+ * Predicts the categories of a query: nearest category centroids of catalog title embeddings
+ * (documents), compared with the query's embedding, with a temperature fitted on held-out
+ * titles embedded as queries (the way the model will see real queries). Training follows
+ * catalog rebuilds: only new or changed titles are embedded again, and the new model replaces
+ * the old one at once. Without a trained model, or when a prediction fails, callers go on
+ * without categories.
+ */
+export class CategoryPredictor {
+  private current: CategoryModel | undefined;
+  private readonly documents = new Map<string, CachedVector>();
+  private readonly queries = new Map<string, CachedVector>();
+  private cacheVersion: string | undefined;
+  private training: Promise<void> | undefined;
+  private nextProducts: readonly CatalogProduct[] | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private lastReport: TrainingReport | undefined;
+  private lastProducts: readonly CatalogProduct[] = [];
+
+  constructor(
+    private readonly embedder: TextEmbedder,
+    private readonly options: CategoryPredictorOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get model(): CategoryModel | undefined {
+    return this.current;
+  }
+
+  get report(): TrainingReport | undefined {
+    return this.lastReport;
+  }
+
+  /** Retrains on these products, after any run in progress (runs coalesce to the latest catalog). */
+  retrain(products: readonly CatalogProduct[]): Promise<void> {
+    this.nextProducts = products;
+    this.lastProducts = products;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.training ??= this.drain();
+    return this.training;
+  }
+
+  async predict(text: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<CategoryPrediction[]> {
+    const model = this.current;
+    if (!model || text === '') return [];
+    const { vectors, modelVersion } = await this.embedder.embed([text], 'query', options);
+    if (modelVersion !== model.embeddingVersion) {
+      // The embedding service now serves another model: the centroids and every cached vector
+      // are meaningless for its vectors. Drop them and train again.
+      if (this.current === model) {
+        this.current = undefined;
+        this.documents.clear();
+        this.queries.clear();
+        this.cacheVersion = undefined;
+        void this.retrain(this.lastProducts);
+      }
+      throw new Error(`the embedding model changed from ${model.embeddingVersion} to ${modelVersion}; retraining the category model`);
+    }
+    return model.predict(vectors[0], this.options.topK);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.nextProducts && !this.closed) {
+        const products = this.nextProducts;
+        this.nextProducts = undefined;
+        try {
+          await this.train(products);
+        } catch (error) {
+          this.logger.warn({ err: error, retry_in_ms: this.options.retryDelayMs }, 'category model training failed; serving without (or with the previous) category model');
+          if (!this.nextProducts && !this.closed) {
+            this.retryTimer = setTimeout(() => void this.retrain(products), this.options.retryDelayMs);
+            this.retryTimer.unref?.();
+          }
+        }
+      }
+    } finally {
+      this.training = undefined;
+    }
+  }
+
+  private async train(products: readonly CatalogProduct[]): Promise<void> {
+    const started = performance.now();
+    const labels = categoryLabels(products.map((p) => p.categoryPath), { maxDepth: this.options.maxDepth, minProducts: this.options.minProducts });
+    const labelled = products.flatMap((product, i) => {
+      const label = labels[i];
+      return label === undefined ? [] : [{ product, label }];
+    });
+    if (new Set(labelled.map((x) => x.label)).size < 2) {
+      this.current = undefined;
+      this.logger.info({ products: products.length }, 'fewer than two categories with enough products: no category model');
+      return;
+    }
+    const heldOut = labelled.filter((x) => isHeldOut(x.product.id)).slice(0, this.options.maxCalibrationSamples);
+
+    const embedded = await this.embedMissing(labelled.map((x) => x.product), 'document', this.documents);
+    const version = this.cacheVersion;
+    await this.embedMissing(heldOut.map((x) => x.product), 'query', this.queries);
+    if (version === undefined || this.cacheVersion !== version) throw new Error('the embedding model changed during training');
+    const documentOf = (id: string) => cached(this.documents, id);
+
+    // Calibration: centroids without the held-out titles, scored on the held-out titles as queries.
+    const heldOutIds = new Set(heldOut.map((x) => x.product.id));
+    const trainingCentroids = centroidsOf(labelled.filter((x) => !heldOutIds.has(x.product.id)).map((x) => ({ label: x.label, vector: documentOf(x.product.id) })));
+    const probe = new CategoryModel(trainingCentroids, 1, version);
+    const samples = heldOut
+      .filter((x) => trainingCentroids.has(x.label))
+      .map((x) => ({ similarities: probe.similarities(cached(this.queries, x.product.id)), trueIndex: probe.labels.indexOf(x.label) }));
+    const calibration = samples.length >= MIN_CALIBRATION_SAMPLES ? fitTemperature(samples) : { temperature: DEFAULT_TEMPERATURE, nll: Number.NaN, ece: Number.NaN, accuracy: Number.NaN };
+
+    const centroids = centroidsOf(labelled.map((x) => ({ label: x.label, vector: documentOf(x.product.id) })));
+    prune(this.documents, labelled.map((x) => x.product.id));
+    prune(this.queries, heldOutIds);
+    this.current = new CategoryModel(centroids, calibration.temperature, version);
+    this.lastReport = { categories: centroids.size, products: labelled.length, embedded, calibration };
+    this.logger.info(
+      {
+        categories: centroids.size,
+        products: labelled.length,
+        embedded_titles: embedded,
+        calibration_samples: samples.length,
+        temperature: round(calibration.temperature, 4),
+        heldout_top1: round(calibration.accuracy, 3),
+        heldout_ece: round(calibration.ece, 3),
+        ms: Math.round(performance.now() - started),
+      },
+      'category model trained',
+    );
+  }
+
+  /** Embeds the titles not already cached (or changed), in batches; returns how many it embedded. */
+  private async embedMissing(products: readonly CatalogProduct[], kind: 'document' | 'query', cache: Map<string, CachedVector>): Promise<number> {
+    const missing = products.filter((p) => cache.get(p.id)?.title !== p.title);
+    for (let i = 0; i < missing.length && !this.closed; i += this.options.trainingBatchSize) {
+      const batch = missing.slice(i, i + this.options.trainingBatchSize);
+      const { vectors, modelVersion } = await this.embedder.embed(batch.map((p) => p.title), kind, { timeoutMs: this.options.trainingCallTimeoutMs });
+      if (this.cacheVersion !== modelVersion) {
+        // A new embedding model: every cached vector is from the old one.
+        this.documents.clear();
+        this.queries.clear();
+        this.cacheVersion = modelVersion;
+        if (i > 0) return this.embedMissing(products, kind, cache);
+      }
+      batch.forEach((p, j) => cache.set(p.id, { title: p.title, vector: vectors[j] }));
+    }
+    return missing.length;
+  }
+}
+
+function cached(cache: Map<string, CachedVector>, id: string): Float32Array {
+  const entry = cache.get(id);
+  if (!entry) throw new Error(`no embedding for product ${id}`);
+  return entry.vector;
+}
+
+/** Forgets the vectors of products that left the catalog. */
+function prune(cache: Map<string, CachedVector>, keep: Iterable<string>): void {
+  const wanted = new Set(keep);
+  for (const id of cache.keys()) if (!wanted.has(id)) cache.delete(id);
+}
+
+function isHeldOut(productId: string): boolean {
+  return createHash('sha1').update(productId).digest().readUInt32BE(0) % HOLDOUT_MODULUS === 0;
+}
+
+function round(value: number, digits: number): number {
+  return Number.isFinite(value) ? Number(value.toFixed(digits)) : value;
+}

@@ -1,0 +1,76 @@
+import { AppError, FieldValidator } from '@shopsense/errors';
+import type { Logger } from '@shopsense/observability';
+import type { CategoryPrediction } from '../domain/category/category-model';
+import type { ParsedQueryResult } from '../domain/query-parser';
+import { LOCALE_TAG } from '../domain/text/language';
+import type { CategoryPredictor } from './category-predictor';
+import type { QueryDictionaryStore } from './query-dictionary-store';
+import { ThrottledWarning } from './throttled-warning';
+
+export interface UnderstandOptions {
+  /** Longest query accepted, in characters (code points). */
+  maxQueryChars: number;
+  /** Budget of the optional category prediction (one Embed call). */
+  categoryTimeoutMs: number;
+}
+
+export interface UnderstandResult extends ParsedQueryResult {
+  categories: CategoryPrediction[];
+}
+
+export const MAX_LOCALE_HINT_CHARS = 35;
+
+/**
+ * The Understand use case: check the limits, parse with the current dictionaries (pure, well
+ * under a millisecond), then ask the optional category model. The category model is a
+ * nice-to-have on the request path: when it is missing, slow or failing, the parsed query is
+ * returned without categories, never an error, and the failure is logged (throttled) and
+ * counted.
+ *
+ * An empty query (or one that normalises to nothing) is valid and gives an empty ParsedQuery:
+ * a search box may send "" and the API says it may be empty; callers decide what an empty
+ * search shows. Only a query over the length limit, or a malformed locale hint, is rejected.
+ */
+export class QueryUnderstandingApplicationService {
+  private readonly categoryWarning: ThrottledWarning;
+
+  constructor(
+    private readonly store: QueryDictionaryStore,
+    private readonly categories: CategoryPredictor | undefined,
+    private readonly options: UnderstandOptions,
+    logger: Logger,
+    private readonly onDegraded: (reason: string) => void = () => undefined,
+  ) {
+    this.categoryWarning = new ThrottledWarning(logger, 'category prediction failed; answering without categories');
+  }
+
+  /** Validation and parsing only: what the ≤ 2 ms budget covers. */
+  parse(query: string, localeHint: string): ParsedQueryResult {
+    validate(query, localeHint, this.options.maxQueryChars);
+    return this.store.parser.parse(query, localeHint);
+  }
+
+  async understand(query: string, localeHint: string, signal?: AbortSignal): Promise<UnderstandResult> {
+    const parsed = this.parse(query, localeHint);
+    if (!this.categories?.model || parsed.categoryText === '') return { ...parsed, categories: [] };
+    try {
+      const options = signal ? { timeoutMs: this.options.categoryTimeoutMs, signal } : { timeoutMs: this.options.categoryTimeoutMs };
+      return { ...parsed, categories: await this.categories.predict(parsed.categoryText, options) };
+    } catch (error) {
+      const reason = error instanceof AppError ? error.code : 'ERROR';
+      this.categoryWarning.warn({ reason, error: error instanceof Error ? error.message : String(error) });
+      this.onDegraded('category_prediction_failed');
+      return { ...parsed, categories: [] };
+    }
+  }
+}
+
+function validate(query: string, localeHint: string, maxQueryChars: number): void {
+  // Cheap first: UTF-16 length bounds the code-point count from above.
+  const chars = query.length <= maxQueryChars ? query.length : [...query].length;
+  new FieldValidator()
+    .check(chars <= maxQueryChars, 'query', `must be at most ${maxQueryChars} characters (got ${chars})`)
+    .check(localeHint.length <= MAX_LOCALE_HINT_CHARS, 'locale_hint', `must be at most ${MAX_LOCALE_HINT_CHARS} characters (got ${localeHint.length})`)
+    .check(localeHint === '' || localeHint.length > MAX_LOCALE_HINT_CHARS || LOCALE_TAG.test(localeHint), 'locale_hint', 'must be a BCP 47 language tag such as "zh-CN" or "en-US", or empty')
+    .throwIfInvalid();
+}
