@@ -12,7 +12,8 @@ import {
 } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
 import { createGrpcClient } from '@shopsense/grpc';
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnTs, startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
@@ -30,12 +31,20 @@ afterAll(async () => {
   await embedding?.exited;
 });
 
+/** A pseudonymisation keys file (ranking reads the same file as feedback). */
+function hmacKeysFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'boot-keys-')), 'hmac-keys.json');
+  writeFileSync(file, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
+  return file;
+}
+
 /**
  * Each service, the APIs it serves, which of them still answer UNIMPLEMENTED (until their
  * issues land), and the variables it needs beyond the common ones.
  */
 const SERVICES: { name: string; apis: DescService[]; unimplemented: DescService[]; env: () => NodeJS.ProcessEnv }[] = [
-  { name: 'query-understanding', apis: [QueryUnderstandingService], unimplemented: [QueryUnderstandingService], env: () => ({}) },
+  // Alone: its own in-process catalog bus (empty), no embedding service (no category prediction).
+  { name: 'query-understanding', apis: [QueryUnderstandingService], unimplemented: [], env: () => ({ QU_EVENT_BUS: 'in-process' }) },
   { name: 'embedding', apis: [EmbeddingService], unimplemented: [], env: () => ({ EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] }) },
   {
     name: 'retrieval',
@@ -43,8 +52,31 @@ const SERVICES: { name: string; apis: DescService[]; unimplemented: DescService[
     unimplemented: [],
     env: () => ({ EMBEDDING_ADDR: embeddingAddr(), UPSTREAM_TLS_MODE: 'insecure', RETRIEVAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'boot-retrieval-')) }),
   },
-  { name: 'ranking', apis: [RankingService, ExperimentService], unimplemented: [RankingService, ExperimentService], env: () => ({}) },
-  { name: 'feedback', apis: [CollectorService], unimplemented: [CollectorService], env: () => ({}) },
+  {
+    name: 'ranking',
+    apis: [RankingService, ExperimentService],
+    unimplemented: [],
+    // Upstreams are called per request, not at boot: an address is enough to start.
+    env: () => ({ RETRIEVAL_ADDR: '127.0.0.1:1', UPSTREAM_TLS_MODE: 'insecure', USER_STATE_STORE: 'memory', RANKING_DATA_DIR: mkdtempSync(join(tmpdir(), 'boot-ranking-')), RANKING_HMAC_KEYS_FILE: hmacKeysFile() }),
+  },
+  {
+    name: 'feedback',
+    apis: [CollectorService],
+    unimplemented: [],
+    // The local Kafka and Redis; its own consumer group and key prefix, so it touches nothing of anyone else's.
+    env: () => {
+      const run = randomBytes(4).toString('hex');
+      return {
+        KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+        REDIS_URL: process.env['REDIS_URL'],
+        FEEDBACK_HMAC_KEYS_FILE: hmacKeysFile(),
+        FEEDBACK_CONSUMER_GROUP: `boot-feedback-${run}`,
+        FEEDBACK_REDIS_KEY_PREFIX: `test:boot:${run}:`,
+        RETRIEVAL_ADDR: '127.0.0.1:1',
+        UPSTREAM_TLS_MODE: 'insecure',
+      };
+    },
+  },
 ];
 
 const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), { enums: String })) as any;

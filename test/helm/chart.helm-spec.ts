@@ -399,7 +399,8 @@ describe('scripts/grpc-healthcheck.js (the exec probe)', () => {
     execFileSync('bash', ['-c', `printf '%s' '{"clients":[{"name":"ops","key":"0123456789abcdef0123","methods":["*"]}]}' > ${keys}`]);
     let service: StartedServiceProcess | undefined;
     try {
-      service = await startServiceProcess('services/ranking/src/main.ts', { ...env, GRPC_AUTH_MODE: 'api-key', GRPC_API_KEYS_FILE: keys });
+      // Query understanding boots on its own (in-process catalog bus, no upstreams).
+      service = await startServiceProcess('services/query-understanding/src/main.ts', { ...env, QU_EVENT_BUS: 'in-process', GRPC_AUTH_MODE: 'api-key', GRPC_API_KEYS_FILE: keys });
       const ok = await probe({ ...env, GRPC_PORT: String(service.grpcPort) }, [...args]);
       expect(ok).toEqual({ code: 0, stdout: expect.stringContaining('SERVING') });
       const unknown = await probe({ ...env, GRPC_PORT: String(service.grpcPort) }, [...args, '--service', 'no.such.Service']);

@@ -10,7 +10,8 @@ Connections and the variables they set (templates/_env.tpl):
                          KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD (Secret)
   redis                  REDIS_URL (Secret)
   qdrant                 QDRANT_URL (when qdrant.url is set), QDRANT_API_KEY (Secret, when given)
-  pseudonymization       FEEDBACK_HMAC_KEYS_FILE (the keyring, a file from a Secret)
+  pseudonymization       <SERVICE>_HMAC_KEYS_FILE (the keyring, a file from a Secret; feedback and
+                         ranking must pseudonymise user ids with the same keys)
 A call to another service, in one of the three styles the services use today:
   upstream.<service>       <SERVICE>_ADDR plus the shared UPSTREAM_TLS_MODE, UPSTREAM_TLS_CA_FILE,
                            UPSTREAM_TLS_CERT_FILE, UPSTREAM_TLS_KEY_FILE (mtls) and
@@ -21,17 +22,14 @@ A call to another service, in one of the three styles the services use today:
 Addresses are <release>-<service>:<grpc.port>; the API key is the calling service's own
 (grpc.auth.serviceKeys). Service-specific variables the chart derives: EMBEDDING_MODEL_DIR,
 EMBEDDING_DEVICE, EMBEDDING_INTRA_OP_THREADS; RETRIEVAL_DATA_DIR, RETRIEVAL_VECTOR_STORE,
-RETRIEVAL_EVENT_BUS.
-
-Where ranking is heading (docs/architecture.md), when its issue lands:
-  ranking: [kafka, redis, upstream.query-understanding, upstream.embedding, upstream.retrieval]
+RETRIEVAL_EVENT_BUS; RANKING_DATA_DIR, USER_STATE_STORE, RANKING_EVENT_BUS.
 */}}
 {{- define "shopsense.connections.default" -}}
-ranking: []
+ranking: [kafka, redis, pseudonymization, upstream.query-understanding, upstream.embedding, upstream.retrieval]
 query-understanding: [kafka, client.embedding]
 embedding: []
 retrieval: [kafka, qdrant, upstream.embedding]
-feedback: [kafka, redis, pseudonymization, client-keyfile.retrieval]
+feedback: [kafka, redis, pseudonymization, upstream.retrieval]
 {{- end -}}
 
 {{/* The connection list of one service: (dict "root" $ "name" "ranking") -> YAML list */}}

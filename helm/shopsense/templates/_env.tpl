@@ -80,9 +80,9 @@ data: /var/lib/shopsense
 {{- range (include "shopsense.connections" . | fromYaml).list -}}
 {{- if eq . "pseudonymization" -}}
 {{- if $v.pseudonymization.existingSecret -}}
-{{- $out = append $out (dict "variable" "FEEDBACK_HMAC_KEYS_FILE" "secret" $v.pseudonymization.existingSecret "key" $v.pseudonymization.existingSecretKey "file" "hmac-keys.json") -}}
+{{- $out = append $out (dict "variable" (printf "%s_HMAC_KEYS_FILE" (include "shopsense.envPrefix" $.name)) "secret" $v.pseudonymization.existingSecret "key" $v.pseudonymization.existingSecretKey "file" "hmac-keys.json") -}}
 {{- else -}}
-{{- $out = append $out (dict "variable" "FEEDBACK_HMAC_KEYS_FILE" "secret" (include "shopsense.secretName" $.root) "key" "hmac-keys.json" "file" "hmac-keys.json") -}}
+{{- $out = append $out (dict "variable" (printf "%s_HMAC_KEYS_FILE" (include "shopsense.envPrefix" $.name)) "secret" (include "shopsense.secretName" $.root) "key" "hmac-keys.json" "file" "hmac-keys.json") -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -143,6 +143,12 @@ data: /var/lib/shopsense
 {{- $_ := set $out "RETRIEVAL_DATA_DIR" $paths.data -}}
 {{- $_ := set $out "RETRIEVAL_VECTOR_STORE" (ternary "qdrant" "embedded" (and (has "qdrant" $connections) (ne $v.qdrant.url ""))) -}}
 {{- $_ := set $out "RETRIEVAL_EVENT_BUS" (ternary "kafka" "none" (and (has "kafka" $connections) (gt (len $v.kafka.brokers) 0))) -}}
+{{- end -}}
+{{- /* the ranking service: its model snapshots, user state and training feed */ -}}
+{{- if eq $name "ranking" -}}
+{{- $_ := set $out "RANKING_DATA_DIR" $paths.data -}}
+{{- $_ := set $out "USER_STATE_STORE" (ternary "redis" "memory" (has "redis" $connections)) -}}
+{{- $_ := set $out "RANKING_EVENT_BUS" (ternary "kafka" "none" (and (has "kafka" $connections) (gt (len $v.kafka.brokers) 0))) -}}
 {{- end -}}
 {{- /* shared connections (templates/_connections.tpl) */ -}}
 {{- range $connections -}}

@@ -57,7 +57,7 @@
       - key: {{ $v.trustedCA.key }}
         path: ca.crt
 {{- end }}
-{{- if eq .name "retrieval" }}
+{{- if has .name (list "retrieval" "ranking") }}
 - name: data
   {{- if $svc.persistence.existingClaim }}
   persistentVolumeClaim:
@@ -112,7 +112,7 @@
   mountPath: {{ $paths.ca }}
   readOnly: true
 {{- end }}
-{{- if eq .name "retrieval" }}
+{{- if has .name (list "retrieval" "ranking") }}
 - name: data
   mountPath: {{ $paths.data }}
 {{- end }}

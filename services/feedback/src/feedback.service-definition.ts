@@ -5,5 +5,5 @@ import { FeedbackModule } from './feedback.module';
 export const feedbackService: ServiceDefinition<typeof feedbackConfigSchema> = {
   name: 'feedback',
   configSchema: feedbackConfigSchema,
-  module: (config) => FeedbackModule.forRoot(config),
+  module: (config, runtime) => FeedbackModule.forRoot(config, runtime),
 };

@@ -1,24 +1,41 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { RankingService, ExperimentService } from '@shopsense/contracts';
-import { unimplementedService } from '@shopsense/grpc';
+import { Inject, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
+import { ExperimentService, RankingService } from '@shopsense/contracts';
+import type { EventBus } from '@shopsense/events';
+import type { Logger, ServiceMetrics } from '@shopsense/observability';
 import { GRPC_SERVICES, registration, SERVICE_CONFIG } from '@shopsense/service-runtime';
+import type { UserStateStore } from '@shopsense/user-state';
 import type { RankingConfig } from './config/ranking.config';
+import { experimentGrpcImplementation, rankingGrpcImplementation } from './grpc/ranking.grpc-controller';
+import { RankingRuntime } from './infrastructure/ranking-runtime';
+
+const RUNTIME = Symbol('RANKING_RUNTIME');
+
+/** Closes the clients, the user-state connection and the training subscription when the service stops. */
+class RuntimeCloser implements OnModuleDestroy {
+  constructor(@Inject(RUNTIME) private readonly runtime: RankingRuntime) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.runtime.close();
+  }
+}
 
 /** Ranking: the public Search/Recommend/Rank API and A/B experiments. */
 @Module({})
 export class RankingModule {
-  static forRoot(config: RankingConfig): DynamicModule {
+  static forRoot(config: RankingConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, options: { eventBus?: EventBus; userState?: UserStateStore } = {}): DynamicModule {
     return {
       module: RankingModule,
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
+        { provide: RUNTIME, useFactory: () => RankingRuntime.start(config, runtime, options) },
+        RuntimeCloser,
         {
           provide: GRPC_SERVICES,
-          // Answers UNIMPLEMENTED until the service's own issue lands.
-          useValue: [
-            registration(RankingService, unimplementedService(RankingService)),
-            registration(ExperimentService, unimplementedService(ExperimentService)),
+          useFactory: (r: RankingRuntime) => [
+            registration(RankingService, rankingGrpcImplementation(r.ranking)),
+            registration(ExperimentService, experimentGrpcImplementation(() => r.experiments, r.trainer ? (name) => r.trainer!.variantCounts(name) : undefined)),
           ],
+          inject: [RUNTIME],
         },
       ],
     };

@@ -56,6 +56,14 @@ describe('page tokens', () => {
     );
   });
 
+  it('rejects a non-canonical spelling of a valid signature (unused trailing bits changed)', () => {
+    const token = encodePageToken(cursor, KEY);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(token[token.length - 1]!);
+    const twin = token.slice(0, -1) + alphabet[last ^ 1];
+    expect(rejection(() => decodePageToken(twin, KEY, { fingerprint, nowMs: NOW }))).toMatch(/altered/);
+  });
+
   it('rejects a forged offset even with a well-formed payload', () => {
     const [, signature] = encodePageToken(cursor, KEY).split('.');
     const forged = Buffer.from(JSON.stringify({ v: 1, f: fingerprint, o: 9000, m: cursor.modelVersion, t: NOW })).toString('base64url');

@@ -1,0 +1,71 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Keys of the pseudonymisation HMAC. Rotation: add a key, make it `current`; new events use it,
+ * while ForgetUser still deletes the user under every listed key id. The key material never
+ * appears in an error message or a log line.
+ */
+export interface HmacKeyring {
+  current: string;
+  keys: ReadonlyMap<string, Buffer>;
+}
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
+export const MIN_HMAC_KEY_BYTES = 32;
+
+/**
+ * Parses the keys file: `{"current":"k1","keys":{"k1":"<base64 of at least 32 random bytes>"}}`.
+ * Throws an Error that names the problem, never the key.
+ */
+export function parseHmacKeyring(text: string): HmacKeyring {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error('the HMAC keys file is not valid JSON');
+  }
+  const shape = json as { current?: unknown; keys?: unknown };
+  if (typeof shape !== 'object' || shape === null || typeof shape.current !== 'string' || typeof shape.keys !== 'object' || shape.keys === null) {
+    throw new Error('the HMAC keys file must look like {"current":"k1","keys":{"k1":"<base64>"}}');
+  }
+  const keys = new Map<string, Buffer>();
+  for (const [id, value] of Object.entries(shape.keys as Record<string, unknown>)) {
+    if (!KEY_ID.test(id)) throw new Error(`HMAC key id '${id.slice(0, 20)}' must match ${KEY_ID.source}`);
+    if (typeof value !== 'string') throw new Error(`HMAC key '${id}' must be a base64 string`);
+    const key = Buffer.from(value, 'base64');
+    if (key.length < MIN_HMAC_KEY_BYTES) throw new Error(`HMAC key '${id}' must decode to at least ${MIN_HMAC_KEY_BYTES} bytes (got ${key.length})`);
+    keys.set(id, key);
+  }
+  if (!keys.has(shape.current)) throw new Error(`the current HMAC key id '${String(shape.current).slice(0, 20)}' is not among the keys`);
+  return { current: shape.current, keys };
+}
+
+export interface Pseudonym {
+  keyId: string;
+  /** `<keyId>:<22 base64url characters>`: 132 bits of HMAC-SHA256(key, user id). */
+  pseudonym: string;
+}
+
+/** Raw user id → pseudonymous id. The only place a raw user id is turned into anything stored. */
+export class Pseudonymizer {
+  constructor(private readonly keyring: HmacKeyring) {}
+
+  get currentKeyId(): string {
+    return this.keyring.current;
+  }
+
+  /** Under the current key: what new events are stored under. */
+  pseudonymize(userId: string): Pseudonym {
+    return this.under(this.keyring.current, userId);
+  }
+
+  /** Under every configured key: what ForgetUser deletes. */
+  allPseudonyms(userId: string): Pseudonym[] {
+    return [...this.keyring.keys.keys()].map((keyId) => this.under(keyId, userId));
+  }
+
+  private under(keyId: string, userId: string): Pseudonym {
+    const digest = createHmac('sha256', this.keyring.keys.get(keyId)!).update(userId, 'utf8').digest('base64url').slice(0, 22);
+    return { keyId, pseudonym: `${keyId}:${digest}` };
+  }
+}

@@ -1,0 +1,111 @@
+import { clone, create, toBinary } from '@bufbuild/protobuf';
+import { timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { BehaviorEventSchema, UserForgottenSchema, type BehaviorEvent } from '@shopsense/contracts';
+import { AppError, FieldValidator } from '@shopsense/errors';
+import { PROTOBUF_CONTENT_TYPE, CONTENT_TYPE_HEADER, type EventBus, type OutgoingRecord, type TopicDefinition } from '@shopsense/events';
+import type { Logger } from '@shopsense/observability';
+import type { Pseudonymizer, UserStateStore } from '@shopsense/user-state';
+import { validateEvent, type ValidationLimits } from '../domain/event-validation';
+import type { DeadLetterSink } from './dead-letter.port';
+import type { FeedbackMetrics } from './feedback-metrics';
+
+export const MAX_TRACK_EVENTS = 500;
+export const TRACK_CONSUMER_GROUP = 'collector-track';
+
+export interface TrackResult {
+  accepted: number;
+  rejected: { index: number; eventId: string; reason: string }[];
+}
+
+/**
+ * CollectorService use cases. Track validates with the same rules as the consumer and publishes
+ * the valid events to the events topic (Kafka in cluster mode, the in-process bus standalone),
+ * so every event takes one path into the state: the consumer. ForgetUser acts on the state at
+ * once and announces the tombstone to every other store.
+ */
+export class CollectorApplicationService {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly topics: { events: TopicDefinition<typeof BehaviorEventSchema>; forget: TopicDefinition<typeof UserForgottenSchema> },
+    private readonly store: UserStateStore,
+    private readonly pseudonymizer: Pseudonymizer,
+    private readonly deadLetters: DeadLetterSink,
+    private readonly limits: ValidationLimits,
+    private readonly metrics: FeedbackMetrics,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async track(events: readonly BehaviorEvent[]): Promise<TrackResult> {
+    new FieldValidator().check(events.length >= 1 && events.length <= MAX_TRACK_EVENTS, 'events', `must hold 1 to ${MAX_TRACK_EVENTS} events (got ${events.length})`).throwIfInvalid();
+    const nowMs = this.clock();
+    const receivedAt = timestampFromMs(nowMs);
+    const valid: OutgoingRecord<typeof BehaviorEventSchema>[] = [];
+    const rejected: TrackResult['rejected'] = [];
+    events.forEach((event, index) => {
+      const validation = validateEvent(event, nowMs / 1000, Math.floor(nowMs / 1000), this.limits);
+      if (!validation.ok) {
+        rejected.push({ index, eventId: event.eventId.slice(0, 128), reason: validation.reason });
+        return;
+      }
+      // Stamp the receive time on events without one, so the record carries a stable event time
+      // (the dedup record and the windows key on it) however often it is redelivered.
+      let message = event;
+      if (!event.occurredAt) {
+        message = clone(BehaviorEventSchema, event);
+        message.occurredAt = receivedAt;
+      }
+      valid.push({ key: event.userId, message });
+    });
+    try {
+      await Promise.all([
+        this.bus.publish(this.topics.events, valid),
+        rejected.length > 0
+          ? this.deadLetters.send(
+              rejected.map((r) => ({
+                record: {
+                  key: Buffer.from(events[r.index]!.userId),
+                  value: Buffer.from(toBinary(BehaviorEventSchema, events[r.index]!)),
+                  headers: { [CONTENT_TYPE_HEADER]: PROTOBUF_CONTENT_TYPE },
+                  timestampMs: nowMs,
+                  topic: this.topics.events.name,
+                  partition: -1,
+                  offset: '-1',
+                },
+                reason: r.reason,
+                stage: 'validate' as const,
+              })),
+              TRACK_CONSUMER_GROUP,
+            )
+          : Promise.resolve(),
+      ]);
+    } catch (error) {
+      throw new AppError('UNAVAILABLE', 'the event bus did not take the events; retry the batch (Track is idempotent by event_id)', { cause: error });
+    }
+    this.metrics.events.inc({ source: 'track', outcome: 'published' }, valid.length);
+    if (rejected.length > 0) {
+      this.metrics.events.inc({ source: 'track', outcome: 'dead_lettered' }, rejected.length);
+      this.metrics.deadLetters.inc({ source: 'track', stage: 'validate' }, rejected.length);
+    }
+    return { accepted: valid.length, rejected };
+  }
+
+  async forgetUser(userId: string): Promise<Timestamp> {
+    new FieldValidator().required(userId, 'user_id').maxLength(userId, 256, 'user_id').throwIfInvalid();
+    const pseudonyms = this.pseudonymizer.allPseudonyms(userId);
+    const requestedAt = timestampFromMs(this.clock());
+    try {
+      await this.store.forget(pseudonyms.map((p) => p.pseudonym));
+      await this.bus.publish(
+        this.topics.forget,
+        pseudonyms.map((p) => ({ key: p.pseudonym, message: create(UserForgottenSchema, { pseudonymousUserId: p.pseudonym, keyId: p.keyId, requestedAt }) })),
+      );
+    } catch (error) {
+      throw new AppError('UNAVAILABLE', 'the forget request could not be recorded; retry (ForgetUser is idempotent)', { cause: error });
+    }
+    this.metrics.usersForgotten.inc();
+    // An audit line with the pseudonym under the current key: never the raw id.
+    this.logger.info({ pseudonym: this.pseudonymizer.pseudonymize(userId).pseudonym, key_ids: pseudonyms.map((p) => p.keyId) }, 'user forgotten');
+    return requestedAt;
+  }
+}

@@ -1,0 +1,26 @@
+/** A record as it arrived, kept unchanged for the dead-letter topic. */
+export interface IntakeRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  /** The record's timestamp (ms): the event time of events without occurred_at. */
+  timestampMs: number;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export type DeadLetterStage = 'decode' | 'validate' | 'apply';
+
+export interface DeadLetter {
+  record: IntakeRecord;
+  reason: string;
+  stage: DeadLetterStage;
+}
+
+/** Where invalid records go: the dead-letter topic (Kafka) or file (standalone), with the reason in headers. */
+export interface DeadLetterSink {
+  send(deadLetters: readonly DeadLetter[], consumerGroup: string): Promise<void>;
+}
+
+export const DEAD_LETTER_SINK = Symbol('DEAD_LETTER_SINK');

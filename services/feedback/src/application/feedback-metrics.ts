@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What the feedback service exports besides the common gRPC metrics. */
+export class FeedbackMetrics {
+  readonly events: Counter<'source' | 'outcome'>;
+  readonly deadLetters: Counter<'source' | 'stage'>;
+  readonly stateWriteSeconds: Histogram<'operation'>;
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  readonly conflicts: Counter<'conflict'>;
+  readonly vectorUpdates: Counter<'result'>;
+  readonly trainingExamples: Counter<'features'>;
+  readonly usersForgotten: Counter;
+  readonly profilesEvicted: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.events = new Counter({
+      name: 'feedback_events_total',
+      help: 'Behaviour events by source (kafka, in-process, track) and outcome (applied, duplicate, forgotten, dead_lettered, published).',
+      labelNames: ['source', 'outcome'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'feedback_dead_letters_total',
+      help: 'Records sent to the dead-letter topic (or file), by source and stage (decode, validate, apply).',
+      labelNames: ['source', 'stage'],
+      registers,
+    });
+    this.stateWriteSeconds = new Histogram({
+      name: 'feedback_state_write_seconds',
+      help: 'Latency of user-state store calls (prepare, apply, forget, claim_joins).',
+      labelNames: ['operation'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.consumerLag = new Gauge({
+      name: 'feedback_consumer_lag',
+      help: 'Records between the last committed offset and the partition high watermark, as of the last batch.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.conflicts = new Counter({
+      name: 'feedback_apply_conflicts_total',
+      help: 'Batches whose state changed between read and write (re-planned), by conflict.',
+      labelNames: ['conflict'],
+      registers,
+    });
+    this.vectorUpdates = new Counter({
+      name: 'feedback_vector_updates_total',
+      help: 'Item embeddings folded into interest vectors (applied), or skipped because retrieval did not have or give them (missing, failed).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.trainingExamples = new Counter({
+      name: 'feedback_training_examples_total',
+      help: 'Training examples published, by whether the ranker had logged features for the item.',
+      labelNames: ['features'],
+      registers,
+    });
+    this.usersForgotten = new Counter({ name: 'feedback_users_forgotten_total', help: 'ForgetUser requests carried out.', registers });
+    this.profilesEvicted = new Counter({ name: 'feedback_profiles_evicted_total', help: 'User profiles dropped after the retention period without events.', registers });
+  }
+}

@@ -1,0 +1,12 @@
+/** Item embeddings, from the retrieval service in production (RetrievalService.GetItemVectors). */
+export interface ItemVectorBatch {
+  /** Known items only; unknown or not yet embedded items are absent. */
+  vectors: Map<string, Float32Array>;
+  modelVersion: string;
+}
+
+export interface ItemVectorSource {
+  getVectors(itemIds: readonly string[]): Promise<ItemVectorBatch>;
+}
+
+export const ITEM_VECTOR_SOURCE = Symbol('ITEM_VECTOR_SOURCE');

@@ -1,0 +1,70 @@
+/**
+ * Standalone mode: the same service with the in-process bus and the in-memory store, no Kafka or
+ * Redis. Track is the way in; rejected events go to the dead-letter file with their reasons.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { CollectorService, EventType } from '@shopsense/contracts';
+import { DeadLetterHeaders } from '@shopsense/events';
+import { createGrpcClient } from '@shopsense/grpc';
+import { startService, type RunningService } from '@shopsense/service-runtime';
+import { expectEventually, TEST_SERVICE_ENV } from '@shopsense/testing';
+import { parseHmacKeyring, Pseudonymizer, type UserStateStore } from '@shopsense/user-state';
+import { FEEDBACK_COMPONENTS, type FeedbackComponents } from './feedback.module';
+import { feedbackService } from './feedback.service-definition';
+import { events } from './testing/behavior-events.factory';
+import { FakeRetrievalServer } from './testing/fake-retrieval.server';
+import { writeHmacKeys } from './testing/feedback-harness';
+
+describe('feedback in standalone mode (in-process bus, in-memory state)', () => {
+  let retrieval: FakeRetrievalServer;
+  let running: RunningService;
+  let deadLetterFile: string;
+  const keysFile = writeHmacKeys(['k0', 'k1']);
+
+  beforeAll(async () => {
+    retrieval = new FakeRetrievalServer(16);
+    deadLetterFile = join(mkdtempSync(join(tmpdir(), 'feedback-standalone-')), 'dead-letters.jsonl');
+    running = await startService(feedbackService, {
+      ...TEST_SERVICE_ENV,
+      LOG_LEVEL: 'warn',
+      FEEDBACK_EVENT_BUS: 'in-process',
+      FEEDBACK_STATE_STORE: 'memory',
+      FEEDBACK_DEAD_LETTER_FILE: deadLetterFile,
+      FEEDBACK_HMAC_KEYS_FILE: keysFile,
+      RETRIEVAL_ADDR: await retrieval.start(),
+      UPSTREAM_TLS_MODE: 'insecure',
+    });
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await retrieval?.stop();
+  });
+
+  it('tracks, applies, dead-letters to the file and forgets without any server', async () => {
+    const client = createGrpcClient(CollectorService, `127.0.0.1:${running.grpcPort}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 5_000 });
+    const store: UserStateStore = running.app.get<FeedbackComponents>(FEEDBACK_COMPONENTS).store;
+    const response = await client.track({ events: [events.click('solo', 'c2-a'), events.of(EventType.CLICK, 'solo', ['c2-b'], { eventId: '' }), events.view('solo', 'c2-b')] });
+    expect(response.accepted).toBe(2);
+    expect(response.rejected.map((r) => [r.index, r.reason])).toEqual([[1, 'event_id is required']]);
+    await expect(client.track({ events: [] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+
+    const user = new Pseudonymizer(parseHmacKeyring(readFileSync(keysFile, 'utf8'))).pseudonymize('solo').pseudonym;
+    await expectEventually(async () => {
+      const state = await store.readForRanking({ pseudonym: user, itemIds: ['c2-a', 'c2-b'] });
+      expect(state.items['c2-a']!.last24h.clicks).toBe(1);
+      expect(state.recent).toMatchObject({ clicks: ['c2-a'], views: ['c2-b'] });
+    });
+    await expectEventually(() => expect(existsSync(deadLetterFile)).toBe(true));
+    const [line] = readFileSync(deadLetterFile, 'utf8').trim().split('\n');
+    expect(JSON.parse(line!).headers[DeadLetterHeaders.reason]).toBe('event_id is required');
+
+    await client.forgetUser({ userId: 'solo' });
+    expect((await store.readForRanking({ pseudonym: user, itemIds: [] })).profile).toBeNull();
+    await expect(client.forgetUser({ userId: '' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    client.close();
+  });
+});

@@ -1,0 +1,56 @@
+import type { Candidate, Filters, ParsedQuery, Product } from '@shopsense/contracts';
+import type { RankingReadRequest, RankingState } from '@shopsense/user-state';
+import type { ScoringModel } from '../domain';
+
+/**
+ * What the ranking use cases need from the outside world (conventions §1): each port is one hop of
+ * the request path. Every call takes a budget (ms) and the caller's AbortSignal; the adapters cap
+ * the budget by the incoming deadline.
+ */
+export interface HopOptions {
+  budgetMs: number;
+  signal?: AbortSignal;
+}
+
+export interface QueryUnderstander {
+  understand(query: string, localeHint: string, options: HopOptions): Promise<ParsedQuery>;
+}
+
+export interface QueryEmbedder {
+  embedQuery(text: string, options: HopOptions): Promise<Float32Array>;
+}
+
+export interface RetrieveCall {
+  queryText: string;
+  queryVector?: Float32Array;
+  userVector?: Float32Array;
+  seedItemIds: string[];
+  excludeItemIds: string[];
+  filters?: Filters;
+  limit: number;
+  /** Sources to skip (k = 0), e.g. dense when the query could not be embedded. */
+  skipSources: string[];
+  fusion?: { method?: 'rrf' | 'weighted'; rrfK?: number; weights?: Partial<Record<string, number>> };
+}
+
+export interface CandidateSource {
+  retrieve(call: RetrieveCall, options: HopOptions): Promise<{ candidates: Candidate[]; unavailableSources: string[] }>;
+  similarItems(itemId: string, k: number, filters: Filters | undefined, exclude: string[], options: HopOptions): Promise<{ candidates: Candidate[]; unavailableSources: string[] }>;
+  itemVectors(itemIds: readonly string[], options: HopOptions): Promise<Map<string, Float32Array>>;
+}
+
+export interface ProductSource {
+  products(itemIds: readonly string[], options: HopOptions): Promise<Map<string, Product>>;
+}
+
+/** The part of libs/user-state's UserStateStore the ranker uses. */
+export interface RankingStateStore {
+  readForRanking(request: RankingReadRequest): Promise<RankingState>;
+  logServedList(requestId: string, servedList: Uint8Array, ttlSeconds: number): Promise<void>;
+}
+
+/** The model serving now (absent: the no-op ranker), and older promoted versions an experiment may pin. */
+export interface ModelProvider {
+  current(): ScoringModel | undefined;
+  byVersion(version: string): ScoringModel | undefined;
+}

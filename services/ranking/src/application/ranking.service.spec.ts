@@ -1,0 +1,204 @@
+import { create } from '@bufbuild/protobuf';
+import { CandidateSchema, Degradation, ParsedQuerySchema, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, type Candidate, type Product } from '@shopsense/contracts';
+import { createLogger, ServiceMetrics } from '@shopsense/observability';
+import { decodeServedList, Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
+import { FtrlModel, NO_BUSINESS_RULES } from '../domain';
+import type { CandidateSource, ProductSource, RankingStateStore, RetrieveCall } from './ranking.ports';
+import { mergeFilters, RankingApplicationService, type RankingDependencies } from './ranking.service';
+
+const candidate = (itemId: string, rank: number): Candidate => create(CandidateSchema, { itemId, score: 1 / (rank + 1), sources: [{ source: 'lexical', score: 3 - rank * 0.1, rank }] });
+const product = (id: string, extra: Partial<Pick<Product, 'brand' | 'price' | 'inStock'>> = {}): Product => create(ProductSchema, { id, title: id, brand: 'Acme', price: 10, inStock: true, ...extra });
+
+const IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
+
+class FakeRetrieval implements CandidateSource, ProductSource {
+  failRetrieve = false;
+  failCatalog = false;
+  unavailable: string[] = [];
+  calls: { retrieve: number } = { retrieve: 0 };
+  lastRetrieve?: RetrieveCall;
+  async retrieve(call: RetrieveCall) {
+    this.calls.retrieve++;
+    this.lastRetrieve = call;
+    if (this.failRetrieve) throw Object.assign(new Error('down'), { name: 'Error' });
+    return { candidates: IDS.map(candidate), unavailableSources: this.unavailable };
+  }
+  async similarItems(itemId: string) {
+    return { candidates: IDS.filter((id) => id !== itemId).map(candidate), unavailableSources: [] };
+  }
+  async itemVectors(ids: readonly string[]) {
+    return new Map(ids.map((id, i) => [id, Float32Array.from([1, i])]));
+  }
+  async products(ids: readonly string[]) {
+    if (this.failCatalog) throw new Error('catalog down');
+    return new Map(ids.map((id) => [id, product(id)]));
+  }
+}
+
+const zero = { impressions: 0, clicks: 0, carts: 0, purchases: 0 };
+
+class FakeState implements RankingStateStore {
+  fail: 'no' | 'error' | 'hang' = 'no';
+  reads: RankingReadRequest[] = [];
+  logged: { requestId: string; bytes: Uint8Array; ttl: number }[] = [];
+  async readForRanking(request: RankingReadRequest): Promise<RankingState> {
+    this.reads.push(request);
+    if (this.fail === 'error') throw new Error('redis down');
+    if (this.fail === 'hang') return new Promise(() => undefined);
+    // A known user with no history, and one item with a week of clicks.
+    return {
+      profile: null,
+      recent: { views: [], clicks: [], carts: [], purchases: [], session: [] },
+      items: { c: { lastHour: zero, last24h: zero, last7d: { impressions: 100, clicks: 9, carts: 0, purchases: 1 }, ctr: 0.05, cartRate: 0, trend: 1 } },
+      queryItems: {},
+      cooccurrence: {},
+    };
+  }
+  async logServedList(requestId: string, bytes: Uint8Array, ttl: number) {
+    this.logged.push({ requestId, bytes, ttl });
+  }
+}
+
+function setup(overrides: Partial<RankingDependencies> = {}) {
+  const retrieval = new FakeRetrieval();
+  const state = new FakeState();
+  const metrics = new ServiceMetrics('ranking-test');
+  const service = new RankingApplicationService({
+    candidates: retrieval,
+    catalog: retrieval,
+    state,
+    pseudonymizer: new Pseudonymizer({ current: 'k1', keys: new Map([['k1', Buffer.alloc(32, 7)]]) }),
+    models: { current: () => new FtrlModel(), byVersion: () => undefined },
+    experiments: () => ({ experiments: [] }),
+    rules: () => NO_BUSINESS_RULES,
+    understander: { understand: async (query) => { throw Object.assign(new Error(`no ${query}`), { name: 'TimeoutError' }); } },
+    settings: { budgets: { queryUnderstanding: 50, embedding: 50, retrieval: 50, catalog: 50, userState: 30 }, candidates: 100, servedListTtlSeconds: 600, diversityLambda: 1, pageTokenKeys: ['unit-test-page-token-key'] },
+    logger: createLogger('ranking-test', process.env['DEBUG_RANKING'] ? 'warn' : 'silent'),
+    metrics,
+    clock: () => 1_700_000_000_000,
+    ...overrides,
+  });
+  const degradedCount = async () => (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'shopsense_degraded_responses_total');
+  return { service, retrieval, state, metrics, degradedCount };
+}
+
+const search = (init: Parameters<typeof create<typeof SearchRequestSchema>>[1]) => create(SearchRequestSchema, init);
+const call = { requestId: 'req-1' };
+
+describe('RankingApplicationService', () => {
+  it('serves the retrieval order with an untrained model, and reports query understanding that timed out', async () => {
+    const { service, degradedCount } = setup();
+    const response = await service.search(search({ query: 'mug', pageSize: 4 }), call);
+    expect(response.items?.map((i) => i.itemId)).toEqual(['a', 'b', 'c', 'd']);
+    expect(response.degraded).toEqual([Degradation.QUERY_UNDERSTANDING_UNAVAILABLE]);
+    expect(response.modelVersion).toBe('untrained');
+    expect(JSON.stringify((await degradedCount())?.values)).toContain('understand:queryUnderstanding');
+  });
+
+  it('never fails for an optional part: retrieval down gives an empty list with RETRIEVAL_UNAVAILABLE', async () => {
+    const { service, retrieval } = setup();
+    retrieval.failRetrieve = true;
+    const response = await service.search(search({ query: 'mug' }), call);
+    expect(response.items).toEqual([]);
+    expect(response.degraded).toContain(Degradation.RETRIEVAL_UNAVAILABLE);
+    expect(response.nextPageToken).toBe('');
+  });
+
+  it('reports a missing dense source as RETRIEVAL_PARTIAL and EMBEDDING_UNAVAILABLE', async () => {
+    const { service, retrieval } = setup();
+    retrieval.unavailable = ['dense'];
+    const response = await service.search(search({ query: 'mug' }), call);
+    expect(response.degraded).toEqual([Degradation.QUERY_UNDERSTANDING_UNAVAILABLE, Degradation.EMBEDDING_UNAVAILABLE, Degradation.RETRIEVAL_PARTIAL]);
+    expect(response.items).toHaveLength(6);
+  });
+
+  it('serves without user state when the store fails or exceeds its budget', async () => {
+    for (const fail of ['error', 'hang'] as const) {
+      const { service, state } = setup();
+      state.fail = fail;
+      const response = await service.search(search({ query: 'mug', userId: 'u1' }), call);
+      expect(response.degraded).toContain(Degradation.USER_STATE_UNAVAILABLE);
+      expect(response.items).toHaveLength(6);
+      // After the first failure the store is not asked again within the request.
+      expect(state.reads).toHaveLength(1);
+    }
+  });
+
+  it('serves items without product details when the catalog fails', async () => {
+    const { service, retrieval } = setup();
+    retrieval.failCatalog = true;
+    const response = await service.search(search({ query: 'mug' }), call);
+    expect(response.degraded).toContain(Degradation.CATALOG_UNAVAILABLE);
+    expect(response.items?.every((i) => i.product === undefined)).toBe(true);
+  });
+
+  it('reads user state under the pseudonym, never the raw id, and logs the served features for the training join', async () => {
+    const { service, state } = setup();
+    await service.search(search({ query: 'Mug', userId: 'alice', pageSize: 3, channel: 'web' }), call);
+    expect(state.reads.every((r) => r.pseudonym.startsWith('k1:') && !r.pseudonym.includes('alice'))).toBe(true);
+    expect(state.reads.at(-1)?.queryDigest).toBeDefined();
+    expect(state.logged).toHaveLength(1);
+    const served = decodeServedList(state.logged[0]!.bytes);
+    expect(served.map((e) => [e.requestId, e.itemId, e.position, e.surface, e.channel])).toEqual([
+      ['req-1', 'a', 0, 'search', 'web'],
+      ['req-1', 'b', 1, 'search', 'web'],
+      ['req-1', 'c', 2, 'search', 'web'],
+    ]);
+    expect(served[0]!.features['retrieval_lexical_rr']).toBe(1);
+    // Item stats from the store become features.
+    expect(served[2]!.features['popularity']).toBeCloseTo(Math.log(11), 9);
+    expect(state.logged[0]!.ttl).toBe(600);
+  });
+
+  it('pages with a signed token and refuses a tampered one', async () => {
+    const { service } = setup();
+    const page1 = await service.search(search({ query: 'mug', pageSize: 4 }), call);
+    const page2 = await service.search(search({ query: 'mug', pageSize: 4, pageToken: page1.nextPageToken! }), call);
+    expect(page2.items?.map((i) => [i.itemId, i.position])).toEqual([
+      ['e', 4],
+      ['f', 5],
+    ]);
+    expect(page2.nextPageToken).toBe('');
+    const tampered = `${page1.nextPageToken!.slice(0, -2)}xx`;
+    await expect(service.search(search({ query: 'mug', pageSize: 4, pageToken: tampered }), call)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('Rank returns every given item once, out-of-stock ones included, without calling retrieval', async () => {
+    const { service, retrieval } = setup({ rules: () => ({ ...NO_BUSINESS_RULES, hideOutOfStock: true }) });
+    retrieval.products = async (ids) => new Map(ids.map((id) => [id, product(id, { inStock: false })]));
+    const response = await service.rank(create(RankRequestSchema, { itemIds: ['x', 'y', 'z'] }), call);
+    expect(response.items?.map((i) => i.itemId)).toEqual(['x', 'y', 'z']);
+    expect(retrieval.calls.retrieve).toBe(0);
+  });
+
+  it('Recommend for an item never returns the item, and an anonymous home page is empty rather than an error', async () => {
+    const { service } = setup();
+    const similar = await service.recommend(create(RecommendRequestSchema, { context: { case: 'item', value: { itemId: 'b' } }, limit: 3 }), call);
+    expect(similar.items?.map((i) => i.itemId)).toEqual(['a', 'c', 'd']);
+    const home = await service.recommend(create(RecommendRequestSchema, {}), call);
+    expect(home.items).toEqual([]);
+    expect(home.degraded).toEqual([]);
+  });
+});
+
+describe('RankingApplicationService with query understanding', () => {
+  it('searches the residual text with the extracted filters narrowed by the request, and returns the parsed query', async () => {
+    const parsed = create(ParsedQuerySchema, { original: 'cheap red mug under 50', normalized: 'cheap red mug under 50', residualText: 'red mug', filters: { price: { max: 50 } }, boosts: [{ field: 'price', value: 'low', weight: 1 }] });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed } });
+    const response = await service.search(search({ query: 'cheap red mug under 50', filters: { price: { max: 30 }, brands: ['Acme'] } }), call);
+    expect(response.degraded).toEqual([]);
+    expect(response.parsedQuery).toBe(parsed);
+    expect(retrieval.lastRetrieve?.queryText).toBe('red mug');
+    expect(retrieval.lastRetrieve?.filters?.price?.max).toBe(30);
+    expect(retrieval.lastRetrieve?.filters?.brands).toEqual(['Acme']);
+  });
+});
+
+describe('mergeFilters', () => {
+  it('takes the narrower of request and query filters', () => {
+    const merged = mergeFilters(create(SearchRequestSchema, { filters: { price: { max: 50 }, brands: ['Nike'] } }).filters, create(SearchRequestSchema, { filters: { price: { min: 10, max: 80 }, attributes: { color: 'red' } } }).filters);
+    expect(merged?.price).toMatchObject({ min: 10, max: 50 });
+    expect(merged?.brands).toEqual(['Nike']);
+    expect(merged?.attributes).toEqual({ color: 'red' });
+  });
+});

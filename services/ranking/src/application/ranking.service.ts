@@ -1,0 +1,474 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import {
+  FiltersSchema,
+  type Candidate,
+  type Filters,
+  type ParsedQuery,
+  type Product,
+  type RankedItemSchema,
+  type RankRequest,
+  type RankResponseSchema,
+  type RecommendRequest,
+  type RecommendResponseSchema,
+  type SearchRequest,
+  type SearchResponseSchema,
+  type TrainingExampleSchema,
+} from '@shopsense/contracts';
+import type { Logger, ServiceMetrics } from '@shopsense/observability';
+import { encodeServedList, normalizeQuery, queryDigest, type Pseudonymizer, type RankingState } from '@shopsense/user-state';
+import {
+  assignExperiments,
+  decodePageToken,
+  DegradationReport,
+  encodePageToken,
+  MAX_PAGE_OFFSET,
+  NO_BUSINESS_RULES,
+  rankCandidates,
+  requestFingerprint,
+  type Assignment,
+  type BusinessRules,
+  type CandidateInput,
+  type ExperimentsConfig,
+  type PageTokenKey,
+  type RankedCandidate,
+  type RankingContext,
+  type Surface,
+  type VariantParams,
+} from '../domain';
+import type { CandidateSource, ModelProvider, ProductSource, QueryEmbedder, QueryUnderstander, RankingStateStore } from './ranking.ports';
+
+export interface RankingSettings {
+  budgets: { queryUnderstanding: number; embedding: number; retrieval: number; catalog: number; userState: number };
+  /** Candidates retrieved and ranked per request. */
+  candidates: number;
+  servedListTtlSeconds: number;
+  /** Default MMR λ (1: no diversification); an experiment variant may override it. */
+  diversityLambda: number;
+  /** Current key first. */
+  pageTokenKeys: readonly PageTokenKey[];
+}
+
+export interface RankingDependencies {
+  understander?: QueryUnderstander;
+  embedder?: QueryEmbedder;
+  candidates: CandidateSource;
+  catalog: ProductSource;
+  state: RankingStateStore;
+  pseudonymizer: Pseudonymizer;
+  models: ModelProvider;
+  experiments: () => ExperimentsConfig;
+  rules: () => BusinessRules;
+  /** Called once per served response with its assignments (exposure counting). */
+  onServed?: (assignments: readonly Assignment[], surface: Surface) => void;
+  settings: RankingSettings;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  clock?: () => number;
+}
+
+export interface CallInfo {
+  requestId: string;
+  signal?: AbortSignal;
+}
+
+/** Retrieval answers at most this many candidates (RETRIEVAL_LIMITS.maxLimit). */
+const MAX_RETRIEVAL_LIMIT = 1_000;
+
+type RankedItemInit = MessageInitShape<typeof RankedItemSchema>;
+
+const EMPTY_STATE: RankingState = { profile: null, recent: { views: [], clicks: [], carts: [], purchases: [], session: [] }, items: {}, queryItems: {}, cooccurrence: {} };
+
+/** Request filters AND query-extracted filters: the narrower of each. */
+export function mergeFilters(requested: Filters | undefined, extracted: Filters | undefined): Filters | undefined {
+  if (!extracted) return requested;
+  if (!requested) return extracted;
+  const brands = requested.brands.length > 0 ? requested.brands : extracted.brands;
+  const min = [requested.price?.min, extracted.price?.min].filter((v): v is number => v !== undefined);
+  const max = [requested.price?.max, extracted.price?.max].filter((v): v is number => v !== undefined);
+  return create(FiltersSchema, {
+    categoryPath: requested.categoryPath || extracted.categoryPath,
+    brands,
+    ...(min.length > 0 || max.length > 0 ? { price: { ...(min.length > 0 ? { min: Math.max(...min) } : {}), ...(max.length > 0 ? { max: Math.min(...max) } : {}) } } : {}),
+    ...(requested.inStock !== undefined ? { inStock: requested.inStock } : extracted.inStock !== undefined ? { inStock: extracted.inStock } : {}),
+    attributes: { ...extracted.attributes, ...requested.attributes },
+  });
+}
+
+const hasFilters = (f: Filters | undefined): boolean =>
+  !!f && (f.categoryPath !== '' || f.brands.length > 0 || f.price?.min !== undefined || f.price?.max !== undefined || f.inStock !== undefined || Object.keys(f.attributes).length > 0);
+
+function filtersKey(f: Filters | undefined): string {
+  if (!f) return '';
+  return JSON.stringify([f.categoryPath, [...f.brands].sort(), f.price?.min ?? null, f.price?.max ?? null, f.inStock ?? null, Object.entries(f.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+/** The user's recently interacted items, most recent kinds first, distinct. */
+function recentItems(state: RankingState): string[] {
+  return [...new Set([...state.recent.session, ...state.recent.purchases, ...state.recent.carts, ...state.recent.clicks, ...state.recent.views])];
+}
+
+/**
+ * Search, Recommend and Rank (conventions §4): understand → embed → retrieve → features → score →
+ * rerank. Each optional hop has its own budget and a fallback; what fell back is recorded in a
+ * DegradationReport, returned as `degraded` flags and counted in shopsense_degraded_responses_total.
+ */
+export class RankingApplicationService {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: RankingDependencies) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async search(request: SearchRequest, call: CallInfo): Promise<MessageInitShape<typeof SearchResponseSchema>> {
+    const now = this.clock();
+    const report = new DegradationReport();
+    const settings = this.deps.settings;
+    const pseudonym = request.userId ? this.deps.pseudonymizer.pseudonymize(request.userId) : undefined;
+    const { assignments, params } = assignExperiments(this.deps.experiments(), pseudonym?.pseudonym ?? request.sessionId, 'search');
+    const pageSize = request.pageSize > 0 ? request.pageSize : 20;
+
+    // The page: a token continues the list of the request that issued it.
+    const fingerprint = requestFingerprint(['search', request.query, filtersKey(request.filters), request.channel, pseudonym?.pseudonym ?? '', request.localeHint, assignments.map((a) => `${a.experiment}=${a.variant}`).join(',')]);
+    const cursor = request.pageToken ? decodePageToken(request.pageToken, settings.pageTokenKeys, { fingerprint, nowMs: now }) : undefined;
+    const offset = cursor?.offset ?? 0;
+    // Later pages are ranked by the model that ranked the first one, while this replica still has it.
+    const pageParams: VariantParams = cursor && this.deps.models.byVersion(cursor.modelVersion) ? { ...params, modelVersion: cursor.modelVersion } : params;
+
+    // understand ∥ embed ∥ user profile: independent of one another.
+    const [parsed, queryVector, profileState] = await Promise.all([
+      this.understand(request.query, request.localeHint, report, call),
+      this.embed(request.query, report, call),
+      pseudonym ? this.readState(pseudonym.pseudonym, [], undefined, report, call) : Promise.resolve(EMPTY_STATE),
+    ]);
+    const queryText = parsed ? parsed.residualText || parsed.correctedQuery || parsed.normalized || request.query : request.query;
+    const filters = mergeFilters(request.filters, parsed?.filters);
+    const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
+
+    const limit = Math.min(Math.max(settings.candidates, offset + pageSize), MAX_RETRIEVAL_LIMIT);
+    const retrieved = await this.retrieve(
+      {
+        queryText,
+        ...(queryVector ? { queryVector } : {}),
+        ...(userVector ? { userVector } : {}),
+        seedItemIds: recentItems(profileState).slice(0, 5),
+        excludeItemIds: [],
+        ...(hasFilters(filters) ? { filters: filters! } : {}),
+        limit,
+        skipSources: report.has('embedding') ? ['dense'] : [],
+        ...(params.fusion ? { fusion: params.fusion } : {}),
+      },
+      report,
+      call,
+    );
+    const ranked = await this.rankList(retrieved, {
+      surface: 'search',
+      rawQuery: request.query,
+      queryText,
+      queryVector,
+      parsed,
+      filters,
+      pseudonym: pseudonym?.pseudonym,
+      channel: request.channel,
+      params: pageParams,
+      explain: request.explain,
+      report,
+      call,
+      now,
+    });
+    const page = ranked.items.slice(offset, offset + pageSize);
+    const nextOffset = offset + page.length;
+    const nextPageToken = page.length > 0 && nextOffset < ranked.items.length && nextOffset <= MAX_PAGE_OFFSET ? encodePageToken({ fingerprint, offset: nextOffset, modelVersion: ranked.modelVersion, issuedAtMs: now }, settings.pageTokenKeys[0]!) : '';
+    this.finish('search', call.requestId, page, offset, ranked, assignments, request.channel, report, now);
+    return {
+      items: this.toItems(page, offset, ranked.products),
+      ...(parsed ? { parsedQuery: parsed } : {}),
+      requestId: call.requestId,
+      experiments: assignments,
+      modelVersion: ranked.modelVersion,
+      degraded: report.flags(),
+      nextPageToken,
+    };
+  }
+
+  async recommend(request: RecommendRequest, call: CallInfo): Promise<MessageInitShape<typeof RecommendResponseSchema>> {
+    const now = this.clock();
+    const report = new DegradationReport();
+    const pseudonym = request.userId ? this.deps.pseudonymizer.pseudonymize(request.userId) : undefined;
+    const { assignments, params } = assignExperiments(this.deps.experiments(), pseudonym?.pseudonym ?? request.sessionId, 'recommend');
+    const limit = request.limit > 0 ? request.limit : 20;
+    const profileState = pseudonym ? await this.readState(pseudonym.pseudonym, [], undefined, report, call) : EMPTY_STATE;
+    const seen = request.excludeSeen ? recentItems(profileState) : [];
+    const anchors = request.context.case === 'item' ? [request.context.value.itemId] : request.context.case === 'cart' ? [...request.context.value.itemIds] : [];
+    const exclude = [...new Set([...anchors, ...seen])];
+    const filters = hasFilters(request.filters) ? request.filters : undefined;
+    const depth = Math.min(Math.max(this.deps.settings.candidates, limit + exclude.length), MAX_RETRIEVAL_LIMIT);
+
+    let retrieved: Candidate[];
+    if (anchors.length === 1) {
+      retrieved = await this.similar(anchors[0]!, depth, filters, exclude, report, call);
+    } else {
+      const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
+      const seeds = anchors.length > 0 ? anchors : recentItems(profileState).slice(0, 5);
+      retrieved =
+        seeds.length === 0 && !userVector
+          ? [] // Anonymous home page: nothing to recommend from (no popularity source yet).
+          : await this.retrieve({ queryText: '', ...(userVector ? { userVector } : {}), seedItemIds: seeds, excludeItemIds: exclude, ...(filters ? { filters } : {}), limit: depth, skipSources: ['dense', 'lexical'], ...(params.fusion ? { fusion: params.fusion } : {}) }, report, call);
+    }
+    const excluded = new Set(exclude);
+    const ranked = await this.rankList(
+      retrieved.filter((c) => !excluded.has(c.itemId)),
+      { surface: 'recommend', rawQuery: '', queryText: '', queryVector: undefined, parsed: undefined, filters, pseudonym: pseudonym?.pseudonym, channel: request.channel, params, explain: request.explain, report, call, now },
+    );
+    const page = ranked.items.slice(0, limit);
+    this.finish('recommend', call.requestId, page, 0, ranked, assignments, request.channel, report, now);
+    return { items: this.toItems(page, 0, ranked.products), requestId: call.requestId, experiments: assignments, modelVersion: ranked.modelVersion, degraded: report.flags() };
+  }
+
+  async rank(request: RankRequest, call: CallInfo): Promise<MessageInitShape<typeof RankResponseSchema>> {
+    const now = this.clock();
+    const report = new DegradationReport();
+    const pseudonym = request.userId ? this.deps.pseudonymizer.pseudonymize(request.userId) : undefined;
+    const { assignments, params } = assignExperiments(this.deps.experiments(), pseudonym?.pseudonym ?? request.sessionId, 'rank');
+    const query = request.query ?? '';
+    const queryVector = query ? await this.embed(query, report, call) : undefined;
+    const given = request.itemIds.map((itemId): Candidate => ({ $typeName: 'shopsense.retrieval.v1.Candidate', itemId, score: 0, sources: [] }));
+    const ranked = await this.rankList(given, {
+      surface: 'rank',
+      rawQuery: query,
+      queryText: query,
+      queryVector,
+      parsed: undefined,
+      filters: undefined,
+      pseudonym: pseudonym?.pseudonym,
+      channel: request.channel,
+      params,
+      explain: request.explain,
+      report,
+      call,
+      now,
+      // Rank returns every given item exactly once: nothing is hidden.
+      keepAll: true,
+    });
+    this.finish('rank', call.requestId, ranked.items, 0, ranked, assignments, request.channel, report, now);
+    return { items: this.toItems(ranked.items, 0, ranked.products), requestId: call.requestId, experiments: assignments, modelVersion: ranked.modelVersion, degraded: report.flags() };
+  }
+
+  // --- stages -------------------------------------------------------------------------------
+
+  private async understand(query: string, localeHint: string, report: DegradationReport, call: CallInfo): Promise<ParsedQuery | undefined> {
+    const understander = this.deps.understander;
+    if (!understander) {
+      report.record('queryUnderstanding', 'unavailable', 'QUERY_UNDERSTANDING_ADDR is not set');
+      return undefined;
+    }
+    try {
+      return await understander.understand(query, localeHint, { budgetMs: this.deps.settings.budgets.queryUnderstanding, ...(call.signal ? { signal: call.signal } : {}) });
+    } catch (error) {
+      report.recordError('queryUnderstanding', error);
+      return undefined;
+    }
+  }
+
+  private async embed(text: string, report: DegradationReport, call: CallInfo): Promise<Float32Array | undefined> {
+    const embedder = this.deps.embedder;
+    if (!embedder) return undefined; // retrieval embeds the query itself
+    try {
+      return await embedder.embedQuery(text, { budgetMs: this.deps.settings.budgets.embedding, ...(call.signal ? { signal: call.signal } : {}) });
+    } catch (error) {
+      report.recordError('embedding', error);
+      return undefined;
+    }
+  }
+
+  private async readState(pseudonym: string, itemIds: readonly string[], query: string | undefined, report: DegradationReport, call: CallInfo): Promise<RankingState> {
+    if (report.has('userState')) return EMPTY_STATE;
+    try {
+      const read = this.deps.state.readForRanking({ pseudonym, itemIds, ...(query ? { queryDigest: queryDigest(normalizeQuery(query)) } : {}) });
+      return await withBudget(read, this.deps.settings.budgets.userState, call.signal);
+    } catch (error) {
+      report.recordError('userState', error);
+      return EMPTY_STATE;
+    }
+  }
+
+  private async retrieve(retrieveCall: Parameters<CandidateSource['retrieve']>[0], report: DegradationReport, call: CallInfo): Promise<Candidate[]> {
+    try {
+      const result = await this.deps.candidates.retrieve(retrieveCall, { budgetMs: this.deps.settings.budgets.retrieval, ...(call.signal ? { signal: call.signal } : {}) });
+      this.noteUnavailableSources(result.unavailableSources, report);
+      return result.candidates;
+    } catch (error) {
+      report.recordError('retrieval', error);
+      return [];
+    }
+  }
+
+  private async similar(itemId: string, k: number, filters: Filters | undefined, exclude: string[], report: DegradationReport, call: CallInfo): Promise<Candidate[]> {
+    try {
+      const result = await this.deps.candidates.similarItems(itemId, k, filters, exclude, { budgetMs: this.deps.settings.budgets.retrieval, ...(call.signal ? { signal: call.signal } : {}) });
+      this.noteUnavailableSources(result.unavailableSources, report);
+      return result.candidates;
+    } catch (error) {
+      report.recordError('retrieval', error);
+      return [];
+    }
+  }
+
+  private noteUnavailableSources(sources: readonly string[], report: DegradationReport): void {
+    if (sources.length === 0) return;
+    report.record('retrievalPartial', 'unavailable', `sources unavailable: ${sources.join(', ')}`);
+    // The dense source fails when retrieval could not embed the query: say so as well.
+    if (sources.includes('dense')) report.record('embedding', 'unavailable', 'retrieval could not embed the query');
+  }
+
+  /** features (catalog ∥ item vectors ∥ user state, one read each) → score → rerank. */
+  private async rankList(
+    candidates: readonly Candidate[],
+    request: {
+      surface: Surface;
+      rawQuery: string;
+      queryText: string;
+      queryVector: Float32Array | undefined;
+      parsed: ParsedQuery | undefined;
+      filters: Filters | undefined;
+      pseudonym: string | undefined;
+      channel: string;
+      params: VariantParams;
+      explain: boolean;
+      report: DegradationReport;
+      call: CallInfo;
+      now: number;
+      keepAll?: boolean;
+    },
+  ): Promise<{ items: RankedCandidate[]; modelVersion: string; products: Map<string, Product> }> {
+    const { report, call } = request;
+    const ids = candidates.map((c) => c.itemId);
+    const hop = (budgetMs: number) => ({ budgetMs, ...(call.signal ? { signal: call.signal } : {}) });
+    const budgets = this.deps.settings.budgets;
+    const [products, vectors, state] = await Promise.all([
+      ids.length === 0
+        ? Promise.resolve(new Map<string, Product>())
+        : this.deps.catalog.products(ids, hop(budgets.catalog)).catch((error: unknown) => {
+            report.recordError('catalog', error);
+            return new Map<string, Product>();
+          }),
+      ids.length === 0
+        ? Promise.resolve(new Map<string, Float32Array>())
+        : this.deps.candidates.itemVectors(ids, hop(budgets.catalog)).catch((error: unknown) => {
+            report.recordError('retrievalPartial', error);
+            return new Map<string, Float32Array>();
+          }),
+      ids.length === 0 ? Promise.resolve(EMPTY_STATE) : this.readState(request.pseudonym ?? '', ids, request.rawQuery || undefined, report, call),
+    ]);
+
+    const recent = recentItems(state);
+    const context: RankingContext = {
+      queryText: request.queryText,
+      ...(request.queryVector ? { queryVector: request.queryVector } : {}),
+      ...(request.filters?.price && (request.filters.price.min !== undefined || request.filters.price.max !== undefined) ? { priceFilter: { ...(request.filters.price.min !== undefined ? { min: request.filters.price.min } : {}), ...(request.filters.price.max !== undefined ? { max: request.filters.price.max } : {}) } } : {}),
+      boosts: request.parsed?.boosts.map((b) => ({ field: b.field, value: b.value, weight: b.weight })) ?? [],
+      channel: request.channel,
+      ...(state.profile?.shortTerm ? { userShortVector: state.profile.shortTerm.values } : {}),
+      ...(state.profile?.longTerm ? { userLongVector: state.profile.longTerm.values } : {}),
+      recentItemIds: recent,
+      nowMs: request.now,
+    };
+    const inputs = candidates.map((c, index): CandidateInput => {
+      const product = products.get(c.itemId);
+      const stats = state.items[c.itemId];
+      const vector = vectors.get(c.itemId);
+      return {
+        itemId: c.itemId,
+        retrievalRank: index,
+        sources: c.sources.map((s) => ({ source: s.source, score: s.score, rank: s.rank })),
+        ...(vector ? { vector } : {}),
+        ...(product
+          ? {
+              product: {
+                ...(product.price > 0 ? { price: product.price } : {}),
+                ...(product.brand ? { brand: product.brand } : {}),
+                ...(product.categoryPath.length > 0 ? { categoryPath: product.categoryPath } : {}),
+                inStock: product.inStock,
+                ...(product.updatedAt ? { updatedAtMs: Number(product.updatedAt.seconds) * 1000 + Math.floor(product.updatedAt.nanos / 1e6) } : {}),
+              },
+            }
+          : {}),
+        ...(stats ? { itemStats: { lastHour: stats.lastHour, last24h: stats.last24h, last7d: stats.last7d } } : {}),
+        ...(state.queryItems[c.itemId] ? { queryItemStats: state.queryItems[c.itemId]! } : {}),
+        ...(state.cooccurrence[c.itemId] !== undefined ? { coOccurrence: state.cooccurrence[c.itemId]! } : {}),
+      };
+    });
+
+    const pinned = request.params.modelVersion ? this.deps.models.byVersion(request.params.modelVersion) : undefined;
+    const model = pinned ?? this.deps.models.current();
+    const rules = request.keepAll ? { ...this.deps.rules(), hideOutOfStock: false, excludePurchased: false } : this.deps.rules();
+    const outcome = rankCandidates({
+      context,
+      candidates: inputs,
+      ...(model ? { model } : {}),
+      ...(request.params.featureWeights ? { featureWeights: request.params.featureWeights } : {}),
+      diversityLambda: request.params.diversityLambda ?? this.deps.settings.diversityLambda,
+      rules: rules ?? NO_BUSINESS_RULES,
+      ruleContext: { surface: request.surface, channel: request.channel, query: request.queryText, purchasedItemIds: new Set(state.recent.purchases) },
+      explain: request.explain,
+      report,
+    });
+    if (!model) report.record('model', 'unavailable', 'no model loaded');
+    return { items: outcome.items, modelVersion: outcome.modelVersion, products };
+  }
+
+  private toItems(page: readonly RankedCandidate[], offset: number, products: Map<string, Product>): RankedItemInit[] {
+    return page.map((item, i) => {
+      const product = products.get(item.itemId);
+      return {
+        itemId: item.itemId,
+        score: item.score,
+        clickProbability: item.clickProbability,
+        position: offset + i,
+        sources: item.sources,
+        contributions: item.contributions ?? [],
+        reasons: item.reasons ?? [],
+        ...(product ? { product } : {}),
+      };
+    });
+  }
+
+  /** Metrics, exposure counting and the served-features log (fire and forget: never fails the response). */
+  private finish(surface: Surface, requestId: string, page: readonly RankedCandidate[], offset: number, ranked: { modelVersion: string }, assignments: readonly Assignment[], channel: string, report: DegradationReport, now: number): void {
+    for (const label of report.metricLabels()) this.deps.metrics.degradedResponses.inc({ reason: `${label.stage}:${label.failure}` });
+    if (report.records.length > 0) this.deps.logger.warn({ requestId, degraded: report.records.map((r) => ({ failure: r.failure, cause: r.cause, detail: r.detail })) }, 'served a degraded response');
+    this.deps.onServed?.(assignments, surface);
+    if (page.length === 0) return;
+    const servedAt = timestampFromMs(now);
+    const examples: MessageInitShape<typeof TrainingExampleSchema>[] = page.map((item, i) => ({
+      requestId,
+      itemId: item.itemId,
+      position: offset + i,
+      modelVersion: ranked.modelVersion,
+      features: item.features,
+      score: item.score,
+      clickProbability: item.clickProbability,
+      servedAt,
+      experiments: assignments.map((a) => ({ experiment: a.experiment, variant: a.variant })),
+      surface,
+      channel,
+    }));
+    this.deps.state.logServedList(requestId, encodeServedList(examples), this.deps.settings.servedListTtlSeconds).catch((error: unknown) => this.deps.logger.warn({ err: error, requestId }, 'could not log the served list for training'));
+  }
+}
+
+/** A promise that rejects with a TimeoutError after `ms` or when the signal aborts (the work itself is not cancelled). */
+export function withBudget<T>(work: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' })), ms);
+    const onAbort = () => reject(Object.assign(new Error('the call was cancelled'), { name: 'AbortError' }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => resolve(value),
+      (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
+    ).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
+}

@@ -1,0 +1,114 @@
+import { CatalogService, EmbeddingKind, EmbeddingService, FusionMethod, QueryUnderstandingService, RetrievalService, type Filters, type ParsedQuery, type Product } from '@shopsense/contracts';
+import { createGrpcClient, type GrpcClientOptions, type ServiceClient } from '@shopsense/grpc';
+import type { CandidateSource, HopOptions, ProductSource, QueryEmbedder, QueryUnderstander, RetrieveCall } from '../application/ranking.ports';
+
+const overrides = (options: HopOptions) => ({ timeoutMs: options.budgetMs, ...(options.signal ? { signal: options.signal } : {}) });
+
+/** QueryUnderstander over the query understanding service's gRPC API. */
+export class GrpcQueryUnderstander implements QueryUnderstander {
+  private readonly client: ServiceClient<typeof QueryUnderstandingService>;
+
+  constructor(target: string, options: GrpcClientOptions) {
+    // One try within the short budget: a retry would not fit, the raw query is the fallback.
+    this.client = createGrpcClient(QueryUnderstandingService, target, { ...options, maxRetries: 0 });
+  }
+
+  async understand(query: string, localeHint: string, options: HopOptions): Promise<ParsedQuery> {
+    const response = await this.client.understand({ query, localeHint }, overrides(options));
+    if (!response.parsed) throw new Error('query understanding returned no parsed query');
+    return response.parsed;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** QueryEmbedder over the embedding service's gRPC API. */
+export class GrpcQueryEmbedder implements QueryEmbedder {
+  private readonly client: ServiceClient<typeof EmbeddingService>;
+
+  constructor(target: string, options: GrpcClientOptions) {
+    this.client = createGrpcClient(EmbeddingService, target, { ...options, maxRetries: 0 });
+  }
+
+  async embedQuery(text: string, options: HopOptions): Promise<Float32Array> {
+    const response = await this.client.embed({ texts: [text], kind: EmbeddingKind.QUERY }, overrides(options));
+    const values = response.embeddings[0]?.values;
+    if (!values || values.length === 0) throw new Error('the embedding service returned no vector');
+    return Float32Array.from(values);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** CandidateSource and ProductSource over the retrieval service (RetrievalService + CatalogService on one address). */
+export class GrpcRetrieval implements CandidateSource, ProductSource {
+  private readonly retrieval: ServiceClient<typeof RetrievalService>;
+  private readonly catalog: ServiceClient<typeof CatalogService>;
+
+  constructor(target: string, options: GrpcClientOptions) {
+    this.retrieval = createGrpcClient(RetrievalService, target, options);
+    this.catalog = createGrpcClient(CatalogService, target, options);
+  }
+
+  async retrieve(call: RetrieveCall, options: HopOptions) {
+    const skip = new Set(call.skipSources);
+    const k = (source: string) => ({ [source]: skip.has(source) ? 0 : call.limit });
+    const w = call.fusion?.weights ?? {};
+    const response = await this.retrieval.retrieve(
+      {
+        queryText: call.queryText,
+        queryVector: call.queryVector ? Array.from(call.queryVector) : [],
+        userVector: call.userVector ? Array.from(call.userVector) : [],
+        seedItemIds: call.seedItemIds,
+        excludeItemIds: call.excludeItemIds,
+        ...(call.filters ? { filters: call.filters } : {}),
+        limit: call.limit,
+        kPerSource: { ...k('dense'), ...k('lexical'), ...k('userInterest'), ...k('similar') },
+        ...(call.fusion
+          ? {
+              fusion: {
+                method: call.fusion.method === 'weighted' ? FusionMethod.WEIGHTED_SCORE : FusionMethod.RRF,
+                rrfK: call.fusion.rrfK ?? 0,
+                ...(w['dense'] !== undefined ? { dense: w['dense'] } : {}),
+                ...(w['lexical'] !== undefined ? { lexical: w['lexical'] } : {}),
+                ...(w['user_interest'] !== undefined ? { userInterest: w['user_interest'] } : {}),
+                ...(w['similar'] !== undefined ? { similar: w['similar'] } : {}),
+                ...(w['co_occurrence'] !== undefined ? { coOccurrence: w['co_occurrence'] } : {}),
+              },
+            }
+          : {}),
+      },
+      overrides(options),
+    );
+    return { candidates: response.candidates, unavailableSources: response.unavailableSources };
+  }
+
+  async similarItems(itemId: string, k: number, filters: Filters | undefined, exclude: string[], options: HopOptions) {
+    const response = await this.retrieval.similarItems({ itemId, k, ...(filters ? { filters } : {}), excludeItemIds: exclude }, overrides(options));
+    return { candidates: response.candidates, unavailableSources: response.unavailableSources };
+  }
+
+  async itemVectors(itemIds: readonly string[], options: HopOptions): Promise<Map<string, Float32Array>> {
+    const response = await this.retrieval.getItemVectors({ itemIds: [...itemIds] }, overrides(options));
+    return new Map(response.vectors.map((v) => [v.itemId, Float32Array.from(v.values)]));
+  }
+
+  async products(itemIds: readonly string[], options: HopOptions): Promise<Map<string, Product>> {
+    const out = new Map<string, Product>();
+    // At most 1,000 ids per call (catalog.proto).
+    for (let i = 0; i < itemIds.length; i += 1000) {
+      const response = await this.catalog.batchGetProducts({ productIds: itemIds.slice(i, i + 1000) }, overrides(options));
+      for (const product of response.products) out.set(product.id, product);
+    }
+    return out;
+  }
+
+  close(): void {
+    this.retrieval.close();
+    this.catalog.close();
+  }
+}
