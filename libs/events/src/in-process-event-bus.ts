@@ -6,6 +6,7 @@ import type { WireFormat } from './codec';
 import { DeadLetterHeaders, toRawRecords, type EventBus, type OutgoingRecord, type RawRecord, type RecordMeta, type SubscribeOptions, type Subscription } from './event-bus';
 import { DEFAULT_RETRY_POLICY, processRecord } from './record-processor';
 import { DEAD_LETTER_TOPIC, type TopicDefinition } from './topic-registry';
+import { reasonForLog } from './log-redaction';
 import { injectTraceHeaders } from './trace-headers';
 
 interface StoredRecord {
@@ -123,7 +124,7 @@ export class InProcessEventBus implements EventBus {
   }
 
   private async appendDeadLetter(key: string | Buffer | null, value: Buffer | null, headers: Record<string, string>): Promise<void> {
-    this.options.logger.warn({ reason: headers[DeadLetterHeaders.reason], topic: headers[DeadLetterHeaders.sourceTopic] }, 'record dead-lettered');
+    this.options.logger.warn({ reason: reasonForLog(headers[DeadLetterHeaders.reason]), topic: headers[DeadLetterHeaders.sourceTopic] }, 'record dead-lettered');
     const line = JSON.stringify({ key: key === null ? null : key.toString(), value_base64: value?.toString('base64') ?? null, headers }) + '\n';
     await mkdir(dirname(this.options.deadLetterFile), { recursive: true });
     await appendFile(this.options.deadLetterFile, line, 'utf8');

@@ -5,6 +5,7 @@ import type { WireFormat } from './codec';
 import { DeadLetterHeaders, toRawRecords, type EventBus, type OutgoingRecord, type RawRecord, type RecordMeta, type SubscribeOptions, type Subscription } from './event-bus';
 import { DEFAULT_RETRY_POLICY, processRecord } from './record-processor';
 import { DEAD_LETTER_TOPIC, type TopicDefinition } from './topic-registry';
+import { reasonForLog } from './log-redaction';
 import { injectTraceHeaders } from './trace-headers';
 
 export interface KafkaConnectionOptions {
@@ -146,7 +147,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   private async deadLetter(key: Buffer | null, value: Buffer | null, headers: IHeaders | undefined, meta: RecordMeta, groupId: string, reason: string): Promise<void> {
-    this.logger.warn({ topic: meta.topic, partition: meta.partition, offset: meta.offset, reason }, 'record dead-lettered');
+    this.logger.warn({ topic: meta.topic, partition: meta.partition, offset: meta.offset, reason: reasonForLog(reason) }, 'record dead-lettered');
     const producer = await this.getProducer();
     await producer.send({
       topic: DEAD_LETTER_TOPIC,

@@ -2,6 +2,7 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import type { Logger } from '@shopsense/observability';
 import { CONTENT_TYPE_HEADER, decodeRecord } from './codec';
 import type { EventHandler, RecordMeta } from './event-bus';
+import { reasonForLog } from './log-redaction';
 
 export type RecordVerdict = { kind: 'done' } | { kind: 'dead-letter'; reason: string };
 
@@ -44,7 +45,7 @@ export async function processRecord<S extends DescMessage>(
       if (result.outcome === 'done') return { kind: 'done' };
       if (result.outcome === 'dead-letter') return { kind: 'dead-letter', reason: result.reason };
       retries++;
-      logger.warn({ topic: meta.topic, partition: meta.partition, offset: meta.offset, reason: result.reason, retries }, 'handler asked to retry');
+      logger.warn({ topic: meta.topic, partition: meta.partition, offset: meta.offset, reason: reasonForLog(result.reason), retries }, 'handler asked to retry');
       await sleep(Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(retries, 16)));
     } catch (error) {
       failures++;
