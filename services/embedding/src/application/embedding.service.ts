@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { validateEmbedTexts, type EmbedLimits } from '../domain/embed-request';
-import { LruCache } from '../domain/lru-cache';
+import { LruCache } from '@shopsense/caching';
 import { normalizeForEmbedding } from '../domain/text-normalization';
 import { DynamicBatcher, type BatcherOptions } from './dynamic-batcher';
 import { TEXT_ENCODER, type TextEncoder } from './text-encoder.port';

@@ -1,4 +1,4 @@
-import { LruCache } from '../domain/lru-cache';
+import { LruCache } from '@shopsense/caching';
 import type { ItemVectorBatch, ItemVectorSource } from './item-vector-source.port';
 
 /** At most this many ids per GetItemVectors call (retrieval.proto). */

@@ -2,7 +2,7 @@ import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { decodeRecord, CONTENT_TYPE_HEADER } from '@shopsense/events';
 import type { Logger } from '@shopsense/observability';
 import { dedupRef, normalizeQuery, queryDigest, type Pseudonym, type Pseudonymizer } from '@shopsense/user-state';
-import { LruCache } from '../domain/lru-cache';
+import { LruCache } from '@shopsense/caching';
 import type { EventOutcome, PlannedEvent } from '../domain/batch-planner';
 import { validateEvent, type ValidationLimits } from '../domain/event-validation';
 import type { DeadLetter, DeadLetterSink, IntakeRecord } from './dead-letter.port';
