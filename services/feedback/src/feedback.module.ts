@@ -65,7 +65,15 @@ export interface FeedbackComponents {
   close(): Promise<void>;
 }
 
-export async function createFeedbackComponents(config: FeedbackConfig, runtime: { logger: Logger; metrics: ServiceMetrics }): Promise<FeedbackComponents> {
+/** Parts the caller provides instead of building them from configuration; the caller closes them. */
+export interface FeedbackOverrides {
+  /** The standalone runner's shared store: ranking reads what feedback writes. */
+  userState?: UserStateStore;
+  /** The standalone runner's shared in-process bus: ranking trains from its training examples. */
+  eventBus?: EventBus;
+}
+
+export async function createFeedbackComponents(config: FeedbackConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, overrides: FeedbackOverrides = {}): Promise<FeedbackComponents> {
   const { logger } = runtime;
   const metrics = new FeedbackMetrics(runtime.metrics.registry);
   const pseudonymizer = new Pseudonymizer(readHmacKeyring(config.FEEDBACK_HMAC_KEYS_FILE));
@@ -79,7 +87,9 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
 
   let redis: Redis | undefined;
   let store: UserStateStore;
-  if (config.FEEDBACK_STATE_STORE === 'redis') {
+  if (overrides.userState) {
+    store = overrides.userState;
+  } else if (config.FEEDBACK_STATE_STORE === 'redis') {
     redis = new Redis(config.REDIS_URL!, { lazyConnect: true, connectionName: 'shopsense-feedback' });
     await redis.connect();
     store = new RedisUserStateStore(redis, settings);
@@ -88,7 +98,7 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
   }
 
   const kafkaBus =
-    config.FEEDBACK_EVENT_BUS === 'kafka'
+    !overrides.eventBus && config.FEEDBACK_EVENT_BUS === 'kafka'
       ? new KafkaEventBus(
           {
             brokers: config.KAFKA_BROKERS!,
@@ -99,7 +109,7 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
           logger,
         )
       : undefined;
-  const bus: EventBus = kafkaBus ?? new InProcessEventBus({ deadLetterFile: config.FEEDBACK_DEAD_LETTER_FILE!, logger });
+  const bus: EventBus = overrides.eventBus ?? kafkaBus ?? new InProcessEventBus({ deadLetterFile: config.FEEDBACK_DEAD_LETTER_FILE!, logger });
   const deadLetters = new BusDeadLetterSink(bus, logger);
 
   const grpcSource = new GrpcItemVectorSource(config.RETRIEVAL_ADDR, grpcClientOptionsFromConfig(config, runtime.metrics));
@@ -148,8 +158,8 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
     housekeeping,
     close: async () => {
       grpcSource.close();
-      await bus.close();
-      await store.close();
+      if (!overrides.eventBus) await bus.close();
+      if (!overrides.userState) await store.close();
       await redis?.quit().catch(() => redis?.disconnect());
     },
   };
@@ -182,12 +192,12 @@ export class FeedbackLifecycle implements OnApplicationBootstrap, BeforeApplicat
 /** Feedback: clickstream intake into user and item state, training examples, forget-a-user. */
 @Module({})
 export class FeedbackModule {
-  static forRoot(config: FeedbackConfig, runtime: { logger: Logger; metrics: ServiceMetrics }): DynamicModule {
+  static forRoot(config: FeedbackConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, overrides: FeedbackOverrides = {}): DynamicModule {
     return {
       module: FeedbackModule,
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
-        { provide: FEEDBACK_COMPONENTS, useFactory: () => createFeedbackComponents(config, runtime) },
+        { provide: FEEDBACK_COMPONENTS, useFactory: () => createFeedbackComponents(config, runtime, overrides) },
         { provide: FeedbackLifecycle, useFactory: (components: FeedbackComponents) => new FeedbackLifecycle(components), inject: [FEEDBACK_COMPONENTS] },
         {
           provide: GRPC_SERVICES,
