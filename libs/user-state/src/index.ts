@@ -1,6 +1,7 @@
 export * from './item-stats';
 export * from './join-state';
 export * from './key-schema';
+export * from './memory-state-snapshot';
 export * from './memory-user-state-store';
 export * from './pseudonymizer';
 export * from './query-normalization';

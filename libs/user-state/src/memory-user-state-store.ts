@@ -27,7 +27,8 @@ const byteCompare = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf
 /**
  * The standalone adapter: the same semantics as the Redis adapter (the shared contract suite
  * checks it), held in maps in this process. TTLs are enforced lazily on access and by
- * `purgeExpired`, which the writer calls periodically. State does not survive a restart.
+ * `purgeExpired`, which the writer calls periodically. State survives a restart only through a
+ * snapshot file (memory-state-snapshot.ts), which the standalone runner writes periodically.
  */
 export class MemoryUserStateStore implements UserStateStore {
   readonly keys: StateKeys;
@@ -292,6 +293,14 @@ export class MemoryUserStateStore implements UserStateStore {
   /** Counts of what is held, for tests and metrics. */
   stats(): Record<string, number> {
     return { profiles: this.profiles.size, dedupShards: this.dedup.size, items: this.items.size, queries: this.queryImpressions.size, cooccurrence: this.cooc.size, joins: this.joins.size };
+  }
+
+  /**
+   * Every map and set this store holds, by field name: what a snapshot saves and restores. Found
+   * by type rather than listed, so state added to the store later is saved without another edit.
+   */
+  stateFields(): Record<string, Map<unknown, unknown> | Set<unknown>> {
+    return Object.fromEntries(Object.entries(this).filter(([, value]) => value instanceof Map || value instanceof Set));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeMemoryState, loadMemoryStateSnapshot, restoreMemoryState, saveMemoryStateSnapshot } from './memory-state-snapshot';
+import { MemoryUserStateStore } from './memory-user-state-store';
+import { describeUserStateStoreContract } from './testing/user-state-store.contract';
+import { DEFAULT_STORE_SETTINGS, type StoreSettings, type UserStateStore } from './user-state-store.port';
+
+/**
+ * A memory store that is saved to a snapshot and restored into a fresh store after every write:
+ * the whole adapter contract must still hold, so nothing the store keeps is lost in a snapshot.
+ */
+function restartingStore(settings: StoreSettings): UserStateStore {
+  let current = new MemoryUserStateStore(settings);
+  const restart = () => {
+    const text = encodeMemoryState(current);
+    current = new MemoryUserStateStore(settings);
+    restoreMemoryState(current, text);
+  };
+  const writing = <A extends unknown[], R>(call: (store: MemoryUserStateStore, ...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await call(current, ...args);
+      restart();
+      return result;
+    };
+  return {
+    prepare: writing((s, r: Parameters<UserStateStore['prepare']>[0]) => s.prepare(r)),
+    apply: writing((s, p: Parameters<UserStateStore['apply']>[0]) => s.apply(p)),
+    forget: writing((s, p: readonly string[]) => s.forget(p)),
+    unforget: writing((s, p: readonly string[]) => s.unforget(p)),
+    claimDueJoins: writing((s, now: number, limit: number, lease: number) => s.claimDueJoins(now, limit, lease)),
+    completeJoins: writing((s, ids: readonly string[]) => s.completeJoins(ids)),
+    logServedList: writing((s, id: string, list: Uint8Array, ttl: number) => s.logServedList(id, list, ttl)),
+    readForRanking: (r) => current.readForRanking(r),
+    neighbours: (item, limit) => current.neighbours(item, limit),
+    evictStaleProfiles: writing((s, cutoff: number, shards: number) => s.evictStaleProfiles(cutoff, shards)),
+    close: () => current.close(),
+  };
+}
+
+describeUserStateStoreContract('in memory, snapshotted and restored after every write', async (settings) => ({ store: restartingStore(settings), cleanup: async () => undefined }));
+
+describe('memory state snapshot files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'state-snapshot-'));
+
+  it('returns undefined when there is no snapshot yet, and round-trips through a file', async () => {
+    const file = join(dir, 'state', 'user-state.json');
+    expect(await loadMemoryStateSnapshot(new MemoryUserStateStore(DEFAULT_STORE_SETTINGS), file)).toBeUndefined();
+    const store = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+    await store.forget(['k1:someone']);
+    expect(await saveMemoryStateSnapshot(store, file)).toBeGreaterThan(0);
+    const restored = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+    const loaded = await loadMemoryStateSnapshot(restored, file);
+    expect(loaded?.fields).toBe(Object.keys(store.stateFields()).length);
+    // A forgotten user's events are refused by prepare: the mark survived.
+    expect((await restored.prepare({ dedup: [], pseudonyms: ['k1:someone'], internItems: [] })).users.map((u) => u.forgotten)).toEqual([true]);
+  });
+
+  it('refuses a file that is not a snapshot, naming the problem', async () => {
+    const file = join(dir, 'garbage.json');
+    writeFileSync(file, '{"format":"something-else","fields":{}}');
+    await expect(loadMemoryStateSnapshot(new MemoryUserStateStore(DEFAULT_STORE_SETTINGS), file)).rejects.toThrow(/not a user-state snapshot \(format something-else/);
+    writeFileSync(file, '{truncated');
+    await expect(loadMemoryStateSnapshot(new MemoryUserStateStore(DEFAULT_STORE_SETTINGS), file)).rejects.toThrow(/not a user-state snapshot: /);
+  });
+});

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { MemoryUserStateStore } from './memory-user-state-store';
+
+/**
+ * Snapshots of the in-memory user state (standalone mode), so that profiles, item statistics,
+ * co-occurrence and open training joins survive a restart. The file is JSON with tagged values
+ * for what JSON lacks (maps, sets, byte strings, infinite expiry times); it is written to a
+ * temporary file and renamed, so a crash mid-write leaves the previous snapshot intact.
+ */
+export const SNAPSHOT_FORMAT = 'shopsense.memory-user-state.v1';
+
+interface SnapshotFile {
+  format: string;
+  savedAt: string;
+  fields: Record<string, unknown>;
+}
+
+function encodeValue(value: unknown): unknown {
+  if (value instanceof Map) return { $map: [...value].map(([k, v]) => [encodeValue(k), encodeValue(v)]) };
+  if (value instanceof Set) return { $set: [...value].map(encodeValue) };
+  if (value instanceof Uint8Array) return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (typeof value === 'number' && !Number.isFinite(value)) return { $number: String(value) };
+  if (Array.isArray(value)) return value.map(encodeValue);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeValue(v)]));
+  return value;
+}
+
+function decodeValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeValue);
+  if (value === null || typeof value !== 'object') return value;
+  const tagged = value as Record<string, unknown>;
+  if (Array.isArray(tagged['$map'])) return new Map((tagged['$map'] as [unknown, unknown][]).map(([k, v]) => [decodeValue(k), decodeValue(v)]));
+  if (Array.isArray(tagged['$set'])) return new Set((tagged['$set'] as unknown[]).map(decodeValue));
+  if (typeof tagged['$bytes'] === 'string') return Buffer.from(tagged['$bytes'], 'base64');
+  if (typeof tagged['$number'] === 'string') return Number(tagged['$number']);
+  return Object.fromEntries(Object.entries(tagged).map(([k, v]) => [k, decodeValue(v)]));
+}
+
+export function encodeMemoryState(store: MemoryUserStateStore, now = new Date()): string {
+  const fields = Object.fromEntries(Object.entries(store.stateFields()).map(([name, value]) => [name, encodeValue(value)]));
+  const file: SnapshotFile = { format: SNAPSHOT_FORMAT, savedAt: now.toISOString(), fields };
+  return JSON.stringify(file);
+}
+
+/**
+ * Replaces the store's state with a snapshot's. Throws, naming the problem, on a file that is not
+ * such a snapshot; fields the snapshot lacks (state added in a newer version) stay empty, and
+ * fields this version no longer has are ignored.
+ */
+export function restoreMemoryState(store: MemoryUserStateStore, text: string): { savedAt: string; fields: number } {
+  let parsed: SnapshotFile;
+  try {
+    parsed = JSON.parse(text) as SnapshotFile;
+  } catch (error) {
+    throw new Error(`not a user-state snapshot: ${(error as Error).message}`);
+  }
+  if (parsed?.format !== SNAPSHOT_FORMAT || typeof parsed.fields !== 'object' || parsed.fields === null) throw new Error(`not a user-state snapshot (format ${String(parsed?.format)}, expected ${SNAPSHOT_FORMAT})`);
+  const targets = store.stateFields();
+  let restored = 0;
+  for (const [name, encoded] of Object.entries(parsed.fields)) {
+    const target = targets[name];
+    if (!target) continue;
+    const value = decodeValue(encoded);
+    if (target instanceof Map && value instanceof Map) {
+      target.clear();
+      for (const [k, v] of value) target.set(k, v);
+    } else if (target instanceof Set && value instanceof Set) {
+      target.clear();
+      for (const v of value) target.add(v);
+    } else {
+      throw new Error(`user-state snapshot field ${name} has the wrong shape`);
+    }
+    restored++;
+  }
+  return { savedAt: parsed.savedAt, fields: restored };
+}
+
+/** Writes the snapshot atomically (temporary file, then rename). Returns its size in bytes. */
+export async function saveMemoryStateSnapshot(store: MemoryUserStateStore, file: string): Promise<number> {
+  const text = encodeMemoryState(store);
+  await mkdir(dirname(file), { recursive: true });
+  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temporary, text, { mode: 0o600 });
+  await rename(temporary, file);
+  return Buffer.byteLength(text);
+}
+
+/** Loads a snapshot if the file exists; `undefined` when there is none yet. */
+export async function loadMemoryStateSnapshot(store: MemoryUserStateStore, file: string): Promise<{ savedAt: string; fields: number } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return restoreMemoryState(store, text);
+}
