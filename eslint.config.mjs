@@ -1,6 +1,7 @@
 // Lint rules for the whole workspace. Project boundaries come from the tags in each
-// project.json (conventions §10): services depend only on libraries, libraries only on
-// libraries, and nothing but tests imports the test helpers.
+// project.json (conventions §10): apps (the standalone runner, the CLI) compose services,
+// services depend only on libraries, libraries only on libraries, and nothing but tests
+// imports the test helpers.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -21,6 +22,7 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:service'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', 'scope:test'] },

@@ -4,5 +4,5 @@ const preset = require('./jest.preset');
 module.exports = {
   ...preset,
   displayName: 'unit',
-  testMatch: ['<rootDir>/{libs,services,tools}/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs,services,tools}/**/*.spec.ts'],
 };

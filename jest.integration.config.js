@@ -6,7 +6,7 @@ const preset = require('./jest.preset');
 module.exports = {
   ...preset,
   displayName: 'integration',
-  testMatch: ['<rootDir>/{libs,services}/**/*.integration-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs,services}/**/*.integration-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testTimeout: 120_000,
   globalSetup: '<rootDir>/libs/testing/src/integration-global-setup.js',
 };

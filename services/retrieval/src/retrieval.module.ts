@@ -19,10 +19,17 @@ class RuntimeCloser implements OnModuleDestroy {
   }
 }
 
+/** Parts the caller provides (the standalone runner); the caller closes them. */
+export interface RetrievalOverrides {
+  eventBus?: EventBus;
+  /** Publish every stored product as a catalog change on start (a bus without history). */
+  announceStoredCatalog?: boolean;
+}
+
 /** Retrieval: the catalog, its dense and lexical indexes, and candidate generation. */
 @Module({})
 export class RetrievalModule {
-  static forRoot(config: RetrievalConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, options: { eventBus?: EventBus } = {}): DynamicModule {
+  static forRoot(config: RetrievalConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, options: RetrievalOverrides = {}): DynamicModule {
     return {
       module: RetrievalModule,
       providers: [

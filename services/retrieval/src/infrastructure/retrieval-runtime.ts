@@ -35,10 +35,11 @@ export class RetrievalRuntime {
     readonly modelVersion: string,
     private readonly embedder: GrpcEmbedder,
     private readonly bus: EventBus | undefined,
+    private readonly ownsBus: boolean,
     private readonly logger: Logger,
   ) {}
 
-  static async start(config: RetrievalConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, options: { eventBus?: EventBus } = {}): Promise<RetrievalRuntime> {
+  static async start(config: RetrievalConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, options: { eventBus?: EventBus; announceStoredCatalog?: boolean } = {}): Promise<RetrievalRuntime> {
     const { logger } = runtime;
     const embedder = new GrpcEmbedder(config.EMBEDDING_ADDR, grpcClientOptionsFromConfig(config, runtime.metrics));
     const model = await waitForEmbedder(embedder, logger);
@@ -63,9 +64,10 @@ export class RetrievalRuntime {
     logger.info({ products: catalog.size, ms: Date.now() - started }, 'lexical index built from the stored catalog');
 
     const service = new RetrievalApplicationService(catalog, vectors, lexical, embedder, logger, model.dimension);
-    const self = new RetrievalRuntime(catalog, vectors, indexer, service, model.version, embedder, bus, logger);
+    const self = new RetrievalRuntime(catalog, vectors, indexer, service, model.version, embedder, bus, !options.eventBus, logger);
     await self.reconcileModelVersion(config.RETRIEVAL_DATA_DIR, model.version);
     if (bus) self.subscription = await bus.subscribe(topic, { groupId: config.RETRIEVAL_CONSUMER_GROUP, handler: (change) => self.applyChange(change) });
+    if (bus && options.announceStoredCatalog) await self.announceStoredCatalog(catalogTopicSink(bus, topic));
     self.flushTimer = setInterval(() => void vectors.flush().catch((error: unknown) => logger.error({ err: error }, 'vector index flush failed')), config.RETRIEVAL_FLUSH_INTERVAL_MS);
     self.flushTimer.unref();
     return self;
@@ -93,6 +95,13 @@ export class RetrievalRuntime {
     await writeFile(file, `${version}\n`);
   }
 
+  /** Publishes the stored catalog (our own echo of it is a no-op: every product is unchanged). */
+  private async announceStoredCatalog(sink: CatalogChangeSink): Promise<void> {
+    const all = [...this.catalog.all()].map((s) => s.product);
+    for (let i = 0; i < all.length; i += 500) await sink.upserted(all.slice(i, i + 500));
+    this.logger.info({ products: all.length }, 'stored catalog announced on the event bus');
+  }
+
   /** A change from the catalog topic (another producer, or this service's own echo: a no-op). */
   private async applyChange(change: { change: { case: 'upsert'; value: Product } | { case: 'delete'; value: { productId: string } } | { case: undefined; value?: undefined } }) {
     try {
@@ -114,7 +123,7 @@ export class RetrievalRuntime {
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
     await this.subscription?.stop();
-    await this.bus?.close();
+    if (this.ownsBus) await this.bus?.close();
     await this.vectors.close();
     await this.catalog.close();
     this.embedder.close();

@@ -1,0 +1,2 @@
+/** What the standalone runner composes: the service definition. */
+export { embeddingService } from './embedding.service-definition';
