@@ -33,7 +33,7 @@ function restartingStore(settings: StoreSettings): UserStateStore {
     logServedList: writing((s, id: string, list: Uint8Array, ttl: number) => s.logServedList(id, list, ttl)),
     readForRanking: (r) => current.readForRanking(r),
     neighbours: (item, limit) => current.neighbours(item, limit),
-    evictStaleProfiles: writing((s, cutoff: number, shards: number) => s.evictStaleProfiles(cutoff, shards)),
+    evictStaleProfiles: writing((s, cutoff: number) => s.evictStaleProfiles(cutoff)),
     close: () => current.close(),
   };
 }
