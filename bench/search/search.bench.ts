@@ -1,0 +1,411 @@
+/**
+ * bench:search — RankingService.Search at fixed request rates (open loop), in cluster and
+ * standalone mode, against the bare query-embedding latency measured in the same run.
+ *
+ *   npm run bench:search                       (needs deploy/local/up.sh for cluster mode)
+ *   BENCH_MODES=cluster BENCH_RATES=5,10,20,40 BENCH_DURATION_S=10 npm run bench:search
+ *
+ * Per mode: start the services, index the demo catalog (data/demo-catalog/products.jsonl), give
+ * BENCH_USERS shoppers a click history through CollectorService.Track (so personalised searches
+ * read real user state), then
+ *   1. bare embedding: BENCH_EMBED_SAMPLES single-query EmbeddingService.Embed calls (kind QUERY),
+ *      one at a time, on the mode's own embedding service, before and after the load;
+ *   2. Search at each rate of BENCH_RATES for BENCH_DURATION_S: calls go out on a fixed schedule
+ *      whatever the answers do, and latency runs from the scheduled send time (no coordinated
+ *      omission); half the calls carry a user id. A rate whose p99 passes 1 s ends the ladder.
+ * Every query (English and Chinese, see search-queries.ts) is sent once, so neither measurement is
+ * served from the embedding service's query cache.
+ *
+ * A rate is sustained when p99 ≤ 100 ms, no call failed and the schedule was kept (≥ 95% of the
+ * rate went out). p50_ratio_to_embed = Search p50 at the highest sustained rate / bare embedding
+ * p50 of the same mode. The headline (top-level fields of the last line) is the mode with the
+ * higher ratio, so the target holds for both modes when it holds for the headline.
+ *
+ * Modes: `cluster`: every service its own process (embedding, retrieval, query understanding,
+ * feedback, ranking), catalog changes and behaviour events on the local Kafka (topics of the
+ * run's own), user state in the local Redis (a key prefix of the run's own). `standalone`: the
+ * standalone runner (apps/standalone) in one process, every API on one port, embedded adapters.
+ * Both serve the same model file (EMBEDDING_MODEL_FILE, default model.int8.onnx).
+ * Writes docs/benchmarks.md; the last line printed is one JSON object.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { BehaviorEventSchema, CatalogService, CollectorService, EmbeddingKind, EmbeddingService, EventType, ProductSchema, RankingService, type Product } from '@shopsense/contracts';
+import { createGrpcClient } from '@shopsense/grpc';
+import { spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
+import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
+import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop';
+import { percentile, round } from '../lib/stats';
+import { QueryPool, searchQueries } from './search-queries';
+
+const ROOT = resolve(__dirname, '../..');
+const CATALOG_FILE = join(ROOT, 'data/demo-catalog/products.jsonl');
+const STANDALONE_FILE = join(ROOT, 'apps/standalone/src/standalone.ts');
+const RATES = (process.env['BENCH_RATES'] ?? '5,10,20,30,40,60').split(',').map(Number);
+const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+const EMBED_SAMPLES = Number(process.env['BENCH_EMBED_SAMPLES'] ?? 100);
+const USERS = Number(process.env['BENCH_USERS'] ?? 20);
+const MODEL_FILE = process.env['EMBEDDING_MODEL_FILE'] ?? 'model.int8.onnx';
+const CALL_TIMEOUT_MS = 5_000;
+const SUSTAINED_P99_MS = 100;
+const SATURATED_P99_MS = 1_000;
+const insecure = grpc.credentials.createInsecure();
+
+/** A running deployment of one mode: where its public APIs and its embedding service answer. */
+interface Deployment {
+  description: string;
+  rankingAddr: string;
+  collectorAddr: string;
+  catalogAddr: string;
+  embeddingAddr: string;
+  /** Whether the catalog is still to be indexed through CatalogService (standalone indexes it on its first start). */
+  needsCatalog: boolean;
+  stop(): Promise<void>;
+}
+
+type ModeStarter = (modelDir: string) => Promise<Deployment>;
+
+interface ModeResult {
+  mode: string;
+  description: string;
+  embed: { p50: number; p99: number; samples: number; p50Before: number; p50After: number };
+  rates: (OpenLoopResult & { degradedShare: number; sustained: boolean })[];
+  sustainedRate: number | null;
+  headline: OpenLoopResult & { degradedShare: number; sustained: boolean };
+  ratio: number;
+}
+
+/** KAFKA_BROKERS and REDIS_URL from the environment, else from the env file deploy/local/up.sh writes. */
+function localInfrastructure(): { brokers: string[]; redisUrl: string } {
+  const file = join(ROOT, 'deploy/local/.work/env');
+  const fromFile: Record<string, string> = {};
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (match) fromFile[match[1]!] = match[2]!;
+    }
+  }
+  const brokers = process.env['KAFKA_BROKERS'] ?? fromFile['KAFKA_BROKERS'];
+  const redisUrl = process.env['REDIS_URL'] ?? fromFile['REDIS_URL'];
+  if (!brokers || !redisUrl) throw new Error('cluster mode needs Kafka and Redis: run `npm run infra:up` (deploy/local/up.sh) first, or BENCH_MODES=standalone');
+  return { brokers: brokers.split(','), redisUrl };
+}
+
+function writeKeysFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bench-search-keys-')), 'hmac-keys.json');
+  writeFileSync(file, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }), { mode: 0o600 });
+  return file;
+}
+
+async function stopProcess(p: TsProcess | undefined): Promise<void> {
+  if (!p) return;
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  await p.exited;
+}
+
+/** Cluster mode: five processes, the local Kafka (topics of this run) and Redis (a key prefix of this run). */
+const startCluster: ModeStarter = async (modelDir) => {
+  const { brokers, redisUrl } = localInfrastructure();
+  const run = randomBytes(4).toString('hex');
+  const topics = { catalog: `bench.search.catalog.${run}`, events: `bench.search.events.${run}`, training: `bench.search.training.${run}`, forget: `bench.search.forget.${run}` };
+  const prefix = `bench:search:${run}:`;
+  const kafka = new Kafka({ clientId: `bench-search-${run}`, brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: topic === topics.events ? 3 : 1, replicationFactor: 1 })), waitForLeaders: true });
+  const keysFile = writeKeysFile();
+  const started: TsProcess[] = [];
+  const kafkaEnv = { KAFKA_BROKERS: brokers.join(',') };
+  const stop = async () => {
+    for (const p of started.reverse()) await stopProcess(p);
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await admin.disconnect();
+    const redis = new Redis(redisUrl);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+  };
+  try {
+    const start = async (main: string, env: NodeJS.ProcessEnv) => {
+      const p = await startServiceProcess(main, { UPSTREAM_TLS_MODE: 'insecure', ...env }, 180_000);
+      started.push(p);
+      return `127.0.0.1:${p.grpcPort}`;
+    };
+    const embedding = await start('services/embedding/src/main.ts', { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_MODEL_FILE: MODEL_FILE });
+    const qu = await start('services/query-understanding/src/main.ts', { ...kafkaEnv, QU_EVENT_BUS: 'kafka', QU_CATALOG_TOPIC: topics.catalog, EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure' });
+    const retrieval = await start('services/retrieval/src/main.ts', {
+      ...kafkaEnv,
+      EMBEDDING_ADDR: embedding,
+      UPSTREAM_TIMEOUT_MS: '60000',
+      RETRIEVAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-search-retrieval-')),
+      RETRIEVAL_EVENT_BUS: 'kafka',
+      RETRIEVAL_CATALOG_TOPIC: topics.catalog,
+      RETRIEVAL_CONSUMER_GROUP: `bench-search-retrieval-${run}`,
+    });
+    const feedback = await start('services/feedback/src/main.ts', {
+      ...kafkaEnv,
+      REDIS_URL: redisUrl,
+      RETRIEVAL_ADDR: retrieval,
+      FEEDBACK_HMAC_KEYS_FILE: keysFile,
+      FEEDBACK_EVENTS_TOPIC: topics.events,
+      FEEDBACK_TRAINING_TOPIC: topics.training,
+      FEEDBACK_FORGET_TOPIC: topics.forget,
+      FEEDBACK_CONSUMER_GROUP: `bench-search-feedback-${run}`,
+      FEEDBACK_REDIS_KEY_PREFIX: prefix,
+    });
+    const ranking = await start('services/ranking/src/main.ts', {
+      RETRIEVAL_ADDR: retrieval,
+      EMBEDDING_ADDR: embedding,
+      QUERY_UNDERSTANDING_ADDR: qu,
+      USER_STATE_STORE: 'redis',
+      REDIS_URL: redisUrl,
+      RANKING_REDIS_KEY_PREFIX: prefix,
+      RANKING_HMAC_KEYS_FILE: keysFile,
+      RANKING_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-search-ranking-')),
+      RANKING_PAGE_TOKEN_SECRETS: randomBytes(24).toString('hex'),
+    });
+    return {
+      description: `5 processes (embedding ${MODEL_FILE}, retrieval with the embedded index, query understanding, feedback, ranking); Kafka ${brokers.join(',')}, Redis ${redisUrl}`,
+      rankingAddr: ranking,
+      collectorAddr: feedback,
+      catalogAddr: retrieval,
+      embeddingAddr: embedding,
+      needsCatalog: true,
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+};
+
+/** Standalone mode: the runner of `npm start` (apps/standalone) in a process of its own. */
+const startStandaloneMode: ModeStarter = async (modelDir) => {
+  const runner: TsProcess = spawnTs('bench/search/standalone-runner.ts', {
+    SHOPSENSE_PORT: '0',
+    SHOPSENSE_METRICS_PORT: '0',
+    SHOPSENSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-search-standalone-')),
+    SHOPSENSE_CATALOG_FILE: CATALOG_FILE,
+    SHOPSENSE_EXPERIMENTS_FILE: 'none',
+    EMBEDDING_MODEL_DIR: modelDir,
+    EMBEDDING_MODEL_FILE: MODEL_FILE,
+    LOG_LEVEL: 'warn',
+  });
+  const line = await runner.waitForLine(/"msg":"STANDALONE_READY"/, 600_000).catch(async (error: unknown) => {
+    await stopProcess(runner);
+    throw error;
+  });
+  const { port } = JSON.parse(line) as { port: number };
+  const addr = `127.0.0.1:${port}`;
+  return {
+    description: `one process (apps/standalone, embedding ${MODEL_FILE}, in-process bus, embedded index, in-memory user state), every API on one port`,
+    rankingAddr: addr,
+    collectorAddr: addr,
+    catalogAddr: addr,
+    embeddingAddr: addr,
+    needsCatalog: false,
+    stop: () => stopProcess(runner),
+  };
+};
+
+const MODES: Record<string, ModeStarter> = { cluster: startCluster, standalone: startStandaloneMode };
+
+function demoCatalog(): Product[] {
+  return readFileSync(CATALOG_FILE, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => fromJson(ProductSchema, JSON.parse(line) as JsonValue, { ignoreUnknownFields: true }));
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Bare embedding latency: one query per call, one call at a time, each query new to the service. */
+async function bareEmbed(addr: string, pool: QueryPool, samples: number): Promise<number[]> {
+  const client = createGrpcClient(EmbeddingService, addr, { credentials: insecure, defaultTimeoutMs: 30_000, maxRetries: 0 });
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const text = pool.take();
+      const t0 = performance.now();
+      await client.embed({ texts: [text], kind: EmbeddingKind.QUERY });
+      latencies.push(performance.now() - t0);
+    }
+  } finally {
+    client.close();
+  }
+  return latencies;
+}
+
+async function benchMode(mode: string, start: ModeStarter, modelDir: string, pool: QueryPool, products: Product[]): Promise<ModeResult> {
+  const log = (line: string) => process.stderr.write(`[${mode}] ${line}\n`);
+  log('starting');
+  const t0 = Date.now();
+  const deployment = await start(modelDir);
+  try {
+    log(`started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const ranking = createGrpcClient(RankingService, deployment.rankingAddr, { credentials: insecure, defaultTimeoutMs: CALL_TIMEOUT_MS, maxRetries: 0 });
+    if (deployment.needsCatalog) {
+      const catalog = createGrpcClient(CatalogService, deployment.catalogAddr, { credentials: insecure, defaultTimeoutMs: 600_000 });
+      for (let i = 0; i < products.length; i += 256) {
+        const r = await catalog.upsertProducts(products.slice(i, i + 256).map((product) => ({ product })));
+        if (r.rejections.length > 0) throw new Error(`catalog rejected ${r.rejections.length} products: ${r.rejections[0]!.reason}`);
+      }
+      catalog.close();
+      log(`catalog of ${products.length} products upserted`);
+    }
+    await until('the catalog is searchable', async () => (await ranking.search({ query: 'running shoes', pageSize: 10 }, { timeoutMs: 30_000 })).items.length === 10);
+
+    // Shoppers with a history: each clicked a few items of one category.
+    const users = Array.from({ length: USERS }, (_, u) => `bench-user-${u}-${randomBytes(3).toString('hex')}`);
+    const collector = createGrpcClient(CollectorService, deployment.collectorAddr, { credentials: insecure, defaultTimeoutMs: 30_000 });
+    const events = users.flatMap((userId, u) =>
+      Array.from({ length: 6 }, (_, k) => {
+        const product = products[(u * 53 + k) % products.length]!;
+        return create(BehaviorEventSchema, { eventId: randomUUID(), type: EventType.CLICK, userId, sessionId: `s-${userId}`, itemIds: [product.id], occurredAt: timestampFromMs(Date.now()), channel: 'web' });
+      }),
+    );
+    const tracked = await collector.track({ events });
+    collector.close();
+    if (tracked.accepted !== events.length) throw new Error(`Track accepted ${tracked.accepted} of ${events.length} events`);
+    await until('the users\u2019 histories are applied', async () => {
+      for (const userId of [users[0]!, users[users.length - 1]!]) if ((await ranking.recommend({ userId, limit: 5 }, { timeoutMs: 30_000 })).items.length === 0) return false;
+      return true;
+    });
+    log(`${USERS} users with histories`);
+
+    // Warm-up: code paths, connections, the model's first runs.
+    for (let i = 0; i < 20; i++) await ranking.search({ query: pool.take(), userId: users[i % users.length]!, pageSize: 10 }, { timeoutMs: 30_000 });
+
+    const embedBefore = await bareEmbed(deployment.embeddingAddr, pool, EMBED_SAMPLES);
+    log(`bare embedding p50 ${round(percentile(embedBefore, 50), 2)} ms`);
+
+    const rates: ModeResult['rates'] = [];
+    for (const rate of RATES) {
+      const total = Math.round(rate * DURATION_S);
+      if (pool.remaining < total + EMBED_SAMPLES) throw new Error(`not enough distinct queries left for ${rate}/s × ${DURATION_S} s`);
+      const queries = Array.from({ length: total }, () => pool.take());
+      const result = await runOpenLoop(rate, DURATION_S, async (i) => {
+        const response = await ranking.search({ query: queries[i]!, ...(i % 2 === 0 ? { userId: users[i % users.length]! } : {}), pageSize: 10, channel: 'web' });
+        return response.degraded.length > 0 ? 'degraded' : 'full';
+      });
+      const degradedShare = (result.outcomes['degraded'] ?? 0) / result.requests;
+      const sustained = result.p99 <= SUSTAINED_P99_MS && result.errors === 0 && result.sentPerS >= 0.95 * rate;
+      rates.push({ ...result, degradedShare, sustained });
+      log(`${rate}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms, p999 ${round(result.p999, 1)} ms, errors ${result.errors}/${result.requests}${result.errors > 0 ? ` ${JSON.stringify(result.errorKinds)}` : ''}, degraded ${round(degradedShare * 100, 1)}%`);
+      if (result.p99 > SATURATED_P99_MS) break;
+    }
+    ranking.close();
+
+    const embedAfter = await bareEmbed(deployment.embeddingAddr, pool, EMBED_SAMPLES);
+    const embedAll = [...embedBefore, ...embedAfter];
+    const embed = { p50: percentile(embedAll, 50), p99: percentile(embedAll, 99), samples: embedAll.length, p50Before: percentile(embedBefore, 50), p50After: percentile(embedAfter, 50) };
+    log(`bare embedding p50 ${round(embed.p50Before, 2)} ms before, ${round(embed.p50After, 2)} ms after the load`);
+    const sustainedRows = rates.filter((r) => r.sustained);
+    const headline = sustainedRows.length > 0 ? sustainedRows.reduce((a, b) => (b.ratePerS > a.ratePerS ? b : a)) : rates[0]!;
+    return { mode, description: deployment.description, embed, rates, sustainedRate: sustainedRows.length > 0 ? headline.ratePerS : null, headline, ratio: headline.p50 / embed.p50 };
+  } finally {
+    await deployment.stop();
+    log('stopped');
+  }
+}
+
+async function main(): Promise<void> {
+  const modelDir = process.env['EMBEDDING_MODEL_DIR'];
+  if (!modelDir) throw new Error('EMBEDDING_MODEL_DIR is not set; run: export EMBEDDING_MODEL_DIR=$(bash scripts/model/fetch-model.sh | tail -1)');
+  const requested = (process.env['BENCH_MODES'] ?? 'cluster,standalone').split(',').map((m) => m.trim()).filter(Boolean);
+  for (const mode of requested) if (!MODES[mode]) throw new Error(`BENCH_MODES: unknown mode ${mode} (cluster, standalone)`);
+  const skipped: string[] = [];
+  const modes = requested.filter((mode) => {
+    if (mode === 'standalone' && !existsSync(STANDALONE_FILE)) {
+      process.stderr.write(`[standalone] skipped: ${STANDALONE_FILE} is not there\n`);
+      skipped.push(mode);
+      return false;
+    }
+    return true;
+  });
+  const products = demoCatalog();
+  const pool = new QueryPool(searchQueries());
+  const results: ModeResult[] = [];
+  for (const mode of modes) results.push(await benchMode(mode, MODES[mode]!, modelDir, pool, products));
+  if (results.length === 0) throw new Error('no mode ran');
+
+  const headline = results.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const ms = (v: number) => round(v, 1);
+  const rows = results.flatMap((r) =>
+    r.rates.map((x) => [r.mode, x.ratePerS, ms(x.sentPerS), x.requests, ms(x.p50), ms(x.p99), ms(x.p999), `${round((x.errors / x.requests) * 100, 2)}%`, `${round(x.degradedShare * 100, 1)}%`, x.sustained ? 'yes' : 'no']),
+  );
+  const table = markdownTable(['mode', 'rate/s', 'sent/s', 'requests', 'p50 ms', 'p99 ms', 'p999 ms', 'errors', 'degraded', 'sustained'], rows);
+  const embedTable = markdownTable(
+    ['mode', 'bare embed p50 ms', 'p99 ms', 'samples', 'p50 before / after load', 'highest sustained rate/s', 'Search p50 there ms', 'p50_ratio_to_embed'],
+    results.map((r) => [r.mode, ms(r.embed.p50), ms(r.embed.p99), r.embed.samples, `${ms(r.embed.p50Before)} / ${ms(r.embed.p50After)}`, r.sustainedRate ?? 'none', ms(r.headline.p50), round(r.ratio, 2)]),
+  );
+  process.stdout.write(`\n${table}\n\n${embedTable}\n\n`);
+  writeBenchmarkSection(
+    'search',
+    `## Search latency at fixed rates (\`npm run bench:search\`)
+
+RankingService.Search driven open loop (calls on a fixed schedule; latency from the scheduled send time, so queueing is not hidden) at each rate for ${DURATION_S} s, page size 10, half the calls with a user id (${USERS} users with a click history). Queries: distinct English and Chinese shopper queries over the demo catalog (${products.length} products), each sent once so none is a query-cache hit. Bare embedding: single-query EmbeddingService.Embed calls one at a time on the same mode's embedding service, ${EMBED_SAMPLES} before and ${EMBED_SAMPLES} after the load. A rate is sustained with p99 ≤ ${SUSTAINED_P99_MS} ms, no errors and ≥ 95% of the calls sent on time; the ladder stops after a rate with p99 > ${SATURATED_P99_MS} ms. p999 of a few hundred calls is close to the maximum. Degraded: answered, with a degraded flag (a hop ran out of its budget, e.g. embedding past RANKING_EMBEDDING_BUDGET_MS=300). Default budgets and settings otherwise. Machine: ${machineDescription()}.
+
+${results.map((r) => `- **${r.mode}**: ${r.description}`).join('\n')}${skipped.length > 0 ? `\n- not run: ${skipped.join(', ')} (apps/standalone not present)` : ''}
+
+${table}
+
+${embedTable}
+
+Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained with p99 ≤ 100 ms. Headline (the mode with the higher ratio): **${headline.mode}, ${round(headline.ratio, 2)}×** at ${headline.sustainedRate ?? `${headline.headline.ratePerS} (not sustained)`}/s. These machines are shared and noisy: compare only numbers from one run.`,
+  );
+  const perMode = Object.fromEntries(
+    results.map((r) => [
+      r.mode,
+      {
+        p50_ms: ms(r.headline.p50),
+        p99_ms: ms(r.headline.p99),
+        p999_ms: ms(r.headline.p999),
+        rate_per_s: r.headline.ratePerS,
+        sustained: r.sustainedRate !== null,
+        error_rate: round(r.headline.errors / r.headline.requests, 4),
+        embed_p50_ms: round(r.embed.p50, 2),
+        p50_ratio_to_embed: round(r.ratio, 2),
+        rates: r.rates.map((x) => ({ rate_per_s: x.ratePerS, p50_ms: ms(x.p50), p99_ms: ms(x.p99), p999_ms: ms(x.p999), error_rate: round(x.errors / x.requests, 4), degraded_share: round(x.degradedShare, 4) })),
+      },
+    ]),
+  );
+  const top = perMode[headline.mode]!;
+  console.log(
+    JSON.stringify({
+      p50_ms: top.p50_ms,
+      p99_ms: top.p99_ms,
+      p999_ms: top.p999_ms,
+      p50_ratio_to_embed: top.p50_ratio_to_embed,
+      rate_per_s: top.rate_per_s,
+      error_rate: top.error_rate,
+      embed_p50_ms: top.embed_p50_ms,
+      headline_mode: headline.mode,
+      modes: perMode,
+      ...(skipped.length > 0 ? { skipped_modes: skipped } : {}),
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
