@@ -3,7 +3,7 @@
  * standalone mode, against the bare query-embedding latency measured in the same run.
  *
  *   npm run bench:search                       (needs deploy/local/up.sh for cluster mode)
- *   BENCH_MODES=cluster BENCH_RATES=5,10,20,40 BENCH_DURATION_S=10 npm run bench:search
+ *   BENCH_MODES=cluster BENCH_RATES=5,10,20 BENCH_DURATION_S=10 npm run bench:search
  *
  * Per mode: start the services, index the demo catalog (data/demo-catalog/products.jsonl), give
  * BENCH_USERS shoppers a click history through CollectorService.Track (so personalised searches
@@ -19,7 +19,8 @@
  * A rate is sustained when p99 ≤ 100 ms, no call failed and the schedule was kept (≥ 95% of the
  * rate went out). p50_ratio_to_embed = Search p50 at the highest sustained rate / bare embedding
  * p50 of the same mode. The headline (top-level fields of the last line) is the mode with the
- * higher ratio, so the target holds for both modes when it holds for the headline.
+ * higher ratio, so the target holds for both modes when it holds for the headline. When no rate is
+ * sustained (a busy machine), the lowest rate stands in and `sustained` is false.
  *
  * Modes: `cluster`: every service its own process (embedding, retrieval, query understanding,
  * feedback, ranking), catalog changes and behaviour events on the local Kafka (topics of the
@@ -48,7 +49,7 @@ import { QueryPool, searchQueries } from './search-queries';
 const ROOT = resolve(__dirname, '../..');
 const CATALOG_FILE = join(ROOT, 'data/demo-catalog/products.jsonl');
 const STANDALONE_FILE = join(ROOT, 'apps/standalone/src/standalone.ts');
-const RATES = (process.env['BENCH_RATES'] ?? '5,10,20,30,40,60').split(',').map(Number);
+const RATES = (process.env['BENCH_RATES'] ?? '2,5,10,15,20,30,40,60').split(',').map(Number);
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
 const EMBED_SAMPLES = Number(process.env['BENCH_EMBED_SAMPLES'] ?? 100);
 const USERS = Number(process.env['BENCH_USERS'] ?? 20);
@@ -67,6 +68,8 @@ interface Deployment {
   embeddingAddr: string;
   /** Whether the catalog is still to be indexed through CatalogService (standalone indexes it on its first start). */
   needsCatalog: boolean;
+  /** Prometheus endpoints of the ranking and embedding processes (cluster mode), for the per-hop breakdown. */
+  metrics?: { ranking: string; embedding: string };
   stop(): Promise<void>;
 }
 
@@ -76,10 +79,48 @@ interface ModeResult {
   mode: string;
   description: string;
   embed: { p50: number; p99: number; samples: number; p50Before: number; p50After: number };
-  rates: (OpenLoopResult & { degradedShare: number; sustained: boolean })[];
+  rates: RateResult[];
   sustainedRate: number | null;
-  headline: OpenLoopResult & { degradedShare: number; sustained: boolean };
+  headline: RateResult;
   ratio: number;
+}
+
+type RateResult = OpenLoopResult & { degradedShare: number; sustained: boolean; hops?: Hops };
+/** Per hop (ranking's outgoing calls by method, and the embedding service's Embed as served): calls per Search and mean ms. */
+type Hops = Record<string, { perSearch: number; meanMs: number }>;
+type Totals = Map<string, { sum: number; count: number }>;
+
+/** Sums and counts of a histogram family by method, from a Prometheus text endpoint. */
+async function scrape(url: string, family: string): Promise<Totals> {
+  const text = await (await fetch(url)).text();
+  const totals: Totals = new Map();
+  for (const line of text.split('\n')) {
+    const match = new RegExp(`^${family}_(sum|count)\\{([^}]*)\\} ([0-9.eE+-]+)$`).exec(line);
+    if (!match) continue;
+    const method = /method="([^"]*)"/.exec(match[2]!)?.[1] ?? '?';
+    const entry = totals.get(method) ?? { sum: 0, count: 0 };
+    if (match[1] === 'sum') entry.sum += Number(match[3]);
+    else entry.count += Number(match[3]);
+    totals.set(method, entry);
+  }
+  return totals;
+}
+
+async function scrapeHops(metrics: { ranking: string; embedding: string }): Promise<Totals> {
+  const [client, embedding] = await Promise.all([scrape(metrics.ranking, 'grpc_client_handling_seconds'), scrape(metrics.embedding, 'grpc_server_handling_seconds')]);
+  const embed = embedding.get('Embed');
+  if (embed) client.set('Embed (embedding service, all callers)', embed);
+  return client;
+}
+
+function hopsBetween(before: Totals, after: Totals, searches: number): Hops {
+  const hops: Hops = {};
+  for (const [method, a] of after) {
+    const b = before.get(method) ?? { sum: 0, count: 0 };
+    const count = a.count - b.count;
+    if (count > 0) hops[method] = { perSearch: round(count / searches, 2), meanMs: round(((a.sum - b.sum) / count) * 1000, 1) };
+  }
+  return hops;
 }
 
 /** KAFKA_BROKERS and REDIS_URL from the environment, else from the env file deploy/local/up.sh writes. */
@@ -137,9 +178,11 @@ const startCluster: ModeStarter = async (modelDir) => {
     redis.disconnect();
   };
   try {
+    const metricsPorts: Record<string, number> = {};
     const start = async (main: string, env: NodeJS.ProcessEnv) => {
       const p = await startServiceProcess(main, { UPSTREAM_TLS_MODE: 'insecure', ...env }, 180_000);
       started.push(p);
+      metricsPorts[main] = p.metricsPort;
       return `127.0.0.1:${p.grpcPort}`;
     };
     const embedding = await start('services/embedding/src/main.ts', { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_MODEL_FILE: MODEL_FILE });
@@ -182,6 +225,7 @@ const startCluster: ModeStarter = async (modelDir) => {
       catalogAddr: retrieval,
       embeddingAddr: embedding,
       needsCatalog: true,
+      metrics: { ranking: `http://127.0.0.1:${metricsPorts['services/ranking/src/main.ts']}/metrics`, embedding: `http://127.0.0.1:${metricsPorts['services/embedding/src/main.ts']}/metrics` },
       stop,
     };
   } catch (error) {
@@ -302,14 +346,17 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
       const total = Math.round(rate * DURATION_S);
       if (pool.remaining < total + EMBED_SAMPLES) throw new Error(`not enough distinct queries left for ${rate}/s × ${DURATION_S} s`);
       const queries = Array.from({ length: total }, () => pool.take());
+      const hopsBefore = deployment.metrics ? await scrapeHops(deployment.metrics) : undefined;
       const result = await runOpenLoop(rate, DURATION_S, async (i) => {
         const response = await ranking.search({ query: queries[i]!, ...(i % 2 === 0 ? { userId: users[i % users.length]! } : {}), pageSize: 10, channel: 'web' });
         return response.degraded.length > 0 ? 'degraded' : 'full';
       });
       const degradedShare = (result.outcomes['degraded'] ?? 0) / result.requests;
       const sustained = result.p99 <= SUSTAINED_P99_MS && result.errors === 0 && result.sentPerS >= 0.95 * rate;
-      rates.push({ ...result, degradedShare, sustained });
+      const hops = deployment.metrics && hopsBefore ? hopsBetween(hopsBefore, await scrapeHops(deployment.metrics), total) : undefined;
+      rates.push({ ...result, degradedShare, sustained, ...(hops ? { hops } : {}) });
       log(`${rate}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms, p999 ${round(result.p999, 1)} ms, errors ${result.errors}/${result.requests}${result.errors > 0 ? ` ${JSON.stringify(result.errorKinds)}` : ''}, degraded ${round(degradedShare * 100, 1)}%`);
+      if (hops) log(`  hops: ${Object.entries(hops).map(([m, h]) => `${m} ${h.perSearch}×${h.meanMs} ms`).join(', ')}`);
       if (result.p99 > SATURATED_P99_MS) break;
     }
     ranking.close();
@@ -357,7 +404,9 @@ async function main(): Promise<void> {
     ['mode', 'bare embed p50 ms', 'p99 ms', 'samples', 'p50 before / after load', 'highest sustained rate/s', 'Search p50 there ms', 'p50_ratio_to_embed'],
     results.map((r) => [r.mode, ms(r.embed.p50), ms(r.embed.p99), r.embed.samples, `${ms(r.embed.p50Before)} / ${ms(r.embed.p50After)}`, r.sustainedRate ?? 'none', ms(r.headline.p50), round(r.ratio, 2)]),
   );
-  process.stdout.write(`\n${table}\n\n${embedTable}\n\n`);
+  const hopRows = results.flatMap((r) => Object.entries(r.headline.hops ?? {}).map(([method, h]) => [r.mode, r.headline.ratePerS, method, h.perSearch, h.meanMs]));
+  const hopTable = hopRows.length > 0 ? markdownTable(['mode', 'rate/s', 'hop (ranking client call, or Embed as served)', 'calls per Search', 'mean ms'], hopRows) : '';
+  process.stdout.write(`\n${table}\n\n${embedTable}\n\n${hopTable}\n\n`);
   writeBenchmarkSection(
     'search',
     `## Search latency at fixed rates (\`npm run bench:search\`)
@@ -369,7 +418,7 @@ ${results.map((r) => `- **${r.mode}**: ${r.description}`).join('\n')}${skipped.l
 ${table}
 
 ${embedTable}
-
+${hopTable ? `\nWhere a Search spends its time at the headline rate (cluster mode, from the services' own metrics; hops in parallel overlap):\n\n${hopTable}\n` : ''}
 Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained with p99 ≤ 100 ms. Headline (the mode with the higher ratio): **${headline.mode}, ${round(headline.ratio, 2)}×** at ${headline.sustainedRate ?? `${headline.headline.ratePerS} (not sustained)`}/s. These machines are shared and noisy: compare only numbers from one run.`,
   );
   const perMode = Object.fromEntries(
@@ -384,7 +433,7 @@ Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained 
         error_rate: round(r.headline.errors / r.headline.requests, 4),
         embed_p50_ms: round(r.embed.p50, 2),
         p50_ratio_to_embed: round(r.ratio, 2),
-        rates: r.rates.map((x) => ({ rate_per_s: x.ratePerS, p50_ms: ms(x.p50), p99_ms: ms(x.p99), p999_ms: ms(x.p999), error_rate: round(x.errors / x.requests, 4), degraded_share: round(x.degradedShare, 4) })),
+        rates: r.rates.map((x) => ({ rate_per_s: x.ratePerS, p50_ms: ms(x.p50), p99_ms: ms(x.p99), p999_ms: ms(x.p999), error_rate: round(x.errors / x.requests, 4), degraded_share: round(x.degradedShare, 4), ...(x.hops ? { hops: x.hops } : {}) })),
       },
     ]),
   );
@@ -396,6 +445,7 @@ Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained 
       p999_ms: top.p999_ms,
       p50_ratio_to_embed: top.p50_ratio_to_embed,
       rate_per_s: top.rate_per_s,
+      sustained: top.sustained,
       error_rate: top.error_rate,
       embed_p50_ms: top.embed_p50_ms,
       headline_mode: headline.mode,
