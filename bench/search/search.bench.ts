@@ -38,7 +38,7 @@ import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { BehaviorEventSchema, CatalogService, CollectorService, EmbeddingKind, EmbeddingService, EventType, ProductSchema, RankingService, type Product } from '@shopsense/contracts';
+import { BehaviorEventSchema, CatalogService, CollectorService, Degradation, EmbeddingKind, EmbeddingService, EventType, ProductSchema, RankingService, type Product } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
 import { spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
@@ -349,13 +349,14 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
       const hopsBefore = deployment.metrics ? await scrapeHops(deployment.metrics) : undefined;
       const result = await runOpenLoop(rate, DURATION_S, async (i) => {
         const response = await ranking.search({ query: queries[i]!, ...(i % 2 === 0 ? { userId: users[i % users.length]! } : {}), pageSize: 10, channel: 'web' });
-        return response.degraded.length > 0 ? 'degraded' : 'full';
+        return response.degraded.length > 0 ? `degraded:${response.degraded.map((d) => Degradation[d]).join('+')}` : 'full';
       });
-      const degradedShare = (result.outcomes['degraded'] ?? 0) / result.requests;
+      const degraded = Object.fromEntries(Object.entries(result.outcomes).filter(([k]) => k.startsWith('degraded:')).map(([k, n]) => [k.slice('degraded:'.length), n]));
+      const degradedShare = Object.values(degraded).reduce((a, b) => a + b, 0) / result.requests;
       const sustained = result.p99 <= SUSTAINED_P99_MS && result.errors === 0 && result.sentPerS >= 0.95 * rate;
       const hops = deployment.metrics && hopsBefore ? hopsBetween(hopsBefore, await scrapeHops(deployment.metrics), total) : undefined;
       rates.push({ ...result, degradedShare, sustained, ...(hops ? { hops } : {}) });
-      log(`${rate}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms, p999 ${round(result.p999, 1)} ms, errors ${result.errors}/${result.requests}${result.errors > 0 ? ` ${JSON.stringify(result.errorKinds)}` : ''}, degraded ${round(degradedShare * 100, 1)}%`);
+      log(`${rate}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms, p999 ${round(result.p999, 1)} ms, errors ${result.errors}/${result.requests}${result.errors > 0 ? ` ${JSON.stringify(result.errorKinds)}` : ''}, degraded ${round(degradedShare * 100, 1)}%${degradedShare > 0 ? ` ${JSON.stringify(degraded)}` : ''}`);
       if (hops) log(`  hops: ${Object.entries(hops).map(([m, h]) => `${m} ${h.perSearch}×${h.meanMs} ms`).join(', ')}`);
       if (result.p99 > SATURATED_P99_MS) break;
     }
