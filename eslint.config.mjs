@@ -20,7 +20,9 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          allow: [],
+          // Services are Nx applications; the standalone runner and the CLI compose them through
+          // these entry points (services/*/src/index.ts). A service importing one is refused below.
+          allow: ['@shopsense/embedding-service', '@shopsense/query-understanding-service', '@shopsense/retrieval-service', '@shopsense/feedback-service', '@shopsense/ranking-service'],
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:service'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
@@ -39,6 +41,19 @@ export default [
     ignores: TEST_FILES,
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: '@shopsense/testing', message: 'test helpers are for tests only' }] }],
+    },
+  },
+  {
+    files: ['services/**/*.ts', 'libs/**/*.ts'],
+    ignores: TEST_FILES,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@shopsense/testing', message: 'test helpers are for tests only' }],
+          patterns: [{ group: ['@shopsense/*-service'], message: 'services and libraries do not import services: only apps/ compose them' }],
+        },
+      ],
     },
   },
   {

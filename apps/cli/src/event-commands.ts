@@ -37,7 +37,7 @@ export async function track(file: string, connection: ConnectionOptions, out: Ou
     if (batch.length === 0) return;
     const response = await client.track({ events: batch.map((b) => b.event) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
     accepted += response.accepted;
-    for (const r of response.rejected) rejected.push({ line: batch[r.index]!.line, reason: r.reason });
+    for (const r of response.rejected) rejected.push({ line: batch[r.index]?.line ?? -1, reason: r.reason });
     batch = [];
   };
   try {

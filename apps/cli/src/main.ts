@@ -32,13 +32,15 @@ options
   --user id, --limit n, --explain, --json
 `;
 
+const DEFAULT_ADDR = process.env['SHOPSENSE_ADDR'] ?? '127.0.0.1:50051';
+
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
     options: {
-      addr: { type: 'string', default: process.env['SHOPSENSE_ADDR'] ?? '127.0.0.1:50051' },
+      addr: { type: 'string', default: DEFAULT_ADDR },
       'api-key': { type: 'string', default: process.env['SHOPSENSE_API_KEY'] },
       tls: { type: 'boolean', default: false },
       ca: { type: 'string' },
@@ -67,28 +69,29 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const number = (name: string, text: string | undefined, min: number, max: number): number | undefined => {
-    if (text === undefined) return undefined;
+  const number = (name: string, text: string, min: number, max: number): number => {
     const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} must be a number between ${min} and ${max} (got ${text})`);
+    if (!text.trim() || !Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} must be a number between ${min} and ${max} (got ${text})`);
     return n;
   };
-  const connection: ConnectionOptions = { addr: values.addr!, apiKey: values['api-key'], tls: values.tls!, ca: values.ca, timeoutMs: number('timeout', values.timeout, 1, 3_600_000)! };
-  const out: Output = { json: values.json!, write: (text) => process.stdout.write(`${text}\n`) };
-  const filters = { category: values.category, brand: values.brand, minPrice: number('min-price', values['min-price'], 0, 1e12), maxPrice: number('max-price', values['max-price'], 0, 1e12), inStock: values['in-stock'] };
-  const limit = number('limit', values.limit, 1, 1000)!;
+  const optionalNumber = (name: string, text: string | undefined, min: number, max: number) => (text === undefined ? undefined : number(name, text, min, max));
+  const explain = values.explain ?? false;
+  const connection: ConnectionOptions = { addr: values.addr ?? DEFAULT_ADDR, apiKey: values['api-key'], tls: values.tls ?? false, ca: values.ca, timeoutMs: number('timeout', values.timeout ?? '10000', 1, 3_600_000) };
+  const out: Output = { json: values.json ?? false, write: (text) => process.stdout.write(`${text}\n`) };
+  const filters = { category: values.category, brand: values.brand, minPrice: optionalNumber('min-price', values['min-price'], 0, 1e12), maxPrice: optionalNumber('max-price', values['max-price'], 0, 1e12), inStock: values['in-stock'] };
+  const limit = number('limit', values.limit ?? '10', 1, 1000);
 
   switch (command) {
     case 'search':
       if (args.length === 0) throw new CliError('usage: shopsense search <query> [--user id] [--limit n] [--explain]');
-      return search(args.join(' '), { ...filters, user: values.user, limit, explain: values.explain!, page: values.page }, connection, out);
+      return search(args.join(' '), { ...filters, user: values.user, limit, explain, page: values.page }, connection, out);
     case 'recommend':
-      return recommend({ ...filters, user: values.user, item: values.item, cart: values.cart?.split(',').filter(Boolean), limit, explain: values.explain!, excludeSeen: values['exclude-seen']! }, connection, out);
+      return recommend({ ...filters, user: values.user, item: values.item, cart: values.cart?.split(',').filter(Boolean), limit, explain, excludeSeen: values['exclude-seen'] ?? false }, connection, out);
     case 'rank':
       if (args.length === 0) throw new CliError('usage: shopsense rank <item-id> <item-id> … [--user id] [--query text]');
-      return rank(args.flatMap((a) => a.split(',')).filter(Boolean), { user: values.user, query: values.query, explain: values.explain! }, connection, out);
+      return rank(args.flatMap((a) => a.split(',')).filter(Boolean), { user: values.user, query: values.query, explain }, connection, out);
     case 'import':
-      return importFile(args[0] ?? '', { resume: values.resume!, chunk: number('chunk', values.chunk, 1, 10_000)! }, connection, out);
+      return importFile(args[0] ?? '', { resume: values.resume ?? false, chunk: number('chunk', values.chunk ?? '500', 1, 10_000) }, connection, out);
     case 'track':
       if (!args[0]) throw new CliError('usage: shopsense track <events.jsonl>');
       return track(args[0], connection, out);

@@ -70,7 +70,7 @@ export async function ensureModel(modelDir: string | undefined, print: (line: st
         for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) print(`  ${line.trim()}`);
       });
     });
-    return stdout.trim().split('\n').pop()!;
+    return stdout.trim().split('\n').pop() ?? '';
   } finally {
     clearInterval(ticker);
   }

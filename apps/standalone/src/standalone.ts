@@ -135,14 +135,15 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     snapshotTimer.unref();
 
     let stopping: Promise<void> | undefined;
+    const [server, metricsEndpoint] = [publicServer, metricsServer];
     const stop = () =>
       (stopping ??= (async () => {
         clearInterval(snapshotTimer);
-        await publicServer!.shutdown();
+        await server.shutdown();
         await stopInside();
         await bus.close();
         await saveMemoryStateSnapshot(userState, data.userStateSnapshot);
-        await metricsServer!.stop();
+        await metricsEndpoint.stop();
       })());
     return { port, metricsPort, data, ...(catalogImport ? { catalogImport } : {}), stop };
   } catch (error) {
