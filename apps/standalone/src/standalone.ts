@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { CatalogService, RankingService } from '@shopsense/contracts';
@@ -170,6 +170,13 @@ async function warmUp(port: number): Promise<void> {
   }
 }
 
+/** Lines of a file, streamed (for the progress display of an import). */
+async function countLines(file: string): Promise<number> {
+  let count = 0;
+  for await (const chunk of createReadStream(file)) for (const byte of chunk as Buffer) if (byte === 10) count++;
+  return count;
+}
+
 /**
  * Indexes the configured catalog once: the record in the data folder says it was done, and the
  * index itself lives on disk, so a restart serves at once. Goes through the public CatalogService,
@@ -186,6 +193,7 @@ async function importCatalogOnFirstStart(config: StandaloneConfig, data: DataFol
   print(`Indexing ${config.SHOPSENSE_CATALOG_FILE} (first start only)…`);
   const client = createGrpcClient(CatalogService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 600_000, apiKey: undefined });
   const started = Date.now();
+  const lines = await countLines(config.SHOPSENSE_CATALOG_FILE);
   let lastPrinted = 0;
   try {
     const summary = await importCatalog(
@@ -203,8 +211,8 @@ async function importCatalogOnFirstStart(config: StandaloneConfig, data: DataFol
         onProgress: (p) => {
           if (Date.now() - lastPrinted < 2_000) return;
           lastPrinted = Date.now();
-          const share = p.bytesTotal ? Math.min(1, p.bytesRead / p.bytesTotal) : 0;
-          print(`  ${(share * 100).toFixed(0)}%  ${p.accepted + p.unchanged} products indexed, ${p.rejected} rejected`);
+          const rate = (p.accepted + p.unchanged) / Math.max(0.001, (Date.now() - started) / 1000);
+          print(`  line ${p.lines} of ${lines}  (${((100 * p.lines) / Math.max(1, lines)).toFixed(0)}%)  ${p.accepted + p.unchanged} products indexed, ${p.rejected} rejected, ${rate.toFixed(0)}/s`);
         },
       },
     );
