@@ -10,7 +10,7 @@ import { createLogger, MetricsServer, ServiceMetrics } from '@shopsense/observab
 import { queryUnderstandingServiceWith } from '@shopsense/query-understanding-service';
 import { rankingServiceWith } from '@shopsense/ranking-service';
 import { importCatalog, retrievalServiceWith } from '@shopsense/retrieval-service';
-import { GRPC_SERVICES, startService, type RunningService, type ServiceDefinition, type ServiceRegistration } from '@shopsense/service-runtime';
+import { GRPC_SERVICES, PeriodicTask, startService, type RunningService, type ServiceDefinition, type ServiceRegistration } from '@shopsense/service-runtime';
 import type { ConfigSchema } from '@shopsense/config';
 import { DEFAULT_STORE_SETTINGS, loadMemoryStateSnapshot, MemoryUserStateStore, saveMemoryStateSnapshot } from '@shopsense/user-state';
 import { ensureModel, openDataFolder, type DataFolder } from './first-run';
@@ -79,7 +79,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
 
   let publicServer: GrpcServer | undefined;
   let metricsServer: MetricsServer | undefined;
-  let snapshotTimer: NodeJS.Timeout | undefined;
+  let snapshots: PeriodicTask | undefined;
   try {
     const embedding = await start(embeddingService, { EMBEDDING_MODEL_DIR: modelDir });
     // Query understanding subscribes before retrieval announces the stored catalog, so its brand
@@ -128,17 +128,22 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     const catalogImport = await importCatalogOnFirstStart(config, data, port, print);
     await warmUp(port);
 
-    snapshotTimer = setInterval(() => {
-      userState.purgeExpired();
-      void saveMemoryStateSnapshot(userState, data.userStateSnapshot).catch((error: Error) => logger.error({ err: error.message }, 'user-state snapshot failed'));
-    }, config.SHOPSENSE_SNAPSHOT_INTERVAL_S * 1000);
-    snapshotTimer.unref();
+    snapshots = new PeriodicTask(
+      'user-state snapshot',
+      config.SHOPSENSE_SNAPSHOT_INTERVAL_S * 1000,
+      async () => {
+        userState.purgeExpired();
+        await saveMemoryStateSnapshot(userState, data.userStateSnapshot);
+      },
+      logger,
+    );
+    snapshots.start();
 
     let stopping: Promise<void> | undefined;
     const [server, metricsEndpoint] = [publicServer, metricsServer];
     const stop = () =>
       (stopping ??= (async () => {
-        clearInterval(snapshotTimer);
+        await snapshots?.stop();
         await server.shutdown();
         await stopInside();
         await bus.close();
@@ -147,7 +152,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
       })());
     return { port, metricsPort, data, ...(catalogImport ? { catalogImport } : {}), stop };
   } catch (error) {
-    clearInterval(snapshotTimer);
+    await snapshots?.stop();
     await publicServer?.shutdown().catch(() => undefined);
     await metricsServer?.stop().catch(() => undefined);
     await stopInside();

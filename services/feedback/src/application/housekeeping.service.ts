@@ -1,4 +1,5 @@
 import type { Logger } from '@shopsense/observability';
+import { PeriodicTask } from '@shopsense/service-runtime';
 import type { UserStateStore } from '@shopsense/user-state';
 import type { FeedbackMetrics } from './feedback-metrics';
 
@@ -7,17 +8,17 @@ import type { FeedbackMetrics } from './feedback-metrics';
  * those without an event for the retention period are dropped here, a few shards per run.
  */
 export class Housekeeping {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly store: UserStateStore & { purgeExpired?: () => void },
     private readonly options: { intervalMs: number; retentionSeconds: number; shardsPerRun: number },
     private readonly metrics: FeedbackMetrics,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('housekeeping', options.intervalMs, () => this.runOnce(), logger);
+  }
 
   async runOnce(): Promise<number> {
     this.store.purgeExpired?.();
@@ -27,20 +28,10 @@ export class Housekeeping {
   }
 
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'housekeeping failed; retrying next interval'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.options.intervalMs);
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -1,6 +1,7 @@
 import { TrainingExampleSchema, type TrainingExample } from '@shopsense/contracts';
 import type { EventBus, TopicDefinition } from '@shopsense/events';
 import type { Logger } from '@shopsense/observability';
+import { PeriodicTask } from '@shopsense/service-runtime';
 import { decodeServedList, type ClaimedJoin, type UserStateStore } from '@shopsense/user-state';
 import { buildTrainingExamples } from '../domain/training-join';
 import type { FeedbackMetrics } from './feedback-metrics';
@@ -20,9 +21,7 @@ export interface TrainingJoinerOptions {
  * item_id).
  */
 export class TrainingJoiner {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly store: UserStateStore,
@@ -32,7 +31,9 @@ export class TrainingJoiner {
     private readonly metrics: FeedbackMetrics,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('training join sweep', options.intervalMs, () => this.sweepOnce(), logger);
+  }
 
   async sweepOnce(): Promise<number> {
     let published = 0;
@@ -61,20 +62,10 @@ export class TrainingJoiner {
   }
 
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.sweepOnce()
-        .catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'training join sweep failed; retrying next interval'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.options.intervalMs);
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }
