@@ -23,13 +23,16 @@ export interface EmbedResult {
 
 /**
  * The Embed use case: validate, normalise, add the model's query/document prefix, answer
- * repeated queries from an LRU keyed by model version and normalised text, and send the rest
- * through the dynamic batcher.
+ * repeated queries from an LRU keyed by model version and normalised text, share a query that is
+ * being computed for another caller right now (a Search embeds its query from ranking and from
+ * query understanding at the same moment), and send the rest through the dynamic batcher.
  */
 @Injectable()
 export class EmbeddingApplicationService {
   private readonly batcher: DynamicBatcher;
   private readonly queryCache: LruCache<string, Float32Array>;
+  /** Queries in the batcher now, by cache key: a second caller waits for the same vector. */
+  private readonly inFlight = new Map<string, Promise<Float32Array>>();
 
   constructor(
     @Inject(TEXT_ENCODER) private readonly encoder: TextEncoder,
@@ -59,17 +62,47 @@ export class EmbeddingApplicationService {
       if (cached) vectors[i] = cached;
       else missing.push(i);
     });
-    let tokenCount = 0;
-    if (missing.length > 0) {
-      const sequences = missing.map((i) => this.encoder.tokenize(prefix + normalized[i]!));
-      tokenCount = sequences.reduce((n, s) => n + s.length, 0);
-      const computed = await this.batcher.submit(sequences, deadline, signal);
-      missing.forEach((textIndex, j) => {
-        vectors[textIndex] = computed[j]!;
-        if (kind === 'query') this.queryCache.set(this.cacheKey(normalized[textIndex]!), computed[j]!);
-      });
+    const joined: { index: number; vector: Promise<Float32Array | undefined> }[] = [];
+    const own: number[] = [];
+    for (const i of missing) {
+      const pending = kind === 'query' ? this.inFlight.get(this.cacheKey(normalized[i]!)) : undefined;
+      if (pending) joined.push({ index: i, vector: pending.catch(() => undefined) });
+      else own.push(i);
     }
+    const computing = this.compute(own, normalized, prefix, kind, vectors, deadline, signal);
+    // A shared computation that failed (its caller's deadline or cancellation) is redone for this caller.
+    const redo: number[] = [];
+    for (const { index, vector } of joined) {
+      const value = await vector;
+      if (value) vectors[index] = value;
+      else redo.push(index);
+    }
+    const tokenCount = (await computing) + (await this.compute(redo, normalized, prefix, kind, vectors, deadline, signal));
     return { vectors: vectors as Float32Array[], modelVersion: manifest.version, tokenCount };
+  }
+
+  /** Embeds the texts at `indexes` into `vectors`; returns the tokens computed. */
+  private async compute(indexes: number[], normalized: string[], prefix: string, kind: EmbeddingKind, vectors: (Float32Array | undefined)[], deadline: number, signal?: AbortSignal): Promise<number> {
+    if (indexes.length === 0) return 0;
+    const sequences = indexes.map((i) => this.encoder.tokenize(prefix + normalized[i]!));
+    const submitted = this.batcher.submit(sequences, deadline, signal);
+    const keys = kind === 'query' ? indexes.map((i) => this.cacheKey(normalized[i]!)) : [];
+    keys.forEach((key, j) => {
+      if (this.inFlight.has(key)) return;
+      const shared = submitted.then((computed) => computed[j]!);
+      shared.catch(() => undefined); // handled by whoever joins; none may
+      this.inFlight.set(key, shared);
+    });
+    try {
+      const computed = await submitted;
+      indexes.forEach((textIndex, j) => {
+        vectors[textIndex] = computed[j]!;
+        if (kind === 'query') this.queryCache.set(keys[j]!, computed[j]!);
+      });
+    } finally {
+      for (const key of keys) this.inFlight.delete(key);
+    }
+    return sequences.reduce((n, s) => n + s.length, 0);
   }
 
   /** Runs one small batch so the first real request does not pay for graph initialisation. */
