@@ -12,6 +12,8 @@ Connections and the variables they set (templates/_env.tpl):
   qdrant                 QDRANT_URL (when qdrant.url is set), QDRANT_API_KEY (Secret, when given)
   pseudonymization       <SERVICE>_HMAC_KEYS_FILE (the keyring, a file from a Secret; feedback and
                          ranking must pseudonymise user ids with the same keys)
+  page-tokens            RANKING_PAGE_TOKEN_SECRETS (Secret: the keys every ranking replica signs
+                         and verifies Search page tokens with)
 A call to another service, in one of the three styles the services use today:
   upstream.<service>       <SERVICE>_ADDR plus the shared UPSTREAM_TLS_MODE, UPSTREAM_TLS_CA_FILE,
                            UPSTREAM_TLS_CERT_FILE, UPSTREAM_TLS_KEY_FILE (mtls) and
@@ -25,7 +27,7 @@ EMBEDDING_DEVICE, EMBEDDING_INTRA_OP_THREADS; RETRIEVAL_DATA_DIR, RETRIEVAL_VECT
 RETRIEVAL_EVENT_BUS; RANKING_DATA_DIR, USER_STATE_STORE, RANKING_EVENT_BUS.
 */}}
 {{- define "shopsense.connections.default" -}}
-ranking: [kafka, redis, pseudonymization, upstream.query-understanding, upstream.embedding, upstream.retrieval]
+ranking: [kafka, redis, pseudonymization, page-tokens, upstream.query-understanding, upstream.embedding, upstream.retrieval]
 query-understanding: [kafka, client.embedding]
 embedding: []
 retrieval: [kafka, qdrant, upstream.embedding]

@@ -163,9 +163,9 @@ data: /var/lib/shopsense
 {{- if $v.qdrant.url -}}
 {{- $_ := set $out "QDRANT_URL" $v.qdrant.url -}}
 {{- end -}}
-{{- else if or (has . (list "redis" "pseudonymization")) (regexMatch "^(upstream|client|client-keyfile)\\.(ranking|query-understanding|embedding|retrieval|feedback)$" .) -}}
-{{- /* redis: Secret only (serviceSecretEnv); pseudonymization: a file (secretFiles);
-       upstreams: below */ -}}
+{{- else if or (has . (list "redis" "pseudonymization" "page-tokens")) (regexMatch "^(upstream|client|client-keyfile)\\.(ranking|query-understanding|embedding|retrieval|feedback)$" .) -}}
+{{- /* redis, page-tokens: Secret only (serviceSecretEnv); pseudonymization: a file
+       (secretFiles); upstreams: below */ -}}
 {{- else -}}
 {{- fail (printf "templates/_connections.tpl: unknown connection %q for service %s" . $name) -}}
 {{- end -}}
@@ -216,6 +216,12 @@ data: /var/lib/shopsense
 {{- $out = append $out (dict "name" "REDIS_URL" "secret" $v.redis.existingSecret "key" $v.redis.existingSecretKey) -}}
 {{- else -}}
 {{- $out = append $out (dict "name" "REDIS_URL" "secret" $credentials "key" "redis-url") -}}
+{{- end -}}
+{{- else if eq . "page-tokens" -}}
+{{- if $v.pageTokens.existingSecret -}}
+{{- $out = append $out (dict "name" "RANKING_PAGE_TOKEN_SECRETS" "secret" $v.pageTokens.existingSecret "key" $v.pageTokens.existingSecretKey) -}}
+{{- else if $v.pageTokens.keys -}}
+{{- $out = append $out (dict "name" "RANKING_PAGE_TOKEN_SECRETS" "secret" $credentials "key" "page-token-secrets") -}}
 {{- end -}}
 {{- else if eq . "qdrant" -}}
 {{- if $v.qdrant.existingSecret -}}

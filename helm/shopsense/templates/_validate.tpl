@@ -56,6 +56,9 @@ and types first). Each message names the values to set.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- if and (hasKey $uses "page-tokens") (not $v.pageTokens.existingSecret) (not $v.pageTokens.keys) -}}
+{{- $problems = append $problems "pageTokens: the keys that sign Search page tokens are required (every ranking replica must share them): set pageTokens.existingSecret (a Secret holding comma-separated keys under pageTokens.existingSecretKey) or pageTokens.keys (16+ characters each, e.g. `openssl rand -hex 32`)" -}}
+{{- end -}}
 {{- if and (or $v.kafka.topics.create (hasKey $uses "kafka")) (not $v.kafka.brokers) -}}
 {{- $problems = append $problems "kafka.brokers is required (host:port of your Kafka bootstrap brokers) when kafka.topics.create is on or a service uses Kafka" -}}
 {{- end -}}
