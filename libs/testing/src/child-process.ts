@@ -13,9 +13,14 @@ export interface TsProcess {
   exited: Promise<number | string>;
 }
 
-/** Runs a TypeScript file of the workspace in its own Node process (swc, tsconfig paths). */
+/**
+ * Runs a TypeScript file of the workspace in its own Node process (swc, tsconfig paths).
+ * SHOPSENSE_CHILD_NODE_OPTIONS adds Node flags to every such child, e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` to profile the services a benchmark starts (NODE_OPTIONS refuses it).
+ */
 export function spawnTs(file: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): TsProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(WORKSPACE_ROOT, file), ...args], {
+  const nodeFlags = (process.env['SHOPSENSE_CHILD_NODE_OPTIONS'] ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, '-r', '@swc-node/register', resolve(WORKSPACE_ROOT, file), ...args], {
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, SWC_NODE_PROJECT: resolve(WORKSPACE_ROOT, 'tsconfig.base.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
