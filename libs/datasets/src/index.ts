@@ -1,2 +1,3 @@
 export * from './amazon-catalog';
+export * from './amazon-interactions';
 export * from './shared-data';

@@ -3,6 +3,7 @@ export * from './join-state';
 export * from './key-schema';
 export * from './memory-state-snapshot';
 export * from './memory-user-state-store';
+export * from './popularity';
 export * from './pseudonymizer';
 export * from './query-normalization';
 export * from './ranking-state';

@@ -57,6 +57,11 @@ export class StateKeys {
     return `${this.prefix}co:${itemId}`;
   }
 
+  /** Sorted set of one event-time day's item engagement (popularity.ts), kept to the top items. */
+  popularity(day: number): string {
+    return `${this.prefix}pop:${day}`;
+  }
+
   /** Item id ⇄ small integer reference, so recent-item lists take 4 bytes an entry. */
   get itemRefSequence(): string {
     return `${this.prefix}itemref:seq`;

@@ -1,6 +1,7 @@
 import { addToWindows, windowTotals, type Counts } from './item-stats';
 import { joinItemFields, joinMetaFields, labelField } from './join-state';
 import { StateKeys } from './key-schema';
+import { combinePopularity, engagementWeight, popularityDays, popularityExpireAt } from './popularity';
 import { cooccurrenceSeeds, rankingState } from './ranking-state';
 import { profileLastEventAt, profileRevision, decodeProfile } from './user-profile';
 import type {
@@ -41,6 +42,8 @@ export class MemoryUserStateStore implements UserStateStore {
   private readonly queryImpressions = new Map<string, Expiring<Map<string, number>>>();
   private readonly queryClicks = new Map<string, Expiring<Map<string, number>>>();
   private readonly cooc = new Map<string, Expiring<Map<string, number>>>();
+  /** Event-time day → item → engagement (popularity.ts). */
+  private readonly popular = new Map<string, Expiring<Map<string, number>>>();
   private readonly joins = new Map<string, Expiring<Record<string, string>>>();
   private readonly joinDue = new Map<string, number>();
   private readonly joinOpen = new Set<string>();
@@ -126,10 +129,23 @@ export class MemoryUserStateStore implements UserStateStore {
       map.set(key, { value: fields, expiresAt: now + ttl * 1000 });
       return fields;
     };
+    const touchedDays = new Set<number>();
     for (const c of plan.itemCounters) {
       const counts = { impressions: c.impressions, clicks: c.clicks, carts: c.carts, purchases: c.purchases };
       addToWindows(ring(this.items, c.itemId, s.itemWindowsTtlSeconds), c.hour, counts);
+      const engagement = engagementWeight(c);
+      if (engagement > 0) {
+        const day = Math.floor(c.hour / 24);
+        let entry = this.popular.get(String(day));
+        if (!entry || entry.expiresAt <= now) {
+          entry = { value: new Map(), expiresAt: popularityExpireAt(day) * 1000 };
+          this.popular.set(String(day), entry);
+        }
+        incr(entry.value, c.itemId, engagement);
+        touchedDays.add(day);
+      }
     }
+    for (const day of touchedDays) trim(this.popular.get(String(day))!.value, s.popularMax);
 
     const zset = (map: Map<string, Expiring<Map<string, number>>>, key: string) => {
       let scores = this.live(map, key);
@@ -248,6 +264,14 @@ export class MemoryUserStateStore implements UserStateStore {
     });
     const seeds = cooccurrenceSeeds(recentItemIds, request.cooccurrenceSeeds ?? 10);
     const cooccurrence = ids.map((id) => seeds.reduce((sum, seed) => sum + (this.live(this.cooc, seed)?.get(id) ?? 0), 0));
+    const wanted = request.candidates;
+    const neighbours = wanted ? cooccurrenceSeeds(recentItemIds, wanted.seeds).map((seedId) => ({ seedId, items: this.topNeighbours(seedId, wanted.neighboursPerSeed) })) : undefined;
+    let popular: { itemId: string; score: number }[] | undefined;
+    if (wanted) {
+      const days = popularityDays(Math.floor(now / 86_400));
+      const sets = days.map(({ day }) => [...(this.live(this.popular, String(day)) ?? new Map<string, number>())].map(([itemId, score]) => ({ itemId, score })));
+      popular = combinePopularity(sets, days.map((d) => d.weight), wanted.popular);
+    }
     const qi = request.queryDigest ? this.live(this.queryImpressions, request.queryDigest) : undefined;
     const qc = request.queryDigest ? this.live(this.queryClicks, request.queryDigest) : undefined;
     return rankingState({
@@ -258,10 +282,16 @@ export class MemoryUserStateStore implements UserStateStore {
       queryImpressions: request.queryDigest ? ids.map((id) => qi?.get(id) ?? null) : null,
       queryClicks: request.queryDigest ? ids.map((id) => qc?.get(id) ?? null) : null,
       cooccurrence,
+      ...(neighbours ? { neighbours } : {}),
+      ...(popular ? { popular } : {}),
     });
   }
 
   async neighbours(itemId: string, limit: number): Promise<{ itemId: string; score: number }[]> {
+    return this.topNeighbours(itemId, limit);
+  }
+
+  private topNeighbours(itemId: string, limit: number): { itemId: string; score: number }[] {
     const scores = this.live(this.cooc, itemId);
     if (!scores) return [];
     return [...scores]
@@ -284,7 +314,7 @@ export class MemoryUserStateStore implements UserStateStore {
   /** Drops every expired entry (the Redis adapter gets this from Redis itself). */
   purgeExpired(): void {
     const now = this.clock();
-    for (const map of [this.dedup, this.items, this.queryImpressions, this.queryClicks, this.cooc, this.joins, this.served] as Map<string, Expiring<unknown>>[]) {
+    for (const map of [this.dedup, this.items, this.queryImpressions, this.queryClicks, this.cooc, this.popular, this.joins, this.served] as Map<string, Expiring<unknown>>[]) {
       for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
     }
     for (const [p, until] of this.forgotten) if (until <= now) this.forgotten.delete(p);

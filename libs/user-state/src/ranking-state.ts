@@ -13,6 +13,9 @@ export interface RawRankingRead {
   queryImpressions: (number | null)[] | null;
   queryClicks: (number | null)[] | null;
   cooccurrence: number[];
+  /** Candidate sources, when the request asked for them. */
+  neighbours?: { seedId: string; items: { itemId: string; score: number }[] }[];
+  popular?: { itemId: string; score: number }[];
 }
 
 export function rankingState(raw: RawRankingRead, ctrPrior: CtrPrior = DEFAULT_CTR_PRIOR): RankingState {
@@ -25,7 +28,10 @@ export function rankingState(raw: RawRankingRead, ctrPrior: CtrPrior = DEFAULT_C
     list.push(id);
     if (entry.inSession && !recent.session.includes(id)) recent.session.push(id);
   });
-  const state: RankingState = { profile, recent, items: {}, queryItems: {}, cooccurrence: {} };
+  const recentOrder = cooccurrenceSeeds(raw.recentItemIds, Number.POSITIVE_INFINITY);
+  const state: RankingState = { profile, recent, items: {}, queryItems: {}, cooccurrence: {}, recentOrder };
+  if (raw.neighbours) state.neighbours = raw.neighbours;
+  if (raw.popular) state.popular = raw.popular;
   raw.itemIds.forEach((itemId, i) => {
     const [lastHour, last24h, last7d] = raw.windows[i]!;
     state.items[itemId] = itemStats({ lastHour, last24h, last7d }, ctrPrior);

@@ -159,6 +159,9 @@ local function prune(key, hour)
 end
 local letters = { 'i', 'c', 'a', 'p' }
 local ic = p.ic
+-- Popularity (popularity.ts): engagement (clicks + 2 carts + 4 purchases) into the event day's
+-- sorted set; a set that gained a member is trimmed to its top s.pm and gets its expiry.
+local ptouched = {}
 for i = 1, #ic, 6 do
   local key, hour = s.ip .. ic[i], ic[i + 1]
   local opened = false
@@ -167,6 +170,12 @@ for i = 1, #ic, 6 do
     if n ~= 0 and redis.call('HINCRBY', key, 'h' .. hour .. letters[m], n) == n then opened = true end
   end
   if opened then prune(key, hour) end
+  local e = math.max(0, ic[i + 3]) + 2 * math.max(0, ic[i + 4]) + 4 * math.max(0, ic[i + 5])
+  if e > 0 then
+    local day = math.floor(hour / 24)
+    local pkey = s.pp .. day
+    if tonumber(redis.call('ZINCRBY', pkey, e, ic[i])) == e then ptouched[pkey] = day end
+  end
 end
 
 local function trim(key, max)
@@ -201,6 +210,11 @@ for ikey, ckey in pairs(qtouched) do
   trim(ckey, s.qm)
   redis.call('EXPIRE', ikey, s.qt)
   redis.call('EXPIRE', ckey, s.qt)
+end
+
+for pkey, day in pairs(ptouched) do
+  trim(pkey, s.pm)
+  redis.call('EXPIREAT', pkey, (day + 1 + s.pd) * 86400)
 end
 
 local co = p.co
@@ -362,5 +376,39 @@ for _, seed in ipairs(recent) do
   end
 end
 for i = 1, #co do co[i] = tostring(co[i]) end
-return { blob or '', recent, windows, qi, qc, co }
+-- Candidate sources (Recommend): each recent seed's top neighbours, and the popular items of the
+-- last days summed with their weights (r.pop: key, weight pairs), best first, ties by id.
+local nb, pop = {}, {}
+if r.cand then
+  local taken, n = {}, 0
+  for _, seed in ipairs(recent) do
+    if n >= r.cand.seeds then break end
+    if seed and not taken[seed] then
+      taken[seed] = true
+      n = n + 1
+      local flat = redis.call('ZREVRANGE', r.cp .. seed, 0, r.cand.per - 1, 'WITHSCORES')
+      nb[#nb + 1] = { seed, flat }
+    end
+  end
+  if r.cand.popular > 0 then
+    local totals, ids = {}, {}
+    for i = 1, #r.pop, 2 do
+      local flat = redis.call('ZRANGE', r.pop[i], 0, -1, 'WITHSCORES')
+      for k = 1, #flat, 2 do
+        local id = flat[k]
+        if not totals[id] then ids[#ids + 1] = id; totals[id] = 0 end
+        totals[id] = totals[id] + r.pop[i + 1] * tonumber(flat[k + 1])
+      end
+    end
+    table.sort(ids, function(a, b)
+      if totals[a] ~= totals[b] then return totals[a] > totals[b] end
+      return a < b
+    end)
+    for k = 1, math.min(#ids, r.cand.popular) do
+      pop[#pop + 1] = ids[k]
+      pop[#pop + 1] = tostring(totals[ids[k]])
+    end
+  end
+end
+return { blob or '', recent, windows, qi, qc, co, nb, pop }
 `;

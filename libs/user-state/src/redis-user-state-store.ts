@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { dayBucket, hourBucket, type Counts } from './item-stats';
 import { shardOf, StateKeys, type DedupRef } from './key-schema';
 import { joinItemFields, joinMetaFields, labelField } from './join-state';
+import { popularityDays, POPULARITY_DAYS } from './popularity';
 import { rankingState } from './ranking-state';
 import { APPLY, CLAIM_JOINS, COMPLETE_JOINS, EVICT_PROFILES, FORGET, PREPARE, READ_FOR_RANKING } from './redis-scripts';
 import type {
@@ -98,6 +99,9 @@ export class RedisUserStateStore implements UserStateStore {
       qt: settings.queryItemsTtlSeconds,
       cm: settings.cooccurrenceMax,
       ct: settings.cooccurrenceTtlSeconds,
+      pm: settings.popularMax,
+      pd: POPULARITY_DAYS,
+      pp: `${k.prefix}pop:`,
       jt: settings.joinTtlSeconds,
       due: k.joinDue,
       open: k.joinOpen,
@@ -219,8 +223,15 @@ export class RedisUserStateStore implements UserStateStore {
       hour: hourBucket(now),
       day: dayBucket(now),
       seeds: request.cooccurrenceSeeds ?? 10,
+      cand: request.candidates ? { seeds: request.candidates.seeds, per: request.candidates.neighboursPerSeed, popular: request.candidates.popular } : false,
+      pop: request.candidates ? popularityDays(dayBucket(now)).flatMap(({ day, weight }) => [k.popularity(day), weight]) : [],
     });
-    const [blob, recent, windows, qi, qc, co] = (await this.redis.ssReadForRankingBuffer(json)) as [Buffer, (Buffer | null)[], number[][], (Buffer | null)[], (Buffer | null)[], Buffer[]];
+    const [blob, recent, windows, qi, qc, co, nb, pop] = (await this.redis.ssReadForRankingBuffer(json)) as [Buffer, (Buffer | null)[], number[][], (Buffer | null)[], (Buffer | null)[], Buffer[], [Buffer, Buffer[]][], Buffer[]];
+    const pairs = (flat: Buffer[]) => {
+      const out: { itemId: string; score: number }[] = [];
+      for (let i = 0; i < flat.length; i += 2) out.push({ itemId: str(flat[i]), score: Number(str(flat[i + 1])) });
+      return out;
+    };
     const counts = (w: number[], base: number): Counts => ({ impressions: w[base]!, clicks: w[base + 1]!, carts: w[base + 2]!, purchases: w[base + 3]! });
     return rankingState({
       profile: blob.length > 0 ? blob : null,
@@ -230,6 +241,7 @@ export class RedisUserStateStore implements UserStateStore {
       queryImpressions: request.queryDigest ? qi.map(numOrNull) : null,
       queryClicks: request.queryDigest ? qc.map(numOrNull) : null,
       cooccurrence: co.map((c) => Number(str(c))),
+      ...(request.candidates ? { neighbours: nb.map(([seed, flat]) => ({ seedId: str(seed), items: pairs(flat) })), popular: pairs(pop) } : {}),
     });
   }
 

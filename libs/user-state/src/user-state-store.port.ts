@@ -64,6 +64,8 @@ export interface StoreSettings {
   queryItemsTtlSeconds: number;
   cooccurrenceMax: number;
   cooccurrenceTtlSeconds: number;
+  /** Items kept per day in the popularity sets (popularity.ts); each set expires a week after its day. */
+  popularMax: number;
   /** TTL of a join's state: a safety net beyond the join window, for when no sweeper runs. */
   joinTtlSeconds: number;
 }
@@ -79,6 +81,7 @@ export const DEFAULT_STORE_SETTINGS: StoreSettings = {
   queryItemsTtlSeconds: 30 * 86400,
   cooccurrenceMax: 50,
   cooccurrenceTtlSeconds: 90 * 86400,
+  popularMax: 500,
   joinTtlSeconds: 2 * 3600,
 };
 
@@ -180,6 +183,12 @@ export interface RankingReadRequest {
   now?: number;
   /** Co-occurrence scores are summed over at most this many of the user's most recent items (default 10). */
   cooccurrenceSeeds?: number;
+  /**
+   * Candidate sources read in the same round trip (Recommend): the top `neighboursPerSeed`
+   * co-occurring items of each of the user's `seeds` most recent distinct items, and the
+   * `popular` most popular items of the last days. Absent: neither is read.
+   */
+  candidates?: { seeds: number; neighboursPerSeed: number; popular: number };
 }
 
 export interface RecentItems {
@@ -200,4 +209,10 @@ export interface RankingState {
   queryItems: Record<string, { impressions: number; clicks: number; ctr: number }>;
   /** Per item: Σ over the user's recent items r of co-occurrence(r → item). */
   cooccurrence: Record<string, number>;
+  /** The user's recent items of every kind, distinct, most recent first. */
+  recentOrder?: string[];
+  /** With `candidates`: each seed (most recent first) and its strongest co-occurring items, best first. */
+  neighbours?: { seedId: string; items: { itemId: string; score: number }[] }[];
+  /** With `candidates`: the most popular items of the last days (popularity.ts), best first. */
+  popular?: { itemId: string; score: number }[];
 }

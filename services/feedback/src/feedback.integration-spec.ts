@@ -155,7 +155,7 @@ describe('feedback service against the real Kafka and Redis', () => {
       [b]: expect.objectContaining({ impressions: 2, clicks: 1 }),
       [c]: expect.objectContaining({ impressions: 1, clicks: 0 }),
     });
-    // Session pairs +1, basket pairs +3, purchase-sequence pairs +2, both directions.
+    // Session pairs +1 and basket pairs +3, both directions (no earlier purchase: no sequence pairs).
     const neighbours = async (id: string) => Object.fromEntries((await store.neighbours(id, 10)).map((n) => [n.itemId, n.score]));
     expect(await neighbours(a)).toEqual({ [b]: 4, [c]: 1 });
     expect(await neighbours(b)).toEqual({ [a]: 4, [c]: 1 });

@@ -34,6 +34,7 @@ export function storeSettings(config: FeedbackConfig): StoreSettings {
     queryItemsTtlSeconds: config.FEEDBACK_QUERY_ITEMS_TTL_S,
     cooccurrenceMax: config.FEEDBACK_COOCCURRENCE_MAX,
     cooccurrenceTtlSeconds: config.FEEDBACK_COOCCURRENCE_TTL_S,
+    popularMax: config.FEEDBACK_POPULAR_MAX,
     // The join state outlives its window by an hour, a safety net for when no sweeper runs.
     joinTtlSeconds: config.FEEDBACK_TRAINING_JOIN_WINDOW_S + 3_600,
   };

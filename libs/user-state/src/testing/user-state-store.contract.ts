@@ -196,6 +196,65 @@ export function describeUserStateStoreContract(adapter: string, open: (settings:
       expect(prepared.users[0]!.recentItemIds).toEqual(['a', 'f', 'a']);
     });
 
+    it('reads each recent seed’s neighbours and the popular items of the last days with the ranking state', async () => {
+      await start({ popularMax: 3 });
+      const hour = hourBucket(CONTRACT_NOW);
+      const counter = (itemId: string, hoursAgo: number, counts: { clicks?: number; carts?: number; purchases?: number; impressions?: number }) => ({
+        itemId,
+        hour: hour - hoursAgo,
+        impressions: counts.impressions ?? 0,
+        clicks: counts.clicks ?? 0,
+        carts: counts.carts ?? 0,
+        purchases: counts.purchases ?? 0,
+      });
+      await store.apply({
+        ...emptyPlan(),
+        itemCounters: [
+          counter('p1', 0, { purchases: 1 }), // 4 today
+          counter('p2', 0, { clicks: 2, carts: 1 }), // 4 today
+          counter('p3', 0, { clicks: 1 }), // 1 today
+          counter('p4', 0, { impressions: 50 }), // impressions are not engagement
+          counter('p5', 72, { purchases: 4 }), // 16, three days ago: half weight
+        ],
+        cooccurrence: [
+          { itemId: 'a', neighbourId: 'x', weight: 2 },
+          { itemId: 'a', neighbourId: 'y', weight: 5 },
+          { itemId: 'b', neighbourId: 'x', weight: 1 },
+        ],
+      });
+      // A fourth item of today: the day keeps its top three.
+      await store.apply({ ...emptyPlan(), itemCounters: [counter('p6', 0, { carts: 1 })] });
+
+      const { refs } = await store.prepare({ dedup: [], pseudonyms: [], internItems: ['a', 'b', 'c'] });
+      const user = 'k1:user-candidates';
+      const recent = [
+        { ref: refs[1]!, kind: RecentKind.Purchase, inSession: false },
+        { ref: refs[0]!, kind: RecentKind.Purchase, inSession: false },
+        { ref: refs[1]!, kind: RecentKind.View, inSession: false },
+        { ref: refs[2]!, kind: RecentKind.View, inSession: false },
+      ];
+      await store.apply({ ...emptyPlan(), users: [{ pseudonym: user, profile: { expectedRevision: null, next: encodeProfile(profile({ recent })) } }] });
+
+      const state = await store.readForRanking({ pseudonym: user, itemIds: [], now: CONTRACT_NOW, candidates: { seeds: 2, neighboursPerSeed: 1, popular: 3 } });
+      expect(state.recentOrder).toEqual(['b', 'a', 'c']);
+      expect(state.neighbours).toEqual([
+        { seedId: 'b', items: [{ itemId: 'x', score: 1 }] },
+        { seedId: 'a', items: [{ itemId: 'y', score: 5 }] },
+      ]);
+      expect(state.popular!.map((p) => p.itemId)).toEqual(['p5', 'p1', 'p2']);
+      expect(state.popular![0]!.score).toBeCloseTo(8, 6);
+      expect(state.popular![1]!.score).toBeCloseTo(4, 6);
+
+      // Without the request, neither is read.
+      const plain = await store.readForRanking({ pseudonym: user, itemIds: [], now: CONTRACT_NOW });
+      expect(plain.neighbours).toBeUndefined();
+      expect(plain.popular).toBeUndefined();
+      // An unknown user still gets the popular items (cold start).
+      const cold = await store.readForRanking({ pseudonym: 'k1:nobody', itemIds: [], now: CONTRACT_NOW, candidates: { seeds: 5, neighboursPerSeed: 5, popular: 1 } });
+      expect(cold.neighbours).toEqual([]);
+      expect(cold.popular!.map((p) => p.itemId)).toEqual(['p5']);
+    });
+
     it('joins impressions with labels and hands each closed window out once, with the served log', async () => {
       await start();
       const user = 'k1:user-join';

@@ -56,6 +56,8 @@ export const feedbackConfigSchema = z
     FEEDBACK_FORGOTTEN_TTL_S: env.int({ min: 0, max: 36_500 * DAY, default: 0 }),
     FEEDBACK_COOCCURRENCE_MAX: env.int({ min: 1, max: 1_000, default: 50 }),
     FEEDBACK_COOCCURRENCE_TTL_S: env.int({ min: 3600, max: 3650 * DAY, default: 90 * DAY }),
+    /** Items kept per day in the popularity (trending) sets that Recommend reads for cold users and as a fallback. */
+    FEEDBACK_POPULAR_MAX: env.int({ min: 10, max: 100_000, default: 500 }),
     FEEDBACK_QUERY_ITEMS_MAX: env.int({ min: 1, max: 1_000, default: 100 }),
     FEEDBACK_QUERY_ITEMS_TTL_S: env.int({ min: 3600, max: 3650 * DAY, default: 30 * DAY }),
     FEEDBACK_ITEM_VECTOR_CACHE_SIZE: env.int({ min: 0, max: 10_000_000, default: 100_000 }),

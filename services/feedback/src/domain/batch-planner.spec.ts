@@ -135,10 +135,14 @@ describe('planBatch', () => {
     expect(profile.recent).toHaveLength(1);
   });
 
-  it('pairs a purchase with its basket and with earlier purchases', () => {
+  it('pairs a purchase with its basket and with earlier purchases, forwards more strongly and by distance', () => {
     const list = [planned(events.purchase('u1', ['a'])), planned(events.purchase('u1', ['b', 'c']))];
     const { plan: p } = plan(list);
     const pairs = Object.fromEntries(p.cooccurrence.map((c) => [`${c.itemId}>${c.neighbourId}`, c.weight]));
-    expect(pairs).toEqual({ 'b>c': 3, 'c>b': 3, 'b>a': 2, 'a>b': 2, 'c>a': 2, 'a>c': 2 });
+    expect(pairs).toEqual({ 'b>c': 3, 'c>b': 3, 'a>b': 4, 'b>a': 2, 'a>c': 4, 'c>a': 2 });
+
+    const sequence = plan([planned(events.purchase('u2', ['x'])), planned(events.purchase('u2', ['y'])), planned(events.purchase('u2', ['z']))]).plan;
+    const weights = Object.fromEntries(sequence.cooccurrence.map((c) => [`${c.itemId}>${c.neighbourId}`, c.weight]));
+    expect(weights).toEqual({ 'x>y': 4, 'y>x': 2, 'y>z': 4, 'z>y': 2, 'x>z': 2, 'z>x': 1 });
   });
 });

@@ -17,7 +17,7 @@ import {
   type Pseudonym,
   type UserProfile,
 } from '@shopsense/user-state';
-import { basketPairs, pairWith, PURCHASE_SEQUENCE_WEIGHT, SESSION_PAIR_WEIGHT, type CooccurrenceIncrement } from './cooccurrence';
+import { basketPairs, pairWith, purchaseSequencePairs, SESSION_PAIR_WEIGHT, type CooccurrenceIncrement } from './cooccurrence';
 import { blendInterest, type DecayPolicy } from './interest-vectors';
 import { endSession, purchasedRefs, pushRecent, removeRecent, sessionRefs, type RecentBounds } from './recent-items';
 
@@ -298,7 +298,7 @@ export function planBatch(
     if (event.type === EventType.PURCHASE) {
       cooccur(basketPairs(items));
       const earlier = ids(purchasedRefs(profile.recent)).filter((id) => !items.includes(id));
-      for (const id of items) cooccur(pairWith(id, earlier, PURCHASE_SEQUENCE_WEIGHT));
+      for (const id of items) cooccur(purchaseSequencePairs(id, earlier));
     } else {
       for (const id of items) {
         const inSession = ids(sessionRefs(profile.recent));
