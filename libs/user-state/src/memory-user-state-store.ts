@@ -265,7 +265,7 @@ export class MemoryUserStateStore implements UserStateStore {
     const seeds = cooccurrenceSeeds(recentItemIds, request.cooccurrenceSeeds ?? 10);
     const cooccurrence = ids.map((id) => seeds.reduce((sum, seed) => sum + (this.live(this.cooc, seed)?.get(id) ?? 0), 0));
     const wanted = request.candidates;
-    const neighbours = wanted ? cooccurrenceSeeds(recentItemIds, wanted.seeds).map((seedId) => ({ seedId, items: this.topNeighbours(seedId, wanted.neighboursPerSeed) })) : undefined;
+    const neighbours = wanted ? cooccurrenceSeeds(wanted.seedItemIds && wanted.seedItemIds.length > 0 ? wanted.seedItemIds : recentItemIds, wanted.seeds).map((seedId) => ({ seedId, items: this.topNeighbours(seedId, wanted.neighboursPerSeed) })) : undefined;
     let popular: { itemId: string; score: number }[] | undefined;
     if (wanted) {
       const days = popularityDays(Math.floor(now / 86_400));

@@ -381,7 +381,9 @@ for i = 1, #co do co[i] = tostring(co[i]) end
 local nb, pop = {}, {}
 if r.cand then
   local taken, n = {}, 0
-  for _, seed in ipairs(recent) do
+  local seeds = recent
+  if r.cand.ids then seeds = r.cand.ids end
+  for _, seed in ipairs(seeds) do
     if n >= r.cand.seeds then break end
     if seed and not taken[seed] then
       taken[seed] = true

@@ -223,7 +223,7 @@ export class RedisUserStateStore implements UserStateStore {
       hour: hourBucket(now),
       day: dayBucket(now),
       seeds: request.cooccurrenceSeeds ?? 10,
-      cand: request.candidates ? { seeds: request.candidates.seeds, per: request.candidates.neighboursPerSeed, popular: request.candidates.popular } : false,
+      cand: request.candidates ? { seeds: request.candidates.seeds, per: request.candidates.neighboursPerSeed, popular: request.candidates.popular, ...(request.candidates.seedItemIds && request.candidates.seedItemIds.length > 0 ? { ids: request.candidates.seedItemIds } : {}) } : false,
       pop: request.candidates ? popularityDays(dayBucket(now)).flatMap(({ day, weight }) => [k.popularity(day), weight]) : [],
     });
     const [blob, recent, windows, qi, qc, co, nb, pop] = (await this.redis.ssReadForRankingBuffer(json)) as [Buffer, (Buffer | null)[], number[][], (Buffer | null)[], (Buffer | null)[], Buffer[], [Buffer, Buffer[]][], Buffer[]];

@@ -186,9 +186,10 @@ export interface RankingReadRequest {
   /**
    * Candidate sources read in the same round trip (Recommend): the top `neighboursPerSeed`
    * co-occurring items of each of the user's `seeds` most recent distinct items, and the
-   * `popular` most popular items of the last days. Absent: neither is read.
+   * `popular` most popular items of the last days. `seedItemIds` replaces the recent items as the
+   * seeds (the anchors of an item or cart page). Absent: neither is read.
    */
-  candidates?: { seeds: number; neighboursPerSeed: number; popular: number };
+  candidates?: { seeds: number; neighboursPerSeed: number; popular: number; seedItemIds?: readonly string[] };
 }
 
 export interface RecentItems {

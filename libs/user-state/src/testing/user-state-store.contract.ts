@@ -245,6 +245,11 @@ export function describeUserStateStoreContract(adapter: string, open: (settings:
       expect(state.popular![0]!.score).toBeCloseTo(8, 6);
       expect(state.popular![1]!.score).toBeCloseTo(4, 6);
 
+      // Anchors replace the recent items as seeds.
+      const anchored = await store.readForRanking({ pseudonym: user, itemIds: [], now: CONTRACT_NOW, candidates: { seeds: 5, neighboursPerSeed: 5, popular: 0, seedItemIds: ['a'] } });
+      expect(anchored.neighbours).toEqual([{ seedId: 'a', items: [{ itemId: 'y', score: 5 }, { itemId: 'x', score: 2 }] }]);
+      expect(anchored.popular).toEqual([]);
+
       // Without the request, neither is read.
       const plain = await store.readForRanking({ pseudonym: user, itemIds: [], now: CONTRACT_NOW });
       expect(plain.neighbours).toBeUndefined();

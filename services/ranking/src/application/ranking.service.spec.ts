@@ -41,6 +41,8 @@ class FakeState implements RankingStateStore {
   fail: 'no' | 'error' | 'hang' = 'no';
   reads: RankingReadRequest[] = [];
   logged: { requestId: string; bytes: Uint8Array; ttl: number }[] = [];
+  /** Added to every answer (recent items, neighbours, popular items). */
+  extra: Partial<RankingState> = {};
   async readForRanking(request: RankingReadRequest): Promise<RankingState> {
     this.reads.push(request);
     if (this.fail === 'error') throw new Error('redis down');
@@ -52,6 +54,7 @@ class FakeState implements RankingStateStore {
       items: { c: { lastHour: zero, last24h: zero, last7d: { impressions: 100, clicks: 9, carts: 0, purchases: 1 }, ctr: 0.05, cartRate: 0, trend: 1 } },
       queryItems: {},
       cooccurrence: {},
+      ...this.extra,
     };
   }
   async logServedList(requestId: string, bytes: Uint8Array, ttl: number) {
@@ -178,6 +181,60 @@ describe('RankingApplicationService', () => {
     const home = await service.recommend(create(RecommendRequestSchema, {}), call);
     expect(home.items).toEqual([]);
     expect(home.degraded).toEqual([]);
+  });
+});
+
+describe('Recommend candidate sources', () => {
+  const behaviour = (): Partial<RankingState> => ({
+    recent: { views: [], clicks: [], carts: [], purchases: ['a', 'b'], session: ['a'] },
+    recentOrder: ['a', 'b'],
+    neighbours: [
+      { seedId: 'a', items: [{ itemId: 'z', score: 5 }, { itemId: 'b', score: 9 }] },
+      { seedId: 'b', items: [{ itemId: 'y', score: 2 }] },
+    ],
+    popular: [{ itemId: 'p', score: 50 }, { itemId: 'a', score: 40 }],
+  });
+
+  it('fuses the co-occurring items of the recent items, retrieval’s candidates and popular items, reading them with the profile', async () => {
+    const { service, state, retrieval } = setup();
+    state.extra = behaviour();
+    const response = await service.recommend(create(RecommendRequestSchema, { userId: 'u1', excludeSeen: true, limit: 5 }), call);
+    // Behaviour first (z: 5, y: 0.7 × 2), then retrieval's order, then popular items as the fallback; seen items never.
+    expect(response.items?.map((i) => i.itemId)).toEqual(['z', 'y', 'c', 'd', 'e']);
+    expect(response.items?.[0]?.sources).toEqual(['co_occurrence']);
+    const all = await service.recommend(create(RecommendRequestSchema, { userId: 'u1', excludeSeen: true, limit: 100 }), call);
+    expect(all.items?.at(-1)).toMatchObject({ itemId: 'p', sources: ['popularity'] });
+    expect(state.reads[0]!.candidates).toEqual({ seeds: 10, neighboursPerSeed: 50, popular: 100 });
+    expect(retrieval.lastRetrieve?.seedItemIds).toEqual(['a', 'b']);
+    expect(response.degraded).toEqual([]);
+  });
+
+  it('uses the anchor as the seed on an item page', async () => {
+    const { service, state, retrieval } = setup();
+    // Every item equally similar to the anchor: the behaviour and popularity terms decide.
+    retrieval.itemVectors = async (ids) => new Map(ids.map((id) => [id, Float32Array.from([1, 0])]));
+    state.extra = { ...behaviour(), neighbours: [{ seedId: 'c', items: [{ itemId: 'w', score: 3 }] }] };
+    const response = await service.recommend(create(RecommendRequestSchema, { userId: 'u1', context: { case: 'item', value: { itemId: 'c' } }, limit: 2 }), call);
+    expect(state.reads[0]!.candidates?.seedItemIds).toEqual(['c']);
+    expect(response.items?.map((i) => i.itemId)).toEqual(['w', 'a']);
+  });
+
+  it('serves popular items to anonymous users, and nothing (flagged) when the store is down', async () => {
+    const { service, state } = setup();
+    state.extra = { popular: [{ itemId: 'p', score: 50 }, { itemId: 'q', score: 5 }] };
+    const anonymous = await service.recommend(create(RecommendRequestSchema, { limit: 5 }), call);
+    expect(anonymous.items?.map((i) => i.itemId)).toEqual(['p', 'q']);
+    state.fail = 'error';
+    const down = await service.recommend(create(RecommendRequestSchema, { limit: 5 }), call);
+    expect(down.items).toEqual([]);
+    expect(down.degraded).toEqual([Degradation.USER_STATE_UNAVAILABLE]);
+  });
+
+  it('leaves the state’s candidates out under filters (retrieval applies filters to its own)', async () => {
+    const { service, state } = setup();
+    state.extra = behaviour();
+    const response = await service.recommend(create(RecommendRequestSchema, { userId: 'u1', limit: 3, filters: { brands: ['Acme'] } }), call);
+    expect(response.items?.map((i) => i.itemId)).toEqual(['a', 'b', 'c']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import {
+  CandidateSchema,
   FiltersSchema,
   type Candidate,
   type Filters,
@@ -16,10 +17,16 @@ import {
   type TrainingExampleSchema,
 } from '@shopsense/contracts';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
-import { encodeServedList, normalizeQuery, queryDigest, type Pseudonymizer, type RankingState } from '@shopsense/user-state';
+import { encodeServedList, normalizeQuery, queryDigest, type Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
 import {
   assignExperiments,
+  cooccurrenceCandidates,
   decodePageToken,
+  DEFAULT_RECOMMEND_FUSION,
+  fuseRecommendations,
+  meanVector,
+  RECOMMEND_SOURCES,
+  type RecommendFusionWeights,
   DegradationReport,
   encodePageToken,
   MAX_PAGE_OFFSET,
@@ -47,6 +54,8 @@ export interface RankingSettings {
   diversityLambda: number;
   /** Current key first. */
   pageTokenKeys: readonly PageTokenKey[];
+  /** Recommend's fusion of co-occurrence, similarity and popularity; default DEFAULT_RECOMMEND_FUSION. */
+  recommendFusion?: RecommendFusionWeights;
 }
 
 export interface RankingDependencies {
@@ -101,6 +110,11 @@ const hasFilters = (f: Filters | undefined): boolean =>
 function filtersKey(f: Filters | undefined): string {
   if (!f) return '';
   return JSON.stringify([f.categoryPath, [...f.brands].sort(), f.price?.min ?? null, f.price?.max ?? null, f.inStock ?? null, Object.entries(f.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+/** The user's recent items, most recent first (any kind), distinct. */
+function recentByTime(state: RankingState): string[] {
+  return state.recentOrder ?? recentItems(state);
 }
 
 /** The user's recently interacted items, most recent kinds first, distinct. */
@@ -197,29 +211,57 @@ export class RankingApplicationService {
     const pseudonym = request.userId ? this.deps.pseudonymizer.pseudonymize(request.userId) : undefined;
     const { assignments, params } = assignExperiments(this.deps.experiments(), pseudonym?.pseudonym ?? request.sessionId, 'recommend');
     const limit = request.limit > 0 ? request.limit : 20;
-    const profileState = pseudonym ? await this.readState(pseudonym.pseudonym, [], undefined, report, call) : EMPTY_STATE;
-    const seen = request.excludeSeen ? recentItems(profileState) : [];
     const anchors = request.context.case === 'item' ? [request.context.value.itemId] : request.context.case === 'cart' ? [...request.context.value.itemIds] : [];
+    // One read: the profile, and the behaviour sources (the co-occurring items of the anchors or of
+    // the user's recent items; popular items, which anonymous users get as well).
+    const profileState = await this.readState(pseudonym?.pseudonym ?? '', [], undefined, report, call, { ...RECOMMEND_SOURCES, ...(anchors.length > 0 ? { seedItemIds: anchors } : {}) });
+    const seen = request.excludeSeen ? recentItems(profileState) : [];
     const exclude = [...new Set([...anchors, ...seen])];
+    const excluded = new Set(exclude);
     const filters = hasFilters(request.filters) ? request.filters : undefined;
     const depth = Math.min(Math.max(this.deps.settings.candidates, limit + exclude.length), MAX_RETRIEVAL_LIMIT);
 
+    // Content candidates from retrieval: items like the anchor, or near the user's interest vector and recent items.
+    const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
     let retrieved: Candidate[];
     if (anchors.length === 1) {
       retrieved = await this.similar(anchors[0]!, depth, filters, exclude, report, call);
     } else {
-      const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
-      const seeds = anchors.length > 0 ? anchors : recentItems(profileState).slice(0, 5);
+      const seeds = anchors.length > 0 ? anchors : recentByTime(profileState).slice(0, 5);
       retrieved =
         seeds.length === 0 && !userVector
-          ? [] // Anonymous home page: nothing to recommend from (no popularity source yet).
+          ? []
           : await this.retrieve({ queryText: '', ...(userVector ? { userVector } : {}), seedItemIds: seeds, excludeItemIds: exclude, ...(filters ? { filters } : {}), limit: depth, skipSources: ['dense', 'lexical'], ...(params.fusion ? { fusion: params.fusion } : {}) }, report, call);
     }
-    const excluded = new Set(exclude);
-    const ranked = await this.rankList(
-      retrieved.filter((c) => !excluded.has(c.itemId)),
-      { surface: 'recommend', rawQuery: '', queryText: '', queryVector: undefined, parsed: undefined, filters, pseudonym: pseudonym?.pseudonym, channel: request.channel, params, explain: request.explain, report, call, now },
-    );
+    // Behaviour and popularity candidates from the user state. Retrieval applied the filters to its
+    // own candidates; these are checked against the catalog by the business rules only, so with
+    // filters they are left out rather than served unfiltered.
+    const weights = this.deps.settings.recommendFusion ?? DEFAULT_RECOMMEND_FUSION;
+    const behaviour = filters ? [] : cooccurrenceCandidates(profileState.neighbours ?? [], weights.seedRecencyDecay, excluded).slice(0, depth);
+    const popular = filters ? [] : (profileState.popular ?? []).filter((p) => !excluded.has(p.itemId));
+
+    // Similarity to the anchors (item or cart page) or to the user's current interest, for every candidate.
+    const ids = [...new Set([...anchors, ...behaviour.map((c) => c.itemId), ...retrieved.map((c) => c.itemId), ...popular.map((c) => c.itemId)])];
+    const vectors =
+      ids.length === 0
+        ? new Map<string, Float32Array>()
+        : await this.deps.candidates.itemVectors(ids, { budgetMs: this.deps.settings.budgets.catalog, ...(call.signal ? { signal: call.signal } : {}) }).catch((error: unknown) => {
+            report.recordError('retrievalPartial', error);
+            return new Map<string, Float32Array>();
+          });
+    const reference = anchors.length > 0 ? meanVector(anchors.map((id) => vectors.get(id))) : userVector;
+    const fused = fuseRecommendations({
+      cooccurrence: behaviour,
+      retrieved: retrieved.map((c) => ({ itemId: c.itemId, sources: c.sources.map((h) => ({ source: h.source, score: h.score, rank: h.rank })) })),
+      popular,
+      ...(reference ? { reference } : {}),
+      vectors,
+      exclude: excluded,
+      weights,
+      limit: depth,
+    });
+    const candidates = fused.map((f) => create(CandidateSchema, { itemId: f.itemId, score: f.score, sources: f.sources }));
+    const ranked = await this.rankList(candidates, { surface: 'recommend', rawQuery: '', queryText: '', queryVector: undefined, parsed: undefined, filters, pseudonym: pseudonym?.pseudonym, channel: request.channel, params, explain: request.explain, report, call, now, vectors });
     const page = ranked.items.slice(0, limit);
     this.finish('recommend', call.requestId, page, 0, ranked, assignments, request.channel, report, now);
     return { items: this.toItems(page, 0, ranked.products), requestId: call.requestId, experiments: assignments, modelVersion: ranked.modelVersion, degraded: report.flags() };
@@ -281,10 +323,10 @@ export class RankingApplicationService {
     }
   }
 
-  private async readState(pseudonym: string, itemIds: readonly string[], query: string | undefined, report: DegradationReport, call: CallInfo): Promise<RankingState> {
+  private async readState(pseudonym: string, itemIds: readonly string[], query: string | undefined, report: DegradationReport, call: CallInfo, candidates?: RankingReadRequest['candidates']): Promise<RankingState> {
     if (report.has('userState')) return EMPTY_STATE;
     try {
-      const read = this.deps.state.readForRanking({ pseudonym, itemIds, ...(query ? { queryDigest: queryDigest(normalizeQuery(query)) } : {}) });
+      const read = this.deps.state.readForRanking({ pseudonym, itemIds, ...(query ? { queryDigest: queryDigest(normalizeQuery(query)) } : {}), ...(candidates ? { candidates } : {}) });
       return await withBudget(read, this.deps.settings.budgets.userState, call.signal);
     } catch (error) {
       report.recordError('userState', error);
@@ -339,6 +381,8 @@ export class RankingApplicationService {
       call: CallInfo;
       now: number;
       keepAll?: boolean;
+      /** Item vectors fetched already (Recommend's fusion); only the missing ones are fetched. */
+      vectors?: ReadonlyMap<string, Float32Array>;
     },
   ): Promise<{ items: RankedCandidate[]; modelVersion: string; products: Map<string, Product> }> {
     const { report, call } = request;
@@ -352,12 +396,7 @@ export class RankingApplicationService {
             report.recordError('catalog', error);
             return new Map<string, Product>();
           }),
-      ids.length === 0
-        ? Promise.resolve(new Map<string, Float32Array>())
-        : this.deps.candidates.itemVectors(ids, hop(budgets.catalog)).catch((error: unknown) => {
-            report.recordError('retrievalPartial', error);
-            return new Map<string, Float32Array>();
-          }),
+      this.vectorsFor(ids, request.vectors, hop(budgets.catalog), report),
       ids.length === 0 ? Promise.resolve(EMPTY_STATE) : this.readState(request.pseudonym ?? '', ids, request.rawQuery || undefined, report, call),
     ]);
 
@@ -415,6 +454,18 @@ export class RankingApplicationService {
     });
     if (!model) report.record('model', 'unavailable', 'no model loaded');
     return { items: outcome.items, modelVersion: outcome.modelVersion, products };
+  }
+
+  /** The candidates' vectors: from those fetched already (Recommend asked for every candidate it fused), else one call. */
+  private async vectorsFor(ids: readonly string[], known: ReadonlyMap<string, Float32Array> | undefined, options: { budgetMs: number; signal?: AbortSignal }, report: DegradationReport): Promise<Map<string, Float32Array>> {
+    if (known) return new Map(ids.flatMap((id) => (known.has(id) ? [[id, known.get(id)!] as const] : [])));
+    if (ids.length === 0) return new Map();
+    try {
+      return await this.deps.candidates.itemVectors(ids, options);
+    } catch (error) {
+      report.recordError('retrievalPartial', error);
+      return new Map();
+    }
   }
 
   private toItems(page: readonly RankedCandidate[], offset: number, products: Map<string, Product>): RankedItemInit[] {

@@ -14,6 +14,7 @@ export * from './model-gate';
 export * from './page-token';
 export * from './pipeline';
 export * from './ranker';
+export * from './recommend-fusion';
 export * from './statistics';
 export * from './training';
 export * from './vectors';
