@@ -22,6 +22,12 @@ export const rankingConfigSchema = z.object({
   RANKING_USER_STATE_BUDGET_MS: env.int({ min: 1, max: 60_000, default: 100 }),
   /** Candidates retrieved and ranked per request (pages are cut from this list). */
   RANKING_CANDIDATES: env.int({ min: 10, max: 1_000, default: 200 }),
+  /** Item vectors kept in memory (0: fetch every time); dropped when the embedding model changes. */
+  RANKING_ITEM_VECTOR_CACHE_SIZE: env.int({ min: 0, max: 10_000_000, default: 100_000 }),
+  /** Product records kept in memory (0: fetch every time), each for RANKING_PRODUCT_CACHE_TTL_MS. */
+  RANKING_PRODUCT_CACHE_SIZE: env.int({ min: 0, max: 10_000_000, default: 50_000 }),
+  /** How stale a cached product may be: price, stock and rule changes show after this. */
+  RANKING_PRODUCT_CACHE_TTL_MS: env.int({ min: 0, max: 3_600_000, default: 10_000 }),
 
   // User state (written by feedback): Redis in cluster mode, in memory in standalone mode.
   USER_STATE_STORE: env.oneOf(['redis', 'memory'] as const, 'redis'),

@@ -1,4 +1,5 @@
 import { CatalogService, EmbeddingKind, EmbeddingService, FusionMethod, QueryUnderstandingService, RetrievalService, type Filters, type ParsedQuery, type Product } from '@shopsense/contracts';
+import { LruCache } from '@shopsense/caching';
 import { createGrpcClient, type GrpcClientOptions, type ServiceClient } from '@shopsense/grpc';
 import type { CandidateSource, HopOptions, ProductSource, QueryEmbedder, QueryUnderstander, RetrieveCall } from '../application/ranking.ports';
 
@@ -44,14 +45,39 @@ export class GrpcQueryEmbedder implements QueryEmbedder {
   }
 }
 
-/** CandidateSource and ProductSource over the retrieval service (RetrievalService + CatalogService on one address). */
+export interface RetrievalCacheOptions {
+  /** Item vectors kept (0: none). They change only when the embedding model does. */
+  itemVectors: number;
+  /** Products kept (0: none), each for at most `productTtlMs`: price and stock changes show after that. */
+  products: number;
+  productTtlMs: number;
+  clock?: () => number;
+}
+
+/**
+ * CandidateSource and ProductSource over the retrieval service (RetrievalService + CatalogService
+ * on one address). Every request ranks a few hundred candidates, mostly the same popular items:
+ * their vectors and product records come from local caches, and only the rest is fetched.
+ */
 export class GrpcRetrieval implements CandidateSource, ProductSource {
   private readonly retrieval: ServiceClient<typeof RetrievalService>;
   private readonly catalog: ServiceClient<typeof CatalogService>;
+  private readonly vectorCache: LruCache<string, Float32Array>;
+  /** The embedding model version of the cached vectors: another version empties the cache. */
+  private vectorModelVersion = '';
+  private readonly productCache: LruCache<string, { product: Product; fetchedAt: number }>;
+  private readonly clock: () => number;
 
-  constructor(target: string, options: GrpcClientOptions) {
+  constructor(
+    target: string,
+    options: GrpcClientOptions,
+    private readonly cache: RetrievalCacheOptions = { itemVectors: 0, products: 0, productTtlMs: 0 },
+  ) {
     this.retrieval = createGrpcClient(RetrievalService, target, options);
     this.catalog = createGrpcClient(CatalogService, target, options);
+    this.vectorCache = new LruCache(cache.itemVectors);
+    this.productCache = new LruCache(cache.products);
+    this.clock = cache.clock ?? Date.now;
   }
 
   async retrieve(call: RetrieveCall, options: HopOptions) {
@@ -93,16 +119,51 @@ export class GrpcRetrieval implements CandidateSource, ProductSource {
   }
 
   async itemVectors(itemIds: readonly string[], options: HopOptions): Promise<Map<string, Float32Array>> {
-    const response = await this.retrieval.getItemVectors({ itemIds: [...itemIds] }, overrides(options));
-    return new Map(response.vectors.map((v) => [v.itemId, Float32Array.from(v.values)]));
+    const out = new Map<string, Float32Array>();
+    const missing: string[] = [];
+    for (const id of itemIds) {
+      const cached = this.vectorCache.get(id);
+      if (cached) out.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const fetched = await this.retrieval.getItemVectors({ itemIds: missing }, overrides(options));
+    if (fetched.modelVersion !== this.vectorModelVersion) {
+      // Vectors of another model are not comparable with these: forget the cached ones.
+      const stale = [...out.keys()];
+      this.vectorCache.clear();
+      this.vectorModelVersion = fetched.modelVersion;
+      out.clear();
+      if (stale.length > 0) this.keepVectors((await this.retrieval.getItemVectors({ itemIds: stale }, overrides(options))).vectors, out);
+    }
+    this.keepVectors(fetched.vectors, out);
+    return out;
+  }
+
+  private keepVectors(vectors: readonly { itemId: string; values: number[] }[], out: Map<string, Float32Array>): void {
+    for (const v of vectors) {
+      const vector = Float32Array.from(v.values);
+      out.set(v.itemId, vector);
+      this.vectorCache.set(v.itemId, vector);
+    }
   }
 
   async products(itemIds: readonly string[], options: HopOptions): Promise<Map<string, Product>> {
     const out = new Map<string, Product>();
+    const now = this.clock();
+    const missing: string[] = [];
+    for (const id of itemIds) {
+      const cached = this.productCache.get(id);
+      if (cached && now - cached.fetchedAt < this.cache.productTtlMs) out.set(id, cached.product);
+      else missing.push(id);
+    }
     // At most 1,000 ids per call (catalog.proto).
-    for (let i = 0; i < itemIds.length; i += 1000) {
-      const response = await this.catalog.batchGetProducts({ productIds: itemIds.slice(i, i + 1000) }, overrides(options));
-      for (const product of response.products) out.set(product.id, product);
+    for (let i = 0; i < missing.length; i += 1000) {
+      const response = await this.catalog.batchGetProducts({ productIds: missing.slice(i, i + 1000) }, overrides(options));
+      for (const product of response.products) {
+        out.set(product.id, product);
+        this.productCache.set(product.id, { product, fetchedAt: now });
+      }
     }
     return out;
   }

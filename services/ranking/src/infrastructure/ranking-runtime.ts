@@ -66,7 +66,11 @@ export class RankingRuntime {
     }
 
     const clientOptions = grpcClientOptionsFromConfig(config, metrics);
-    const retrieval = new GrpcRetrieval(config.RETRIEVAL_ADDR, clientOptions);
+    const retrieval = new GrpcRetrieval(config.RETRIEVAL_ADDR, clientOptions, {
+      itemVectors: config.RANKING_ITEM_VECTOR_CACHE_SIZE,
+      products: config.RANKING_PRODUCT_CACHE_SIZE,
+      productTtlMs: config.RANKING_PRODUCT_CACHE_TTL_MS,
+    });
     closers.push(() => retrieval.close());
     const understander = config.QUERY_UNDERSTANDING_ADDR ? new GrpcQueryUnderstander(config.QUERY_UNDERSTANDING_ADDR, clientOptions) : undefined;
     if (understander) closers.push(() => understander.close());
