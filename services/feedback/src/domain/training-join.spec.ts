@@ -23,6 +23,21 @@ describe('buildTrainingExamples', () => {
     expect(examples[1]).toMatchObject({ modelVersion: 'm7', features: { ctr: 0.1 }, score: 2, clickProbability: 0.4, surface: 'search', query: 'call number', servedAt: timestampFromMs(1000) });
   });
 
+  it('falls back to the assignments the ranker logged for the request when the impression carries none', () => {
+    const logged = (itemId: string, position: number) =>
+      create(TrainingExampleSchema, { requestId: 'r1', itemId, position, modelVersion: 'm1', surface: 'search', experiments: [{ experiment: 'exp', variant: 'treatment' }] });
+    const served = [logged('a', 0), logged('b', 1)];
+    // No `x` field: the client's impression had no experiments. Item c was shown but not logged.
+    const examples = buildTrainingExamples(join({ u: 'k1:abc', t: '5', k: 'k1', 'i:a': '0', 'i:b': '1', 'i:c': '2', 'c:b': '1' }), served, 9_000);
+    expect(examples.map((e) => [e.itemId, e.clicked, e.experiments.map((x) => `${x.experiment}=${x.variant}`)])).toEqual([
+      ['a', false, ['exp=treatment']],
+      ['b', true, ['exp=treatment']],
+      ['c', false, ['exp=treatment']],
+    ]);
+    // Without a log and without experiments in the event there is nothing to attribute.
+    expect(buildTrainingExamples(join({ u: 'k1:abc', t: '5', k: 'k1', 'i:a': '0' }), [], 9_000)[0]!.experiments).toEqual([]);
+  });
+
   it('emits nothing for labels without an impression', () => {
     expect(buildTrainingExamples(join({ u: 'k1:abc', 'c:a': '1' }), [], 1)).toEqual([]);
     expect(buildTrainingExamples(join({}), [], 1)).toEqual([]);

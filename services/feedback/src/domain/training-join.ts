@@ -9,6 +9,10 @@ import { decodeJoin, normalizeQuery, type ClaimedJoin } from '@shopsense/user-st
  * referenced the same request_id, and carrying what the ranker logged when it served the item
  * (features, score, click probability, model version). Items the ranker did not log still yield
  * an example, without features. Requests with labels but no impression yield nothing. Pure.
+ *
+ * Experiment assignments: what the ranker logged for the item, else what the impression event
+ * carried, else what the ranker logged for the request (one response has one set of
+ * assignments), so a client that does not echo `experiments` still counts towards its variant.
  */
 export function buildTrainingExamples(join: ClaimedJoin, served: readonly TrainingExample[], labelledAtMs: number): TrainingExample[] {
   const { pseudonym, meta, impressions, labels } = decodeJoin(join.fields);
@@ -18,6 +22,8 @@ export function buildTrainingExamples(join: ClaimedJoin, served: readonly Traini
     .split('\n')
     .filter((line) => line.includes('='))
     .map((line) => ({ experiment: line.slice(0, line.indexOf('=')), variant: line.slice(line.indexOf('=') + 1) }));
+
+  const fallback = experiments.length > 0 ? experiments : (served.find((s) => s.experiments.length > 0)?.experiments ?? []);
 
   const examples: TrainingExample[] = [];
   for (const [itemId, position] of impressions) {
@@ -41,7 +47,7 @@ export function buildTrainingExamples(join: ClaimedJoin, served: readonly Traini
         purchased: labels.has(`p:${itemId}`),
         servedAt: log?.servedAt ?? (meta.servedAt > 0 ? timestampFromMs(meta.servedAt * 1000) : undefined),
         labelledAt: timestampFromMs(labelledAtMs),
-        experiments: log && log.experiments.length > 0 ? log.experiments : experiments,
+        experiments: log && log.experiments.length > 0 ? log.experiments : fallback,
         surface: log?.surface ?? '',
         channel: meta.channel || log?.channel || '',
       }),
