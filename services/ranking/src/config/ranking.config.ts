@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { env, grpcClientConfigShape, grpcServerConfigShape, kafkaConfigShape, z } from '@shopsense/config';
+import { Topics } from '@shopsense/events';
 
 /** Every variable the ranking service reads, validated at boot (see README, Configuration). */
 export const rankingConfigSchema = z.object({
@@ -48,6 +49,8 @@ export const rankingConfigSchema = z.object({
   KAFKA_CLIENT_ID: env.string('shopsense-ranking'),
   /** Every replica learns from every example, so each needs a group of its own. */
   RANKING_CONSUMER_GROUP: env.string(`shopsense-ranking-${hostname()}`),
+  /** The topic feedback publishes training examples to (its FEEDBACK_TRAINING_TOPIC): the same name. */
+  RANKING_TRAINING_TOPIC: env.string(Topics.trainingExamples.name),
 
   /** Every Nth training example is held out to gate promotions (never learned). */
   RANKING_HOLDOUT_EVERY: env.int({ min: 2, max: 1_000, default: 10 }),

@@ -113,7 +113,7 @@ export class RankingRuntime {
     if (bus) {
       const trainer = new OnlineTrainer(models, { holdoutEvery: config.RANKING_HOLDOUT_EVERY, promoteEvery: config.RANKING_PROMOTE_EVERY, holdoutSize: config.RANKING_HOLDOUT_SIZE }, logger);
       self.trainer = trainer;
-      self.subscription = await bus.subscribe(Topics.trainingExamples, {
+      self.subscription = await bus.subscribe({ ...Topics.trainingExamples, name: config.RANKING_TRAINING_TOPIC }, {
         groupId: config.RANKING_CONSUMER_GROUP,
         handler: async (example) => {
           try {
