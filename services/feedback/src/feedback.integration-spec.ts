@@ -155,14 +155,15 @@ describe('feedback service against the real Kafka and Redis', () => {
       [b]: expect.objectContaining({ impressions: 2, clicks: 1 }),
       [c]: expect.objectContaining({ impressions: 1, clicks: 0 }),
     });
-    // Session pairs +1 and basket pairs +3, both directions (no earlier purchase: no sequence pairs).
+    // Session pairs +1 and basket pairs +3, both directions; u2 bought b then a: purchase-sequence
+    // pairs +4 forwards (b → a) and +2 backwards (a → b).
     const neighbours = async (id: string) => Object.fromEntries((await store.neighbours(id, 10)).map((n) => [n.itemId, n.score]));
     expect(await neighbours(a)).toEqual({ [b]: 4, [c]: 1 });
-    expect(await neighbours(b)).toEqual({ [a]: 4, [c]: 1 });
+    expect(await neighbours(b)).toEqual({ [a]: 6, [c]: 1 });
     expect(await neighbours(c)).toEqual({ [a]: 1, [b]: 1, [d]: 3 });
     expect(await neighbours(d)).toEqual({ [c]: 3 });
     expect(state.recent).toEqual({ views: [a], clicks: [c, b], carts: [c], purchases: [d, c], session: [d, c, a, b] });
-    expect(state.cooccurrence).toEqual({ [a]: 5, [b]: 5, [c]: 5, [d]: 3 });
+    expect(state.cooccurrence).toEqual({ [a]: 7, [b]: 5, [c]: 5, [d]: 3 });
 
     // The join windows close (2 s) and the examples come out, with the ranker's features where it logged them.
     const examples = await readTopic(setup.topics.training, (m) => fromBinary(TrainingExampleSchema, m), 5);

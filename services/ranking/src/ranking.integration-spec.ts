@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -7,7 +7,7 @@ import { create } from '@bufbuild/protobuf';
 import { CatalogService, Degradation, ExperimentService, ProductSchema, RankingService, TrainingExampleSchema, type RankedItem } from '@shopsense/contracts';
 import { InProcessEventBus, Topics } from '@shopsense/events';
 import { createLogger } from '@shopsense/observability';
-import { decodeServedList, DEFAULT_STORE_SETTINGS, hourBucket, RedisUserStateStore } from '@shopsense/user-state';
+import { decodeServedList, DEFAULT_STORE_SETTINGS, emptyProfile, encodeProfile, hourBucket, parseHmacKeyring, Pseudonymizer, RecentKind, RedisUserStateStore } from '@shopsense/user-state';
 import Redis from 'ioredis';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { startService, type RunningService } from '@shopsense/service-runtime';
@@ -346,6 +346,51 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
       expect(mug2?.features['item_ctr']).toBeGreaterThan(0);
       expect(served.filter((e) => e.itemId !== 'mug-2').every((e) => e.features['popularity'] === 0)).toBe(true);
       expect(await redis.ttl(`${prefix}served:${response.requestId}`)).toBeGreaterThan(0);
+    } finally {
+      redisClient.close();
+      await withRedis.stop();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.unlink(...keys);
+      redis.disconnect();
+    }
+  });
+
+  it('with Redis user state: Recommend puts the co-occurring items of recent purchases first and serves popular items to anonymous users', async () => {
+    const redisUrl = process.env['REDIS_URL'];
+    if (!redisUrl) throw new Error('REDIS_URL is not set: source deploy/local/.work/env (deploy/local/up.sh starts Redis)');
+    const prefix = `test-ranking-${randomBytes(4).toString('hex')}:`;
+    const redis = new Redis(redisUrl);
+    const withRedis = await startService(rankingService, { ...rankingEnv(mkdtempSync(join(tmpdir(), 'ranking-data-')), `127.0.0.1:${qu.grpcPort}`), USER_STATE_STORE: 'redis', REDIS_URL: redisUrl, RANKING_REDIS_KEY_PREFIX: prefix });
+    const redisClient = createGrpcClient(RankingService, `127.0.0.1:${withRedis.grpcPort}`, { credentials: insecure, defaultTimeoutMs: 30_000 });
+    try {
+      // What feedback writes: a user who bought mug-1, shoppers who bought mug-1 then bag-3, and a week of purchases of hp-1.
+      const store = new RedisUserStateStore(redis, { ...DEFAULT_STORE_SETTINGS, keyPrefix: prefix });
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      const { refs } = await store.prepare({ dedup: [], pseudonyms: [], internItems: ['mug-1'] });
+      const pseudonym = new Pseudonymizer(parseHmacKeyring(readFileSync(keysFile, 'utf8'))).pseudonymize('reco-user').pseudonym;
+      const profile = encodeProfile({ ...emptyProfile(), revision: 1, lastEventAt: nowSeconds, recent: [{ ref: refs[0]!, kind: RecentKind.Purchase, inSession: false }] });
+      const applied = await store.apply({
+        dedup: [],
+        users: [{ pseudonym, profile: { expectedRevision: null, next: profile } }],
+        itemCounters: [{ itemId: 'hp-1', hour: hourBucket(nowSeconds), impressions: 0, clicks: 0, carts: 0, purchases: 10 }],
+        queryItems: [],
+        cooccurrence: [{ itemId: 'mug-1', neighbourId: 'bag-3', weight: 40 }],
+        joinImpressions: [],
+        joinLabels: [],
+      });
+      expect(applied).toEqual({ applied: true });
+
+      const mine = await redisClient.recommend({ userId: 'reco-user', limit: 5, excludeSeen: true });
+      expect(mine.degraded).toEqual([]);
+      expect(mine.items[0]!.itemId).toBe('bag-3');
+      expect(mine.items[0]!.sources).toContain('co_occurrence');
+      expect(mine.items.map((i) => i.itemId)).not.toContain('mug-1');
+      // The rest: items like the recent purchase, from retrieval.
+      expect(mine.items.slice(1).every((i) => i.sources.includes('similar'))).toBe(true);
+
+      const anonymous = await redisClient.recommend({ limit: 5 });
+      expect(anonymous.degraded).toEqual([]);
+      expect(anonymous.items.map((i) => [i.itemId, i.sources])).toEqual([['hp-1', ['popularity']]]);
     } finally {
       redisClient.close();
       await withRedis.stop();

@@ -240,8 +240,10 @@ export class RankingApplicationService {
     const behaviour = filters ? [] : cooccurrenceCandidates(profileState.neighbours ?? [], weights.seedRecencyDecay, excluded).slice(0, depth);
     const popular = filters ? [] : (profileState.popular ?? []).filter((p) => !excluded.has(p.itemId));
 
-    // Similarity to the anchors (item or cart page) or to the user's current interest, for every candidate.
-    const ids = [...new Set([...anchors, ...behaviour.map((c) => c.itemId), ...retrieved.map((c) => c.itemId), ...popular.map((c) => c.itemId)])];
+    // Similarity to the anchors (item or cart page) or to the user's current interest, for every
+    // personal candidate (popularity-only ones are ranked by popularity: their vectors are fetched
+    // for the features only if they make the list).
+    const ids = [...new Set([...anchors, ...behaviour.map((c) => c.itemId), ...retrieved.map((c) => c.itemId)])];
     const vectors =
       ids.length === 0
         ? new Map<string, Float32Array>()
@@ -261,7 +263,7 @@ export class RankingApplicationService {
       limit: depth,
     });
     const candidates = fused.map((f) => create(CandidateSchema, { itemId: f.itemId, score: f.score, sources: f.sources }));
-    const ranked = await this.rankList(candidates, { surface: 'recommend', rawQuery: '', queryText: '', queryVector: undefined, parsed: undefined, filters, pseudonym: pseudonym?.pseudonym, channel: request.channel, params, explain: request.explain, report, call, now, vectors });
+    const ranked = await this.rankList(candidates, { surface: 'recommend', rawQuery: '', queryText: '', queryVector: undefined, parsed: undefined, filters, pseudonym: pseudonym?.pseudonym, channel: request.channel, params, explain: request.explain, report, call, now, prefetched: { vectors, asked: new Set(ids) } });
     const page = ranked.items.slice(0, limit);
     this.finish('recommend', call.requestId, page, 0, ranked, assignments, request.channel, report, now);
     return { items: this.toItems(page, 0, ranked.products), requestId: call.requestId, experiments: assignments, modelVersion: ranked.modelVersion, degraded: report.flags() };
@@ -381,8 +383,8 @@ export class RankingApplicationService {
       call: CallInfo;
       now: number;
       keepAll?: boolean;
-      /** Item vectors fetched already (Recommend's fusion); only the missing ones are fetched. */
-      vectors?: ReadonlyMap<string, Float32Array>;
+      /** Item vectors fetched already (Recommend's fusion): only items not asked for yet are fetched. */
+      prefetched?: { vectors: ReadonlyMap<string, Float32Array>; asked: ReadonlySet<string> };
     },
   ): Promise<{ items: RankedCandidate[]; modelVersion: string; products: Map<string, Product> }> {
     const { report, call } = request;
@@ -396,7 +398,7 @@ export class RankingApplicationService {
             report.recordError('catalog', error);
             return new Map<string, Product>();
           }),
-      this.vectorsFor(ids, request.vectors, hop(budgets.catalog), report),
+      this.vectorsFor(ids, request.prefetched, hop(budgets.catalog), report),
       ids.length === 0 ? Promise.resolve(EMPTY_STATE) : this.readState(request.pseudonym ?? '', ids, request.rawQuery || undefined, report, call),
     ]);
 
@@ -456,16 +458,22 @@ export class RankingApplicationService {
     return { items: outcome.items, modelVersion: outcome.modelVersion, products };
   }
 
-  /** The candidates' vectors: from those fetched already (Recommend asked for every candidate it fused), else one call. */
-  private async vectorsFor(ids: readonly string[], known: ReadonlyMap<string, Float32Array> | undefined, options: { budgetMs: number; signal?: AbortSignal }, report: DegradationReport): Promise<Map<string, Float32Array>> {
-    if (known) return new Map(ids.flatMap((id) => (known.has(id) ? [[id, known.get(id)!] as const] : [])));
-    if (ids.length === 0) return new Map();
+  /** The candidates' vectors: those fetched already, and one call for the ones not asked for yet. */
+  private async vectorsFor(ids: readonly string[], prefetched: { vectors: ReadonlyMap<string, Float32Array>; asked: ReadonlySet<string> } | undefined, options: { budgetMs: number; signal?: AbortSignal }, report: DegradationReport): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const known = prefetched?.vectors.get(id);
+      if (known) out.set(id, known);
+      else if (!prefetched?.asked.has(id)) missing.push(id);
+    }
+    if (missing.length === 0) return out;
     try {
-      return await this.deps.candidates.itemVectors(ids, options);
+      for (const [id, vector] of await this.deps.candidates.itemVectors(missing, options)) out.set(id, vector);
     } catch (error) {
       report.recordError('retrievalPartial', error);
-      return new Map();
     }
+    return out;
   }
 
   private toItems(page: readonly RankedCandidate[], offset: number, products: Map<string, Product>): RankedItemInit[] {
