@@ -21,12 +21,9 @@ import { normalizeForEmbedding } from '../../services/embedding/src/domain/text-
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { percentile, round } from '../lib/stats';
 import { benchTexts } from './bench-texts';
+import { embeddingModelDir } from '@shopsense/testing';
 
-const modelDir = process.env['EMBEDDING_MODEL_DIR'];
-if (!modelDir) {
-  console.error('EMBEDDING_MODEL_DIR is not set; run: export EMBEDDING_MODEL_DIR=$(bash scripts/model/fetch-model.sh | tail -1)');
-  process.exit(2);
-}
+const modelDir = embeddingModelDir();
 const TEXTS_PER_CONFIG = Number(process.env['BENCH_TEXTS'] ?? 384);
 const BATCH_SIZES = [1, 8, 32, 64];
 const CONCURRENCY = [1, 8, 32, 64];

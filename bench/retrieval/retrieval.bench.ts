@@ -25,6 +25,7 @@ import { syntheticCatalog } from '../../services/retrieval/src/testing/synthetic
 import { benchTexts } from '../embedding/bench-texts';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { percentile, round } from '../lib/stats';
+import { embeddingModelDir } from '@shopsense/testing';
 
 const VECTORS = Number(process.env['BENCH_VECTORS'] ?? 100_000);
 const IMPORT = Number(process.env['BENCH_IMPORT'] ?? 600);
@@ -108,8 +109,7 @@ async function importBench(modelDir: string): Promise<{ productsPerS: number; em
 }
 
 async function main(): Promise<void> {
-  const modelDir = process.env['EMBEDDING_MODEL_DIR'];
-  if (!modelDir) throw new Error('EMBEDDING_MODEL_DIR is not set; run: export EMBEDDING_MODEL_DIR=$(bash scripts/model/fetch-model.sh | tail -1)');
+  const modelDir = embeddingModelDir();
   const { rows, buildSeconds } = await annBench();
   const { productsPerS, embedOnlyPerS } = await importBench(modelDir);
   const exact = rows.find((r) => r.mode === 'exact' && r.filter === 'none')!;

@@ -41,7 +41,7 @@ import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { BehaviorEventSchema, CatalogService, CollectorService, Degradation, EmbeddingKind, EmbeddingService, EventType, ProductSchema, RankingService, type Product } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
-import { spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
+import { embeddingModelDir, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop';
 import { percentile, round } from '../lib/stats';
@@ -377,8 +377,7 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
 }
 
 async function main(): Promise<void> {
-  const modelDir = process.env['EMBEDDING_MODEL_DIR'];
-  if (!modelDir) throw new Error('EMBEDDING_MODEL_DIR is not set; run: export EMBEDDING_MODEL_DIR=$(bash scripts/model/fetch-model.sh | tail -1)');
+  const modelDir = embeddingModelDir();
   const requested = (process.env['BENCH_MODES'] ?? 'cluster,standalone').split(',').map((m) => m.trim()).filter(Boolean);
   for (const mode of requested) if (!MODES[mode]) throw new Error(`BENCH_MODES: unknown mode ${mode} (cluster, standalone)`);
   const skipped: string[] = [];

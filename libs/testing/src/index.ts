@@ -2,3 +2,4 @@ export * from './child-process';
 export * from './expect-eventually';
 export * from './tls-fixtures';
 export * from './service-process';
+export * from './model-dir';
