@@ -219,14 +219,25 @@ describe('Recommend candidate sources', () => {
     expect(response.items?.map((i) => i.itemId)).toEqual(['w', 'a']);
   });
 
-  it('serves popular items to anonymous users, and nothing (flagged) when the store is down', async () => {
+  it('serves popular items to anonymous users, and nothing (flagged) when the store is down before any read', async () => {
     const { service, state } = setup();
+    state.fail = 'error';
+    const cold = await service.recommend(create(RecommendRequestSchema, { limit: 5 }), call);
+    expect(cold.items).toEqual([]);
+    expect(cold.degraded).toEqual([Degradation.USER_STATE_UNAVAILABLE]);
+    state.fail = 'no';
     state.extra = { popular: [{ itemId: 'p', score: 50 }, { itemId: 'q', score: 5 }] };
     const anonymous = await service.recommend(create(RecommendRequestSchema, { limit: 5 }), call);
     expect(anonymous.items?.map((i) => i.itemId)).toEqual(['p', 'q']);
+  });
+
+  it('serves the last popular items it read while the store is down, flagged', async () => {
+    const { service, state } = setup();
+    state.extra = { popular: [{ itemId: 'p', score: 50 }, { itemId: 'q', score: 5 }] };
+    await service.recommend(create(RecommendRequestSchema, { userId: 'u1', limit: 5 }), call);
     state.fail = 'error';
-    const down = await service.recommend(create(RecommendRequestSchema, { limit: 5 }), call);
-    expect(down.items).toEqual([]);
+    const down = await service.recommend(create(RecommendRequestSchema, { userId: 'u2', limit: 5 }), call);
+    expect(down.items?.map((i) => i.itemId)).toEqual(['p', 'q']);
     expect(down.degraded).toEqual([Degradation.USER_STATE_UNAVAILABLE]);
   });
 

@@ -129,6 +129,11 @@ function recentItems(state: RankingState): string[] {
  */
 export class RankingApplicationService {
   private readonly clock: () => number;
+  /**
+   * The popular items of the last successful state read: the same for every user, so when the
+   * store is down Recommend still has something to offer cold users and to fill lists with.
+   */
+  private lastKnownPopular: { itemId: string; score: number }[] = [];
 
   constructor(private readonly deps: RankingDependencies) {
     this.clock = deps.clock ?? Date.now;
@@ -238,7 +243,9 @@ export class RankingApplicationService {
     // filters they are left out rather than served unfiltered.
     const weights = this.deps.settings.recommendFusion ?? DEFAULT_RECOMMEND_FUSION;
     const behaviour = filters ? [] : cooccurrenceCandidates(profileState.neighbours ?? [], weights.seedRecencyDecay, excluded).slice(0, depth);
-    const popular = filters ? [] : (profileState.popular ?? []).filter((p) => !excluded.has(p.itemId));
+    if (profileState.popular?.length) this.lastKnownPopular = profileState.popular;
+    const popularSource = report.has('userState') ? this.lastKnownPopular : (profileState.popular ?? []);
+    const popular = filters ? [] : popularSource.filter((p) => !excluded.has(p.itemId));
 
     // Similarity to the anchors (item or cart page) or to the user's current interest, for every
     // personal candidate (popularity-only ones are ranked by popularity: their vectors are fetched
