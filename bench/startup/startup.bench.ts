@@ -24,7 +24,7 @@ async function startAndStop(dataDir: string): Promise<Run> {
   const started = process.hrtime.bigint();
   const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, SHOPSENSE_DATA_DIR: dataDir, SHOPSENSE_PORT: '0', SHOPSENSE_METRICS_PORT: '0' }, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  const exited = new Promise<void>((done) => child.on('exit', () => done()));
+  const exited = new Promise<void>((done) => child.on('close', () => done())); // close: after stderr is drained
   await new Promise<void>((ready, fail) => {
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');

@@ -39,7 +39,7 @@ async function npmStart(): Promise<Started> {
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   child.stdout!.resume();
-  const exited = new Promise<number | string>((done) => child.on('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((done) => child.on('close', (code, signal) => done(code ?? signal ?? 'unknown')));
   const port = await new Promise<number>((ready, fail) => {
     const timer = setInterval(() => {
       const match = /ShopSense is ready on 127\.0\.0\.1:(\d+)/.exec(stderr);

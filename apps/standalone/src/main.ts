@@ -20,7 +20,7 @@ function banner(port: number, metricsPort: number, host: string, dataDir: string
     `  npx shopsense search "running shoes under 100"`,
     `  npx shopsense search "红色 跑鞋" --explain`,
     `  npx shopsense recommend --user alice`,
-    `  grpcurl -plaintext -d '{"query":"wireless headphones","limit":5}' ${address} shopsense.ranking.v1.RankingService/Search`,
+    `  grpcurl -plaintext -d '{"query":"wireless headphones","page_size":5}' ${address} shopsense.ranking.v1.RankingService/Search`,
     '',
     'Ctrl-C stops it; the next `npm start` continues from the data folder.',
     'READY',
@@ -30,25 +30,28 @@ function banner(port: number, metricsPort: number, host: string, dataDir: string
 async function main(): Promise<void> {
   const config = loadConfig(standaloneConfigSchema);
   const started = Date.now();
-  const running = await startStandalone(config, { print });
-  print(banner(running.port, running.metricsPort, config.SHOPSENSE_HOST, running.data.root));
-  print(`(started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-
+  const starting = startStandalone(config, { print });
+  // Handlers first: Ctrl-C during the start (or right as READY prints) still stops cleanly.
   const onSignal = (signal: NodeJS.Signals) => {
     print(`\n${signal} received: finishing in-flight calls, saving user state…`);
-    running.stop().then(
-      () => {
-        print('Stopped.');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        print(`Stop failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
-      },
-    );
+    starting
+      .then((running) => running.stop())
+      .then(
+        () => {
+          print('Stopped.');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          print(`Stop failed: ${error instanceof Error ? error.message : String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const running = await starting;
+  print(banner(running.port, running.metricsPort, config.SHOPSENSE_HOST, running.data.root));
+  print(`(started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 main().catch((error: unknown) => {
