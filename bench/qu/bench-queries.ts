@@ -3,6 +3,7 @@
  * third-party text): English, Chinese and mixed, with brands, colours, sizes, price phrases,
  * preferences and typos, in the proportions a search box sees. Deterministic for a given seed.
  */
+import { seededRandom } from '@shopsense/random';
 const EN_BRANDS = ['nike', 'adidas', 'sony', 'xiaomi', 'huawei', 'apple', 'lego', 'uniqlo', 'philips', "l'oreal", 'decathlon', 'voltra', 'anta', 'li ning'];
 const ZH_BRANDS = ['耐克', '阿迪达斯', '索尼', '小米', '华为', '乐高', '优衣库', '飞利浦', '欧莱雅', '迪卡侬', '安踏', '李宁', '美的', '苏泊尔'];
 const EN_NOUNS = ['running shoes', 'sneakers', 'boots', 'sandals', 't-shirt', 'hoodie', 'jacket', 'dress', 'jeans', 'headphones', 'earbuds', 'bluetooth speaker', 'smartphone', 'phone case', 'laptop', 'wireless mouse', 'mechanical keyboard', 'smartwatch', 'power bank', 'frying pan', 'vacuum flask', 'rice cooker', 'electric kettle', 'pillow', 'face cream', 'lipstick', 'shampoo', 'yoga mat', 'dumbbells', 'bike helmet', 'basketball', 'building blocks', 'plush toy', 'remote control car', 'coffee beans', 'green tea', 'milk', 'apples', 'mixed nuts', 'backpack', 'handbag'];
@@ -15,15 +16,9 @@ const EN_PRICES = (n: number) => [`under $${n}`, `below ${n}`, `${n}-${n * 2} do
 const ZH_PRICES = (n: number) => [`${n}元以下`, `${n}到${n * 2}元`, `${n}以上`, `低于${n}元`, `${n}块以内`, `价格${n}左右`];
 const PREFERENCES = ['cheap', 'cheapest', 'affordable', '便宜的', '最便宜的', '高端'];
 
+/** Uniform numbers in [0, 1) from a seed: the same sequence on every run. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
 
 /** One typo a hurried typist makes: a swap, a dropped or a doubled letter. */

@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create, toJsonString } from '@bufbuild/protobuf';
 import { ProductSchema, type Product } from '@shopsense/contracts';
+import { seededRandom } from '@shopsense/random';
 
 type Lang = 'en' | 'zh' | 'bi';
 
@@ -515,16 +516,9 @@ const DESCRIPTIONS = {
   zh: ['做工扎实，日常使用放心。', '舒适耐用，适合每天使用。', '设计简洁，细节用心。', '品质检验，一年质保。', '性价比高，简单好用。'],
 };
 
-/** mulberry32: a tiny seeded PRNG, so the output is the same on every run. */
+/** Uniform numbers in [0, 1) from a seed: the same sequence on every run. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
 
 const random = prng(20240605);

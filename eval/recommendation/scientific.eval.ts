@@ -41,6 +41,7 @@ import { DEFAULT_STORE_SETTINGS, MemoryUserStateStore } from '@shopsense/user-st
 import { feedbackServiceWith } from '../../services/feedback/src/feedback.service-definition';
 import { rankingServiceWith } from '../../services/ranking/src/ranking.service-definition';
 import { writeEvaluationSection } from '../lib/evaluation-doc';
+import { seededRandom } from '@shopsense/random';
 
 const insecure = grpc.credentials.createInsecure();
 const HOUR_S = 3600;
@@ -56,16 +57,9 @@ function argument(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** A small deterministic generator (mulberry32), so every run places the events the same way relative to its start. */
+/** Uniform numbers in [0, 1) from a seed: the same sequence on every run. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expectedCalibrationError, logLoss, reliabilityTable, type LabelledPrediction } from './calibration';
-import { seededRandom } from './random';
+import { seededRandom } from '@shopsense/random';
 
 const repeat = (probability: number, positives: number, total: number): LabelledPrediction[] => Array.from({ length: total }, (_, i) => ({ probability, label: i < positives }));
 

@@ -1,7 +1,7 @@
 import type { LabelledPrediction } from './calibration';
 import { DegradationReport } from './pipeline';
 import { rankCandidates, type ScoringModel } from './ranker';
-import { seededRandom, type Random } from './random';
+import { seededRandom, type Random } from '@shopsense/random';
 import { withPosition, type CandidateInput, type ItemWindowStats, type RankingContext } from './features';
 import { learn, type LabelledExample } from './training';
 import type { FeatureValues } from './ftrl';

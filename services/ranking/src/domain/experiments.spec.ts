@@ -1,6 +1,6 @@
 import { ConfigValidationError } from './config-validation';
 import { assignExperiments, assignmentPoint, assignVariant, experimentResults, parseExperiments, type ExperimentConfig, type VariantCounts } from './experiments';
-import { seededRandom } from './random';
+import { seededRandom } from '@shopsense/random';
 
 const config = parseExperiments({
   experiments: [

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { logLoss } from './calibration';
 import { ConfigValidationError } from './config-validation';
 import { BIAS, DEFAULT_FTRL_CONFIG, FtrlModel, SNAPSHOT_FORMAT, sigmoid, snapshotVersion, UNTRAINED_VERSION, type FtrlConfig } from './ftrl';
-import { seededRandom } from './random';
+import { seededRandom } from '@shopsense/random';
 
 const NO_PRIOR: FtrlConfig = { ...DEFAULT_FTRL_CONFIG, initialWeights: {} };
 

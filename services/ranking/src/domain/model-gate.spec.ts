@@ -1,6 +1,6 @@
 import { FtrlModel } from './ftrl';
 import { baselines, evaluateModel, shouldPromote, type ClickModel } from './model-gate';
-import { seededRandom } from './random';
+import { seededRandom } from '@shopsense/random';
 import { POSITION_FEATURE } from './features';
 import { aServedList } from './testing/ranking-factories';
 import type { LabelledExample } from './training';

@@ -1,16 +1,10 @@
 import type { VectorPoint } from '../application/vector-store.port';
 import { payloadOf } from '../domain/filters';
+import { seededRandom } from '@shopsense/random';
 
-/** A small deterministic PRNG (mulberry32), so benchmarks and tests see the same data. */
+/** Uniform numbers in [0, 1) from a seed: the same sequence on every run. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
 
 function gaussian(random: () => number): number {

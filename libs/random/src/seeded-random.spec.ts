@@ -1,4 +1,4 @@
-import { seededRandom } from './random';
+import { seededRandom } from './seeded-random';
 
 describe('seededRandom', () => {
   it('repeats its sequence for the same seed and differs for another', () => {
