@@ -19,14 +19,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { toBinary } from '@bufbuild/protobuf';
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { CONTENT_TYPE_HEADER, KafkaEventBus, PROTOBUF_CONTENT_TYPE, type RawRecord } from '@shopsense/events';
 import { createLogger } from '@shopsense/observability';
-import { spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
+import { freePort, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
 import { generateClickstream } from '../../services/feedback/src/testing/clickstream.workload';
 import { FakeRetrievalServer } from '../../services/feedback/src/testing/fake-retrieval.server';
 import { writeHmacKeys } from '../../services/feedback/src/testing/feedback-harness';
@@ -41,16 +40,6 @@ const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:39092').split(',');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (message: string) => process.stderr.write(`bench:feedback: ${message}\n`);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function privateRedis(): Promise<{ url: string; process: ChildProcess; client: Redis }> {
   const port = await freePort();

@@ -41,7 +41,7 @@ import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { BehaviorEventSchema, CatalogService, CollectorService, Degradation, EmbeddingKind, EmbeddingService, EventType, ProductSchema, RankingService, type Product } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
-import { embeddingModelDir, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
+import { deleteKeysWithPrefix, embeddingModelDir, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop';
 import { percentile, round } from '../lib/stats';
@@ -170,12 +170,7 @@ const startCluster: ModeStarter = async (modelDir) => {
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();
     const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   };
   try {

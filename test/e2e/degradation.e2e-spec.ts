@@ -14,7 +14,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
@@ -26,7 +25,7 @@ import { BehaviorEventSchema, CatalogService, Degradation, EventType, ProductSch
 import { KafkaEventBus, Topics } from '@shopsense/events';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
-import { expectEventually, startServiceProcess, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
+import { expectEventually, freePort, startServiceProcess, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
 
 const modelDir = process.env['EMBEDDING_MODEL_DIR'];
 if (!modelDir) throw new Error('EMBEDDING_MODEL_DIR is not set: run scripts/model/fetch-model.sh (npm test does)');
@@ -53,16 +52,6 @@ function demoCatalog(): Product[] {
     .map((line) => fromJson(ProductSchema, JSON.parse(line) as JsonValue, { ignoreUnknownFields: true }));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A redis-server of this test's own (no persistence), on `port`. */
 class DedicatedRedis {

@@ -3,3 +3,4 @@ export * from './expect-eventually';
 export * from './tls-fixtures';
 export * from './service-process';
 export * from './model-dir';
+export * from './local-resources';

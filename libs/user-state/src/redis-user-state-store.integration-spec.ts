@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { hourBucket } from './item-stats';
 import { popularityExpireAt } from './popularity';
 import { RedisUserStateStore } from './redis-user-state-store';
-import { deleteKeysWithPrefix } from './testing/redis-cleanup';
+import { deleteKeysWithPrefix } from '@shopsense/testing';
 import { contractSettings, CONTRACT_NOW, describeUserStateStoreContract } from './testing/user-state-store.contract';
 
 const redis = new Redis(process.env['REDIS_URL']!);

@@ -14,7 +14,7 @@ import type { Admin } from 'kafkajs';
 import type { BehaviorEvent } from '@shopsense/contracts';
 import { KafkaEventBus, Topics } from '@shopsense/events';
 import { createLogger } from '@shopsense/observability';
-import { expectEventually, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
+import { deleteKeysWithPrefix, expectEventually, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
 import {
   cosine,
   decodeProfile,
@@ -28,7 +28,7 @@ import {
 } from '@shopsense/user-state';
 import { expectedCounts, generateClickstream } from './testing/clickstream.workload';
 import { FakeRetrievalServer } from './testing/fake-retrieval.server';
-import { createTopics, deleteKeysWithPrefix, feedbackSetup, lagOf, redisUrl, startFeedback, testKafka, type FeedbackTestSetup } from './testing/feedback-harness';
+import { createTopics, feedbackSetup, lagOf, redisUrl, startFeedback, testKafka, type FeedbackTestSetup } from './testing/feedback-harness';
 import { oracleState } from './testing/in-memory-oracle';
 
 const EVENTS = Number(process.env['FEEDBACK_CRASH_EVENTS'] ?? 100_000);

@@ -13,7 +13,7 @@ import { BehaviorEventSchema, CollectorService, EventType, TrainingExampleSchema
 import { DEAD_LETTER_TOPIC, DeadLetterHeaders, KafkaEventBus, Topics, type TopicDefinition } from '@shopsense/events';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
-import { expectEventually, type StartedServiceProcess } from '@shopsense/testing';
+import { deleteKeysWithPrefix, expectEventually, type StartedServiceProcess } from '@shopsense/testing';
 import {
   cosine,
   DEFAULT_STORE_SETTINGS,
@@ -28,7 +28,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { events } from './testing/behavior-events.factory';
 import { FakeRetrievalServer } from './testing/fake-retrieval.server';
-import { createTopics, deleteKeysWithPrefix, feedbackSetup, lagOf, redisUrl, startFeedback, testKafka, type FeedbackTestSetup } from './testing/feedback-harness';
+import { createTopics, feedbackSetup, lagOf, redisUrl, startFeedback, testKafka, type FeedbackTestSetup } from './testing/feedback-harness';
 import { categoryCentroid } from './testing/item-vectors.fixture';
 
 const DIMENSION = 64;

@@ -19,7 +19,7 @@ import { BehaviorEventSchema, CatalogService, ProductSchema, type BehaviorEvent,
 import { KafkaEventBus, Topics } from '@shopsense/events';
 import { createGrpcClient } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
-import { expectEventually, startServiceProcess, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
+import { deleteKeysWithPrefix, expectEventually, startServiceProcess, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
 
 export const insecure = grpc.credentials.createInsecure();
 export const kafkaBrokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:39092').split(',');
@@ -126,12 +126,7 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
     await admin.deleteGroups([feedbackGroup, rankingGroup]).catch(() => undefined);
     await admin.disconnect();
     const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   };
 

@@ -3,7 +3,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import Redis from 'ioredis';
 import { startServiceProcess, type StartedServiceProcess } from '@shopsense/testing';
 
 export const brokers = () => (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:39092').split(',');
@@ -78,11 +77,3 @@ export async function lagOf(admin: Admin, group: string, topic: string): Promise
   return ends.reduce((lag, p) => lag + Number(p.high) - Math.max(0, done.get(p.partition) ?? 0), 0);
 }
 
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
