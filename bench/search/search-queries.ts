@@ -4,6 +4,7 @@
  * so no request is answered from the embedding service's query cache; the bench draws the bare
  * embedding sample and the Search load from the same generator (disjoint queries, same mix).
  */
+import { seededRandom } from '@shopsense/random';
 const EN_NOUNS = [
   'running shoes', 'sneakers', 'boots', 'sandals', 'leather shoes', 't-shirt', 'jacket', 'dress', 'hoodie', 'jeans',
   'laptop', 'headphones', 'earbuds', 'phone', 'smartwatch', 'phone charger', 'blender', 'air fryer', 'coffee maker', 'mug',
@@ -24,14 +25,7 @@ const ZH_QUALIFIERS = ['', '女款', '男款', '儿童', '轻便', '防水', '10
 
 /** A deterministic shuffle (mulberry32), so two runs send the same queries in the same order. */
 function shuffled<T>(items: T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed).next;
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));

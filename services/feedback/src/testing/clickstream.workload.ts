@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { BehaviorEventSchema, EventType, type BehaviorEvent } from '@shopsense/contracts';
+import { seededRandom } from '@shopsense/random';
 
 /**
  * A synthetic but shaped clickstream for the crash test and the benchmark: users browse mostly
@@ -24,22 +25,11 @@ export interface WorkloadOptions {
   runId: string;
 }
 
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Item ids carry their category (`c<k>-…`) so the test retrieval service can embed them. */
 export const workloadItem = (runId: string, category: number, index: number) => `c${category}-${runId}-i${index}`;
 
 export function generateClickstream(o: WorkloadOptions): BehaviorEvent[] {
-  const random = rng(o.seed);
+  const random = seededRandom(o.seed).next;
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
   const perCategory = Math.max(1, Math.floor(o.items / o.categories));
   // Popularity within a category is skewed, as in real catalogs: the square of a uniform draw

@@ -5,26 +5,20 @@
  * interest can be checked against a category centroid. Ids without a category prefix are
  * "unknown to retrieval" (no vector).
  */
+import { seededRandom } from '@shopsense/random';
 export const CATEGORY_PREFIX = /^c(\d+)-/;
 
-function seededRandom(seed: string): () => number {
+/** Uniform numbers seeded by a string (its FNV-1a hash), the same on every run. */
+function randomFor(seed: string): () => number {
   let h = 2166136261;
   for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-  let state = h >>> 0;
-  return () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(h).next;
 }
 
 export function itemVector(itemId: string, dimension: number, noise = 0.35): Float32Array | undefined {
   const match = CATEGORY_PREFIX.exec(itemId);
   if (!match) return undefined;
-  const random = seededRandom(itemId);
+  const random = randomFor(itemId);
   const v = new Float32Array(dimension);
   for (let i = 0; i < dimension; i++) v[i] = (random() * 2 - 1) * (noise / Math.sqrt(dimension)) * Math.sqrt(3);
   v[Number(match[1]) % dimension]! += 1;
