@@ -11,7 +11,7 @@ import { decodeServedList, DEFAULT_STORE_SETTINGS, emptyProfile, encodeProfile, 
 import Redis from 'ioredis';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { startService, type RunningService } from '@shopsense/service-runtime';
-import { expectEventually, startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
+import { deleteKeysWithPrefix, expectEventually, startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
 import { FtrlModel } from './domain';
 import { ModelRegistry } from './infrastructure/model-registry';
 import { rankingService, rankingServiceWith } from './ranking.service-definition';
@@ -309,13 +309,25 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
     }
   });
 
-  it('with Redis user state: reads it and logs the served features under served:<request_id> where the feedback join finds them', async () => {
+  /** A ranking service on the shared Redis under a key prefix of its own, and a client; stop() removes both and the keys. */
+  async function rankingWithRedis() {
     const redisUrl = process.env['REDIS_URL'];
     if (!redisUrl) throw new Error('REDIS_URL is not set: source deploy/local/.work/env (deploy/local/up.sh starts Redis)');
     const prefix = `test-ranking-${randomBytes(4).toString('hex')}:`;
     const redis = new Redis(redisUrl);
     const withRedis = await startService(rankingService, { ...rankingEnv(mkdtempSync(join(tmpdir(), 'ranking-data-')), `127.0.0.1:${qu.grpcPort}`), USER_STATE_STORE: 'redis', REDIS_URL: redisUrl, RANKING_REDIS_KEY_PREFIX: prefix });
     const redisClient = createGrpcClient(RankingService, `127.0.0.1:${withRedis.grpcPort}`, { credentials: insecure, defaultTimeoutMs: 30_000 });
+    const stop = async () => {
+      redisClient.close();
+      await withRedis.stop();
+      await deleteKeysWithPrefix(redis, prefix);
+      redis.disconnect();
+    };
+    return { redis, prefix, redisClient, stop };
+  }
+
+  it('with Redis user state: reads it and logs the served features under served:<request_id> where the feedback join finds them', async () => {
+    const { redis, prefix, redisClient, stop } = await rankingWithRedis();
     try {
       // What feedback writes for an item: a week of impressions and clicks (this hour).
       const store = new RedisUserStateStore(redis, { ...DEFAULT_STORE_SETTINGS, keyPrefix: prefix });
@@ -347,21 +359,12 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
       expect(served.filter((e) => e.itemId !== 'mug-2').every((e) => e.features['popularity'] === 0)).toBe(true);
       expect(await redis.ttl(`${prefix}served:${response.requestId}`)).toBeGreaterThan(0);
     } finally {
-      redisClient.close();
-      await withRedis.stop();
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.unlink(...keys);
-      redis.disconnect();
+      await stop();
     }
   });
 
   it('with Redis user state: Recommend puts the co-occurring items of recent purchases first and serves popular items to anonymous users', async () => {
-    const redisUrl = process.env['REDIS_URL'];
-    if (!redisUrl) throw new Error('REDIS_URL is not set: source deploy/local/.work/env (deploy/local/up.sh starts Redis)');
-    const prefix = `test-ranking-${randomBytes(4).toString('hex')}:`;
-    const redis = new Redis(redisUrl);
-    const withRedis = await startService(rankingService, { ...rankingEnv(mkdtempSync(join(tmpdir(), 'ranking-data-')), `127.0.0.1:${qu.grpcPort}`), USER_STATE_STORE: 'redis', REDIS_URL: redisUrl, RANKING_REDIS_KEY_PREFIX: prefix });
-    const redisClient = createGrpcClient(RankingService, `127.0.0.1:${withRedis.grpcPort}`, { credentials: insecure, defaultTimeoutMs: 30_000 });
+    const { redis, prefix, redisClient, stop } = await rankingWithRedis();
     try {
       // What feedback writes: a user who bought mug-1, shoppers who bought mug-1 then bag-3, and a week of purchases of hp-1.
       const store = new RedisUserStateStore(redis, { ...DEFAULT_STORE_SETTINGS, keyPrefix: prefix });
@@ -392,11 +395,7 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
       expect(anonymous.degraded).toEqual([]);
       expect(anonymous.items.map((i) => [i.itemId, i.sources])).toEqual([['hp-1', ['popularity']]]);
     } finally {
-      redisClient.close();
-      await withRedis.stop();
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.unlink(...keys);
-      redis.disconnect();
+      await stop();
     }
   });
 
