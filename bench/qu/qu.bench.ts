@@ -13,8 +13,6 @@
  * (what a catalog change costs in the background). Writes docs/benchmarks.md; the last line
  * printed is one JSON object.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createLogger } from '@shopsense/observability';
 import { QueryDictionaryStore } from '../../services/query-understanding/src/application/query-dictionary-store';
 import { QueryUnderstandingApplicationService } from '../../services/query-understanding/src/application/query-understanding.service';
@@ -29,6 +27,7 @@ import { loadAmazonCatalog } from '../../eval/qu/amazon-catalog';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { percentile, round } from '../lib/stats';
 import { benchQueries } from './bench-queries';
+import { demoCatalog } from '../../services/query-understanding/test/catalog.factory';
 
 const QUERIES = 1_000;
 const WARM_UP = 200;
@@ -47,14 +46,6 @@ interface Row {
   p99Median: number;
   max: number;
   mean: number;
-}
-
-function demoCatalog(): CatalogProduct[] {
-  return readFileSync(join(__dirname, '../../data/demo-catalog/products.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { id: string; title: string; brand?: string; categoryPath?: string[]; attributes?: Record<string, string> })
-    .map((p) => ({ id: p.id, title: p.title, brand: p.brand ?? '', categoryPath: p.categoryPath ?? [], attributes: p.attributes ?? {}, updatedAtMs: 0 }));
 }
 
 async function measure(name: string, products: CatalogProduct[]): Promise<Row> {

@@ -35,20 +35,20 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { BehaviorEventSchema, CatalogService, CollectorService, Degradation, EmbeddingKind, EmbeddingService, EventType, ProductSchema, RankingService, type Product } from '@shopsense/contracts';
+import { BehaviorEventSchema, CatalogService, CollectorService, Degradation, EmbeddingKind, EmbeddingService, EventType, RankingService, type Product } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
 import { deleteKeysWithPrefix, embeddingModelDir, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop';
 import { percentile, round } from '../lib/stats';
 import { QueryPool, searchQueries } from './search-queries';
+import { DEMO_CATALOG_FILE, loadDemoProducts } from '@shopsense/datasets';
 
 const ROOT = resolve(__dirname, '../..');
-const CATALOG_FILE = join(ROOT, 'data/demo-catalog/products.jsonl');
 const STANDALONE_FILE = join(ROOT, 'apps/standalone/src/standalone.ts');
 const RATES = (process.env['BENCH_RATES'] ?? '2,5,10,15,20,30,40,60').split(',').map(Number);
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -236,7 +236,7 @@ const startStandaloneMode: ModeStarter = async (modelDir) => {
     SHOPSENSE_PORT: '0',
     SHOPSENSE_METRICS_PORT: '0',
     SHOPSENSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-search-standalone-')),
-    SHOPSENSE_CATALOG_FILE: CATALOG_FILE,
+    SHOPSENSE_CATALOG_FILE: DEMO_CATALOG_FILE,
     SHOPSENSE_EXPERIMENTS_FILE: 'none',
     EMBEDDING_MODEL_DIR: modelDir,
     EMBEDDING_MODEL_FILE: MODEL_FILE,
@@ -260,13 +260,6 @@ const startStandaloneMode: ModeStarter = async (modelDir) => {
 };
 
 const MODES: Record<string, ModeStarter> = { cluster: startCluster, standalone: startStandaloneMode };
-
-function demoCatalog(): Product[] {
-  return readFileSync(CATALOG_FILE, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => fromJson(ProductSchema, JSON.parse(line) as JsonValue, { ignoreUnknownFields: true }));
-}
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -384,7 +377,7 @@ async function main(): Promise<void> {
     }
     return true;
   });
-  const products = demoCatalog();
+  const products = loadDemoProducts();
   const pool = new QueryPool(searchQueries());
   const results: ModeResult[] = [];
   for (const mode of modes) results.push(await benchMode(mode, MODES[mode]!, modelDir, pool, products));

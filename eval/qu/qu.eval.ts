@@ -31,6 +31,7 @@ import { markdownTable } from '../../bench/lib/benchmarks-doc';
 import { writeEvaluationSection } from '../lib/evaluation-doc';
 import { AMAZON_ITEMS, loadAmazonCatalog } from './amazon-catalog';
 import { add, emptyTally, expectedFacts, kindOf, precision, producedFacts, recall, top1, top3, type LabelledQuery, type Tally } from './scoring';
+import { demoCatalog } from '../../services/query-understanding/test/catalog.factory';
 
 const logger = createLogger('eval-qu', 'warn');
 const modelDir = process.env['EMBEDDING_MODEL_DIR'] ?? join(__dirname, '../../.cache/models/multilingual-e5-small');
@@ -54,14 +55,6 @@ function readQueries(file: string): LabelledQuery[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as LabelledQuery);
-}
-
-function demoCatalog(): CatalogProduct[] {
-  return readFileSync(join(__dirname, '../../data/demo-catalog/products.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { id: string; title: string; brand?: string; categoryPath?: string[]; attributes?: Record<string, string> })
-    .map((p) => ({ id: p.id, title: p.title, brand: p.brand ?? '', categoryPath: p.categoryPath ?? [], attributes: p.attributes ?? {}, updatedAtMs: 0 }));
 }
 
 async function evaluate(name: string, catalogName: string, products: CatalogProduct[], queries: LabelledQuery[], embeddingPort: number | undefined): Promise<SetResult> {

@@ -13,19 +13,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { BehaviorEventSchema, CatalogService, Degradation, EventType, ProductSchema, RankingService, type Product, type RankedItem } from '@shopsense/contracts';
+import { BehaviorEventSchema, CatalogService, Degradation, EventType, RankingService, type Product, type RankedItem } from '@shopsense/contracts';
 import { KafkaEventBus, Topics } from '@shopsense/events';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
-import { expectEventually, freePort, startServiceProcess, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
+import { expectEventually, freePort, startServiceProcess, type StartedServiceProcess } from '@shopsense/testing';
+import { loadDemoProducts } from '@shopsense/datasets';
 
 const modelDir = process.env['EMBEDDING_MODEL_DIR'];
 if (!modelDir) throw new Error('EMBEDDING_MODEL_DIR is not set: run scripts/model/fetch-model.sh (npm test does)');
@@ -44,13 +45,6 @@ const QUERIES = ['running shoes', 'coffee', 'yoga mat', 'bluetooth headphones', 
 const TARGET = 'Sports > Yoga';
 
 const categoryOf = (p: Pick<Product, 'categoryPath'>) => p.categoryPath.slice(0, 2).join(' > ');
-
-function demoCatalog(): Product[] {
-  return readFileSync(join(WORKSPACE_ROOT, 'data/demo-catalog/products.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => fromJson(ProductSchema, JSON.parse(line) as JsonValue, { ignoreUnknownFields: true }));
-}
 
 
 /** A redis-server of this test's own (no persistence), on `port`. */
@@ -137,7 +131,7 @@ describe('degradation under failure mid-load (real gRPC, Kafka, Redis, model)', 
   const shards = '64';
   const keysFile = join(mkdtempSync(join(tmpdir(), 'e2e-degrade-keys-')), 'hmac-keys.json');
   writeFileSync(keysFile, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }), { mode: 0o600 });
-  const products = demoCatalog();
+  const products = loadDemoProducts();
   const byId = new Map(products.map((p) => [p.id, p]));
   const yoga = products.filter((p) => categoryOf(p) === TARGET).map((p) => p.id);
   const user = `e2e-degrade-user-${run}`;

@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { EventType, ExperimentMetric, ExperimentService, RankingService, type BehaviorEvent, type GetResultsResponse, type SearchResponse } from '@shopsense/contracts';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { expectEventually } from '@shopsense/testing';
-import { behaviorEvent, demoCatalog, insecure, startServiceStack, type ServiceStack } from './support/service-stack';
+import { behaviorEvent, insecure, startServiceStack, type ServiceStack } from './support/service-stack';
+import { loadDemoProducts } from '@shopsense/datasets';
 
 const EXPERIMENT = 'search-diversity';
 const CONTROL = 'control';
@@ -60,7 +61,7 @@ interface Served {
 describe('experiments through Kafka, feedback and ranking (real gRPC, real model)', () => {
   const run = randomBytes(4).toString('hex');
   // A subset of the demo catalog keeps the start short: the categories the queries are about, and some others.
-  const products = demoCatalog().filter((_, i) => i % 4 === 0);
+  const products = loadDemoProducts().filter((_, i) => i % 4 === 0);
   const experimentsFile = join(mkdtempSync(join(tmpdir(), 'e2e-experiments-')), 'experiments.json');
   writeFileSync(
     experimentsFile,

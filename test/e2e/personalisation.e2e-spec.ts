@@ -9,7 +9,8 @@
  */
 import { EventType, RankingService, type Product, type RankedItem } from '@shopsense/contracts';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
-import { behaviorEvent, demoCatalog, insecure, startServiceStack, type ServiceStack } from './support/service-stack';
+import { behaviorEvent, insecure, startServiceStack, type ServiceStack } from './support/service-stack';
+import { loadDemoProducts } from '@shopsense/datasets';
 
 /** The category the first user turns to, and the categories of both users' earlier history (disjoint items). */
 const TARGET = 'Sports > Yoga';
@@ -25,7 +26,7 @@ const SEARCH_MARGIN = 0.2;
 const categoryOf = (p: Pick<Product, 'categoryPath'>) => p.categoryPath.slice(0, 2).join(' > ');
 
 describe('personalisation through Kafka, feedback and Redis (real gRPC, real model)', () => {
-  const products = demoCatalog();
+  const products = loadDemoProducts();
   const byId = new Map(products.map((p) => [p.id, p]));
   const inCategory = (category: string) => products.filter((p) => categoryOf(p) === category).map((p) => p.id);
 

@@ -1,3 +1,4 @@
+export * from './demo-catalog';
 export * from './amazon-catalog';
 export * from './amazon-interactions';
 export * from './shared-data';

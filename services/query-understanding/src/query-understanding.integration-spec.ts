@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { create, fromJsonString } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { Kafka, logLevel } from 'kafkajs';
 import { CatalogChangeSchema, ProductSchema, QueryUnderstandingService, type CatalogChange, type Product } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
@@ -13,6 +13,7 @@ import { createLogger } from '@shopsense/observability';
 import { startService, type RunningService } from '@shopsense/service-runtime';
 import { expectEventually, startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
 import { queryUnderstandingService, queryUnderstandingServiceWith } from './query-understanding.service-definition';
+import { loadDemoProducts } from '@shopsense/datasets';
 
 const modelDir = process.env['EMBEDDING_MODEL_DIR'];
 if (!modelDir) throw new Error('EMBEDDING_MODEL_DIR is not set: run scripts/model/fetch-model.sh (npm test does)');
@@ -24,12 +25,7 @@ const upsert = (product: Product): CatalogChange => create(CatalogChangeSchema, 
 
 /** Half of the demo catalog: every category, and a training set the 2-core CI machines embed in seconds. */
 function demoProducts(): Product[] {
-  const file = join(__dirname, '../../../data/demo-catalog/products.jsonl');
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter((_, i) => i % 2 === 0)
-    .map((line) => fromJsonString(ProductSchema, line));
+  return loadDemoProducts().filter((_, i) => i % 2 === 0);
 }
 
 function client(port: number): ServiceClient<typeof QueryUnderstandingService> {

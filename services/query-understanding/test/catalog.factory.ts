@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CatalogProduct } from '../src/domain/catalog/catalog-snapshot';
 import { DictionaryBuilder } from '../src/domain/dictionaries/build-dictionaries';
 import type { QueryDictionaries } from '../src/domain/dictionaries/query-dictionaries';
@@ -8,6 +6,8 @@ import { DEFAULT_SYNONYMS } from '../src/domain/synonyms/default-synonyms';
 import { parseSynonyms, type SynonymRule } from '../src/domain/synonyms/synonym-rules';
 import { TextAnalyzer } from '../src/domain/text/text-analyzer';
 import { JiebaSegmenter } from '../src/infrastructure/jieba-segmenter';
+import { loadDemoProducts } from '@shopsense/datasets';
+import { toCatalogProduct } from '../src/application/catalog-sync';
 
 let serial = 0;
 
@@ -72,12 +72,10 @@ function variants(values: Record<string, string[]>): Record<string, string>[] {
 
 /** The demo catalog shipped in data/demo-catalog, as catalog products. */
 export function demoCatalog(): CatalogProduct[] {
-  const file = join(__dirname, '../../../data/demo-catalog/products.jsonl');
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { id: string; title: string; brand?: string; categoryPath?: string[]; attributes?: Record<string, string> })
-    .map((p) => ({ id: p.id, title: p.title, brand: p.brand ?? '', categoryPath: p.categoryPath ?? [], attributes: p.attributes ?? {}, updatedAtMs: 0 }));
+  return loadDemoProducts().flatMap((product) => {
+    const row = toCatalogProduct(product);
+    return typeof row === 'string' ? [] : [row];
+  });
 }
 
 /** One analyzer (jieba loads its dictionary once per test file). */

@@ -7,19 +7,19 @@
  * `stop()` removes them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { BehaviorEventSchema, CatalogService, ProductSchema, type BehaviorEvent, type EventType, type Product } from '@shopsense/contracts';
+import { BehaviorEventSchema, CatalogService, type BehaviorEvent, type EventType, type Product } from '@shopsense/contracts';
 import { KafkaEventBus, Topics } from '@shopsense/events';
 import { createGrpcClient } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
-import { deleteKeysWithPrefix, expectEventually, startServiceProcess, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
+import { deleteKeysWithPrefix, expectEventually, startServiceProcess, type StartedServiceProcess } from '@shopsense/testing';
 
 export const insecure = grpc.credentials.createInsecure();
 export const kafkaBrokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:39092').split(',');
@@ -29,14 +29,6 @@ function modelDir(): string {
   const dir = process.env['EMBEDDING_MODEL_DIR'];
   if (!dir) throw new Error('EMBEDDING_MODEL_DIR is not set: run scripts/model/fetch-model.sh (npm test does)');
   return dir;
-}
-
-/** The demo catalog (data/demo-catalog/products.jsonl). */
-export function demoCatalog(): Product[] {
-  return readFileSync(join(WORKSPACE_ROOT, 'data/demo-catalog/products.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => fromJson(ProductSchema, JSON.parse(line) as JsonValue, { ignoreUnknownFields: true }));
 }
 
 /** A behaviour event as a client sends it; `extra` sets request_id, position, experiments and the like. */
