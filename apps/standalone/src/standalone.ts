@@ -64,16 +64,16 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
   });
   if (restored) print(`User state restored from the snapshot of ${restored.savedAt}`);
 
-  const started: { name: string; running: RunningService }[] = [];
+  const started: RunningService[] = [];
   const stopInside = async () => {
-    for (const { running } of started.reverse()) await running.stop().catch((error: Error) => logger.error({ err: error.message }, 'service stop failed'));
+    for (const running of started.reverse()) await running.stop().catch((error: Error) => logger.error({ err: error.message }, 'service stop failed'));
     started.length = 0;
   };
   const base = { ...(options.environment ?? process.env), LOG_LEVEL: config.LOG_LEVEL, ...INSIDE };
   const start = async <S extends ConfigSchema>(definition: ServiceDefinition<S>, variables: Record<string, string>) => {
     print(`Starting ${definition.name}…`);
     const running = await startService(definition, { ...base, ...variables });
-    started.push({ name: definition.name, running });
+    started.push(running);
     return `127.0.0.1:${running.grpcPort}`;
   };
 
@@ -118,7 +118,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
       logger,
       metrics,
     });
-    for (const { running } of started) {
+    for (const running of started) {
       for (const { service, implementation } of running.app.get<ServiceRegistration[]>(GRPC_SERVICES)) publicServer.addService(service, implementation as never);
     }
     const port = await publicServer.start();
