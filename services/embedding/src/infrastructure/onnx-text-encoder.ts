@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { AppError } from '@shopsense/errors';
 import type { TextEncoder } from '../application/text-encoder.port';
 import { parseModelManifest, type ModelManifest } from '../domain/model-manifest';
 import { l2Normalize, poolRow } from '../domain/pooling';
+import { WorkerInferenceSession } from './worker-inference-session';
 
 export interface OnnxEncoderOptions {
   modelDir: string;
@@ -37,7 +38,7 @@ export class OnnxTextEncoder implements TextEncoder {
     readonly manifest: ModelManifest,
     readonly device: string,
     readonly quantization: string,
-    private readonly session: ort.InferenceSession,
+    private readonly session: WorkerInferenceSession,
     private readonly tokenizer: Tokenizer,
     private readonly specialIds: ReadonlySet<number>,
   ) {}
@@ -63,23 +64,28 @@ export class OnnxTextEncoder implements TextEncoder {
       interOpNumThreads: options.interOpThreads,
       graphOptimizationLevel: 'all',
     });
-    let session: ort.InferenceSession;
+    let session: WorkerInferenceSession;
     let device: string = options.device;
     if (options.device === 'cuda') {
       try {
         // Only CUDA in the list: onnxruntime must not quietly fall back to CPU.
-        session = await ort.InferenceSession.create(modelPath, sessionOptions(['cuda']));
+        session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cuda']));
       } catch (error) {
         const reason = `EMBEDDING_DEVICE=cuda but the CUDA execution provider could not start: ${(error as Error).message}. ` +
           'Install the CUDA 12 provider files (npm install --onnxruntime-node-install=cuda12 on a machine with CUDA 12 and cuDNN 9) or set EMBEDDING_DEVICE=cpu.';
         if (!options.cudaFallbackToCpu) throw new AppError('FAILED_PRECONDITION', reason, { cause: error });
-        session = await ort.InferenceSession.create(modelPath, sessionOptions(['cpu']));
+        session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cpu']));
         device = 'cpu (cuda unavailable, fallback configured)';
       }
     } else {
-      session = await ort.InferenceSession.create(modelPath, sessionOptions(['cpu']));
+      session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cpu']));
     }
     return new OnnxTextEncoder(manifest, device, quantization, session, tokenizer, specialIds);
+  }
+
+  /** Stops the inference worker. */
+  close(): Promise<void> {
+    return this.session.close();
   }
 
   tokenize(text: string): number[] {
@@ -106,17 +112,14 @@ export class OnnxTextEncoder implements TextEncoder {
       });
       masks.push(mask);
     });
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, { data: BigInt64Array; dims: number[] }> = {};
     for (const name of this.session.inputNames) {
-      if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', inputIds, [rows, length]);
-      else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', attention, [rows, length]);
-      else if (name === 'token_type_ids') feeds[name] = new ort.Tensor('int64', new BigInt64Array(rows * length), [rows, length]);
+      if (name === 'input_ids') feeds[name] = { data: inputIds, dims: [rows, length] };
+      else if (name === 'attention_mask') feeds[name] = { data: attention, dims: [rows, length] };
+      else if (name === 'token_type_ids') feeds[name] = { data: new BigInt64Array(rows * length), dims: [rows, length] };
       else throw new AppError('FAILED_PRECONDITION', `model input '${name}' is not one of input_ids, attention_mask, token_type_ids`);
     }
-    const outputs = await this.session.run(feeds);
-    const hidden = outputs['last_hidden_state'] ?? outputs['token_embeddings'] ?? outputs[this.session.outputNames[0]!]!;
-    const dims = hidden.dims;
-    const data = hidden.data as Float32Array;
+    const { data, dims } = await this.session.run(feeds, ['last_hidden_state', 'token_embeddings']);
     const vectors: Float32Array[] = [];
     for (let r = 0; r < rows; r++) {
       let vector: Float32Array;
