@@ -21,6 +21,11 @@ function registerMetrics(registry: Registry, service: EmbeddingApplicationServic
   new Gauge({ name: 'embedding_model_info', help: 'Always 1; the label names the model version served.', labelNames: ['version'], registers: [registry] }).set({ version: modelVersion }, 1);
 }
 
+/** On CPU a batch is no cheaper per text than one text alone, and a query waits for the bulk batch that is running. */
+function bulkBatchSize(config: EmbeddingConfig): number {
+  return config.EMBEDDING_BULK_BATCH_SIZE ?? (config.EMBEDDING_DEVICE === 'cuda' ? config.EMBEDDING_MAX_BATCH_SIZE : Math.min(4, config.EMBEDDING_MAX_BATCH_SIZE));
+}
+
 /** Embedding: text to vectors with a pretrained transformer on ONNX Runtime. */
 @Module({})
 export class EmbeddingModule {
@@ -29,6 +34,7 @@ export class EmbeddingModule {
       limits: { maxTexts: config.EMBEDDING_MAX_TEXTS_PER_REQUEST, maxTextChars: config.EMBEDDING_MAX_TEXT_CHARS },
       batcher: {
         maxBatchSize: config.EMBEDDING_MAX_BATCH_SIZE,
+        maxBulkBatchSize: bulkBatchSize(config),
         maxBatchTokens: config.EMBEDDING_MAX_BATCH_TOKENS,
         maxWaitMs: config.EMBEDDING_MAX_WAIT_MS,
         maxQueuedTexts: config.EMBEDDING_MAX_QUEUED_TEXTS,

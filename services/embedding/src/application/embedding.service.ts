@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { validateEmbedTexts, type EmbedLimits } from '../domain/embed-request';
 import { LruCache } from '@shopsense/caching';
 import { normalizeForEmbedding } from '../domain/text-normalization';
-import { DynamicBatcher, type BatcherOptions } from './dynamic-batcher';
+import { DynamicBatcher, type BatcherOptions, type EmbedPriority } from './dynamic-batcher';
 import { TEXT_ENCODER, type TextEncoder } from './text-encoder.port';
 
 export type EmbeddingKind = 'query' | 'document';
+export type { EmbedPriority } from './dynamic-batcher';
 
 export interface EmbeddingServiceOptions {
   limits: EmbedLimits;
@@ -50,7 +51,7 @@ export class EmbeddingApplicationService {
     return { ...this.batcher.stats, queued: this.batcher.queued, cacheHits: this.queryCache.hits, cacheMisses: this.queryCache.misses };
   }
 
-  async embed(texts: readonly string[], kind: EmbeddingKind, deadline: number, signal?: AbortSignal): Promise<EmbedResult> {
+  async embed(texts: readonly string[], kind: EmbeddingKind, deadline: number, signal?: AbortSignal, priority: EmbedPriority = 'interactive'): Promise<EmbedResult> {
     validateEmbedTexts(texts, this.options.limits);
     const { manifest } = this.encoder;
     const prefix = kind === 'query' ? manifest.queryPrefix : manifest.documentPrefix;
@@ -69,7 +70,8 @@ export class EmbeddingApplicationService {
       if (pending) joined.push({ index: i, vector: pending.catch(() => undefined) });
       else own.push(i);
     }
-    const computing = this.compute(own, normalized, prefix, kind, vectors, deadline, signal);
+    const work = { prefix, kind, deadline, signal, priority };
+    const computing = this.compute(own, normalized, vectors, work);
     // A shared computation that failed (its caller's deadline or cancellation) is redone for this caller.
     const redo: number[] = [];
     for (const { index, vector } of joined) {
@@ -77,15 +79,21 @@ export class EmbeddingApplicationService {
       if (value) vectors[index] = value;
       else redo.push(index);
     }
-    const tokenCount = (await computing) + (await this.compute(redo, normalized, prefix, kind, vectors, deadline, signal));
+    const tokenCount = (await computing) + (await this.compute(redo, normalized, vectors, work));
     return { vectors: vectors as Float32Array[], modelVersion: manifest.version, tokenCount };
   }
 
   /** Embeds the texts at `indexes` into `vectors`; returns the tokens computed. */
-  private async compute(indexes: number[], normalized: string[], prefix: string, kind: EmbeddingKind, vectors: (Float32Array | undefined)[], deadline: number, signal?: AbortSignal): Promise<number> {
+  private async compute(
+    indexes: number[],
+    normalized: string[],
+    vectors: (Float32Array | undefined)[],
+    work: { prefix: string; kind: EmbeddingKind; deadline: number; signal: AbortSignal | undefined; priority: EmbedPriority },
+  ): Promise<number> {
     if (indexes.length === 0) return 0;
+    const { prefix, kind } = work;
     const sequences = indexes.map((i) => this.encoder.tokenize(prefix + normalized[i]!));
-    const submitted = this.batcher.submit(sequences, deadline, signal);
+    const submitted = this.batcher.submit(sequences, work.deadline, work.signal, work.priority);
     const keys = kind === 'query' ? indexes.map((i) => this.cacheKey(normalized[i]!)) : [];
     keys.forEach((key, j) => {
       if (this.inFlight.has(key)) return;

@@ -12,6 +12,8 @@ export const embeddingConfigSchema = z.object({
   EMBEDDING_INTRA_OP_THREADS: env.int({ min: 1, max: 256, default: availableParallelism() }),
   EMBEDDING_INTER_OP_THREADS: env.int({ min: 1, max: 64, default: 1 }),
   EMBEDDING_MAX_BATCH_SIZE: env.int({ min: 1, max: 1024, default: 32 }),
+  /** Texts per batch of bulk work (indexing, training); unset: 4 on CPU, EMBEDDING_MAX_BATCH_SIZE on CUDA. */
+  EMBEDDING_BULK_BATCH_SIZE: env.int({ min: 1, max: 1024 }).optional(),
   EMBEDDING_MAX_BATCH_TOKENS: env.int({ min: 64, max: 1_048_576, default: 16_384 }),
   EMBEDDING_MAX_WAIT_MS: env.int({ min: 0, max: 1000, default: 3 }),
   EMBEDDING_MAX_QUEUED_TEXTS: env.int({ min: 1, max: 1_000_000, default: 2048 }),

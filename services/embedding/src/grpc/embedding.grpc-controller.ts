@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EmbeddingKind, type EmbeddingService } from '@shopsense/contracts';
+import { EmbeddingKind, EmbedPriority, type EmbeddingService } from '@shopsense/contracts';
 import type { CallContext, ServiceImplementation } from '@shopsense/grpc';
 import { EMBEDDING_SERVICE_OPTIONS, EmbeddingApplicationService, type EmbeddingServiceOptions } from '../application/embedding.service';
 import { TEXT_ENCODER, type TextEncoder } from '../application/text-encoder.port';
@@ -21,7 +21,8 @@ export class EmbeddingGrpcController {
       embed: async (request, context: CallContext) => {
         const kind = request.kind === EmbeddingKind.DOCUMENT ? 'document' : 'query';
         const deadline = context.deadline?.getTime() ?? Date.now() + DEFAULT_BUDGET_MS;
-        const result = await this.embedding.embed(request.texts, kind, deadline, context.signal);
+        const priority = request.priority === EmbedPriority.BULK ? 'bulk' : 'interactive';
+        const result = await this.embedding.embed(request.texts, kind, deadline, context.signal, priority);
         return {
           modelVersion: result.modelVersion,
           dimension: this.encoder.manifest.dimension,

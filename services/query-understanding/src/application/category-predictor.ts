@@ -177,7 +177,7 @@ export class CategoryPredictor {
     const missing = products.filter((p) => cache.get(p.id)?.title !== p.title);
     for (let i = 0; i < missing.length && !this.closed; i += this.options.trainingBatchSize) {
       const batch = missing.slice(i, i + this.options.trainingBatchSize);
-      const { vectors, modelVersion } = await this.embedder.embed(batch.map((p) => p.title), kind, { timeoutMs: this.options.trainingCallTimeoutMs });
+      const { vectors, modelVersion } = await this.embedder.embed(batch.map((p) => p.title), kind, { timeoutMs: this.options.trainingCallTimeoutMs, priority: 'bulk' });
       if (this.cacheVersion !== modelVersion) {
         // A new embedding model: every cached vector is from the old one.
         this.documents.clear();

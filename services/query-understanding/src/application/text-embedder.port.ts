@@ -12,7 +12,8 @@ export interface EmbeddedTexts {
  * production; a fake in unit tests). Implementations honour the timeout and the signal.
  */
 export interface TextEmbedder {
-  embed(texts: readonly string[], kind: EmbeddingKind, options: { timeoutMs: number; signal?: AbortSignal }): Promise<EmbeddedTexts>;
+  /** `bulk`: background work (training), served after the queries that someone waits for. */
+  embed(texts: readonly string[], kind: EmbeddingKind, options: { timeoutMs: number; signal?: AbortSignal; priority?: 'interactive' | 'bulk' }): Promise<EmbeddedTexts>;
   close(): void;
 }
 

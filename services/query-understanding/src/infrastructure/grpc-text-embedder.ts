@@ -1,5 +1,5 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { EmbeddingKind, EmbeddingService } from '@shopsense/contracts';
+import { EmbeddingKind, EmbeddingService, EmbedPriority } from '@shopsense/contracts';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import type { ServiceMetrics } from '@shopsense/observability';
 import type { EmbeddedTexts, EmbeddingKind as Kind, TextEmbedder } from '../application/text-embedder.port';
@@ -29,9 +29,13 @@ export class GrpcTextEmbedder implements TextEmbedder {
     });
   }
 
-  async embed(texts: readonly string[], kind: Kind, options: { timeoutMs: number; signal?: AbortSignal }): Promise<EmbeddedTexts> {
+  async embed(texts: readonly string[], kind: Kind, options: { timeoutMs: number; signal?: AbortSignal; priority?: 'interactive' | 'bulk' }): Promise<EmbeddedTexts> {
     const response = await this.client.embed(
-      { texts: [...texts], kind: kind === 'document' ? EmbeddingKind.DOCUMENT : EmbeddingKind.QUERY },
+      {
+        texts: [...texts],
+        kind: kind === 'document' ? EmbeddingKind.DOCUMENT : EmbeddingKind.QUERY,
+        priority: options.priority === 'bulk' ? EmbedPriority.BULK : EmbedPriority.INTERACTIVE,
+      },
       options.signal ? { timeoutMs: options.timeoutMs, signal: options.signal } : { timeoutMs: options.timeoutMs },
     );
     if (response.embeddings.length !== texts.length) throw new Error(`Embed returned ${response.embeddings.length} vectors for ${texts.length} texts`);

@@ -1,4 +1,4 @@
-import { EmbeddingKind, EmbeddingService } from '@shopsense/contracts';
+import { EmbeddingKind, EmbeddingService, EmbedPriority } from '@shopsense/contracts';
 import { createGrpcClient, type GrpcClientOptions, type ServiceClient } from '@shopsense/grpc';
 import type { Embedder } from '../application/embedder.port';
 
@@ -19,7 +19,8 @@ export class GrpcEmbedder implements Embedder {
   async embedDocuments(texts: readonly string[]): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) {
-      const response = await this.client.embed({ texts: texts.slice(i, i + this.batchSize), kind: EmbeddingKind.DOCUMENT }, { timeoutMs: 120_000 });
+      // Indexing is bulk work: searches are served first while it runs.
+      const response = await this.client.embed({ texts: texts.slice(i, i + this.batchSize), kind: EmbeddingKind.DOCUMENT, priority: EmbedPriority.BULK }, { timeoutMs: 120_000 });
       for (const e of response.embeddings) out.push(Float32Array.from(e.values));
     }
     return out;

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/embedding/v1/embedding.proto.
  */
 export const file_shopsense_embedding_v1_embedding: GenFile = /*@__PURE__*/
-  fileDesc("CiZzaG9wc2Vuc2UvZW1iZWRkaW5nL3YxL2VtYmVkZGluZy5wcm90bxIWc2hvcHNlbnNlLmVtYmVkZGluZy52MSJSCgxFbWJlZFJlcXVlc3QSDQoFdGV4dHMYASADKAkSMwoEa2luZBgCIAEoDjIlLnNob3BzZW5zZS5lbWJlZGRpbmcudjEuRW1iZWRkaW5nS2luZCJwCg1FbWJlZFJlc3BvbnNlEjUKCmVtYmVkZGluZ3MYASADKAsyIS5zaG9wc2Vuc2UuZW1iZWRkaW5nLnYxLkVtYmVkZGluZxIVCg1tb2RlbF92ZXJzaW9uGAIgASgJEhEKCWRpbWVuc2lvbhgDIAEoBSIbCglFbWJlZGRpbmcSDgoGdmFsdWVzGAEgAygCIhUKE0dldE1vZGVsSW5mb1JlcXVlc3QiSAoUR2V0TW9kZWxJbmZvUmVzcG9uc2USMAoFbW9kZWwYASABKAsyIS5zaG9wc2Vuc2UuZW1iZWRkaW5nLnYxLk1vZGVsSW5mbyK0AQoJTW9kZWxJbmZvEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIRCglkaW1lbnNpb24YAyABKAUSEgoKbWF4X2xlbmd0aBgEIAEoBRIPCgdwb29saW5nGAUgASgJEhIKCm5vcm1hbGl6ZWQYBiABKAgSDgoGZGV2aWNlGAcgASgJEhQKDHF1YW50aXphdGlvbhgIIAEoCRIWCg5tYXhfYmF0Y2hfc2l6ZRgJIAEoBSpmCg1FbWJlZGRpbmdLaW5kEh4KGkVNQkVERElOR19LSU5EX1VOU1BFQ0lGSUVEEAASGAoURU1CRURESU5HX0tJTkRfUVVFUlkQARIbChdFTUJFRERJTkdfS0lORF9ET0NVTUVOVBACMt0BChBFbWJlZGRpbmdTZXJ2aWNlElkKBUVtYmVkEiQuc2hvcHNlbnNlLmVtYmVkZGluZy52MS5FbWJlZFJlcXVlc3QaJS5zaG9wc2Vuc2UuZW1iZWRkaW5nLnYxLkVtYmVkUmVzcG9uc2UiA5ACARJuCgxHZXRNb2RlbEluZm8SKy5zaG9wc2Vuc2UuZW1iZWRkaW5nLnYxLkdldE1vZGVsSW5mb1JlcXVlc3QaLC5zaG9wc2Vuc2UuZW1iZWRkaW5nLnYxLkdldE1vZGVsSW5mb1Jlc3BvbnNlIgOQAgFiBnByb3RvMw");
+  fileDesc("CiZzaG9wc2Vuc2UvZW1iZWRkaW5nL3YxL2VtYmVkZGluZy5wcm90bxIWc2hvcHNlbnNlLmVtYmVkZGluZy52MSKLAQoMRW1iZWRSZXF1ZXN0Eg0KBXRleHRzGAEgAygJEjMKBGtpbmQYAiABKA4yJS5zaG9wc2Vuc2UuZW1iZWRkaW5nLnYxLkVtYmVkZGluZ0tpbmQSNwoIcHJpb3JpdHkYAyABKA4yJS5zaG9wc2Vuc2UuZW1iZWRkaW5nLnYxLkVtYmVkUHJpb3JpdHkicAoNRW1iZWRSZXNwb25zZRI1CgplbWJlZGRpbmdzGAEgAygLMiEuc2hvcHNlbnNlLmVtYmVkZGluZy52MS5FbWJlZGRpbmcSFQoNbW9kZWxfdmVyc2lvbhgCIAEoCRIRCglkaW1lbnNpb24YAyABKAUiGwoJRW1iZWRkaW5nEg4KBnZhbHVlcxgBIAMoAiIVChNHZXRNb2RlbEluZm9SZXF1ZXN0IkgKFEdldE1vZGVsSW5mb1Jlc3BvbnNlEjAKBW1vZGVsGAEgASgLMiEuc2hvcHNlbnNlLmVtYmVkZGluZy52MS5Nb2RlbEluZm8itAEKCU1vZGVsSW5mbxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEQoJZGltZW5zaW9uGAMgASgFEhIKCm1heF9sZW5ndGgYBCABKAUSDwoHcG9vbGluZxgFIAEoCRISCgpub3JtYWxpemVkGAYgASgIEg4KBmRldmljZRgHIAEoCRIUCgxxdWFudGl6YXRpb24YCCABKAkSFgoObWF4X2JhdGNoX3NpemUYCSABKAUqZgoNRW1iZWRkaW5nS2luZBIeChpFTUJFRERJTkdfS0lORF9VTlNQRUNJRklFRBAAEhgKFEVNQkVERElOR19LSU5EX1FVRVJZEAESGwoXRU1CRURESU5HX0tJTkRfRE9DVU1FTlQQAipoCg1FbWJlZFByaW9yaXR5Eh4KGkVNQkVEX1BSSU9SSVRZX1VOU1BFQ0lGSUVEEAASHgoaRU1CRURfUFJJT1JJVFlfSU5URVJBQ1RJVkUQARIXChNFTUJFRF9QUklPUklUWV9CVUxLEAIy3QEKEEVtYmVkZGluZ1NlcnZpY2USWQoFRW1iZWQSJC5zaG9wc2Vuc2UuZW1iZWRkaW5nLnYxLkVtYmVkUmVxdWVzdBolLnNob3BzZW5zZS5lbWJlZGRpbmcudjEuRW1iZWRSZXNwb25zZSIDkAIBEm4KDEdldE1vZGVsSW5mbxIrLnNob3BzZW5zZS5lbWJlZGRpbmcudjEuR2V0TW9kZWxJbmZvUmVxdWVzdBosLnNob3BzZW5zZS5lbWJlZGRpbmcudjEuR2V0TW9kZWxJbmZvUmVzcG9uc2UiA5ACAWIGcHJvdG8z");
 
 /**
  * Texts to embed.
@@ -34,6 +34,13 @@ export type EmbedRequest = Message<"shopsense.embedding.v1.EmbedRequest"> & {
    * @generated from field: shopsense.embedding.v1.EmbeddingKind kind = 2;
    */
   kind: EmbeddingKind;
+
+  /**
+   * Interactive (the default) or bulk.
+   *
+   * @generated from field: shopsense.embedding.v1.EmbedPriority priority = 3;
+   */
+  priority: EmbedPriority;
 };
 
 /**
@@ -247,6 +254,42 @@ export enum EmbeddingKind {
  */
 export const EmbeddingKindSchema: GenEnum<EmbeddingKind> = /*@__PURE__*/
   enumDesc(file_shopsense_embedding_v1_embedding, 0);
+
+/**
+ * How urgently the caller needs the vectors. The server runs waiting
+ * interactive texts before bulk ones, and keeps bulk batches small on CPU, so
+ * that a search never waits behind a catalog being indexed.
+ *
+ * @generated from enum shopsense.embedding.v1.EmbedPriority
+ */
+export enum EmbedPriority {
+  /**
+   * Not set; treated as INTERACTIVE.
+   *
+   * @generated from enum value: EMBED_PRIORITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Someone is waiting: a search query, a recommendation request.
+   *
+   * @generated from enum value: EMBED_PRIORITY_INTERACTIVE = 1;
+   */
+  INTERACTIVE = 1,
+
+  /**
+   * Background work: indexing a catalog, training a model.
+   *
+   * @generated from enum value: EMBED_PRIORITY_BULK = 2;
+   */
+  BULK = 2,
+}
+
+/**
+ * Describes the enum shopsense.embedding.v1.EmbedPriority.
+ */
+export const EmbedPrioritySchema: GenEnum<EmbedPriority> = /*@__PURE__*/
+  enumDesc(file_shopsense_embedding_v1_embedding, 1);
 
 /**
  * Turns text into vectors. Requests are batched dynamically across callers.
