@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { EmbeddingKind, EmbeddingService } from '@shopsense/contracts';
+import { EmbeddingKind, EmbeddingService, EmbedPriority } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { startService, type RunningService } from '@shopsense/service-runtime';
@@ -69,6 +69,23 @@ describe('embedding service with the real model', () => {
         if (similarity < 0.9999) throw new Error(`'${g.text}' (${kind}): cosine ${similarity} to the reference`);
       });
     }
+  });
+
+  it('answers a query that arrives while a bulk request is being embedded without waiting for the bulk work', async () => {
+    const documents = Array.from({ length: 256 }, (_, i) => `Trail running shoe, model ${i}`);
+    const timed = async (work: Promise<unknown>) => {
+      const t0 = performance.now();
+      await work;
+      return performance.now() - t0;
+    };
+    const bulk = timed(client.embed({ texts: documents, kind: EmbeddingKind.DOCUMENT, priority: EmbedPriority.BULK }));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the bulk work has started
+    // Longer than the documents, so that batching by length alone would put it last.
+    const longQuery = 'waterproof leather hiking boots for women with ankle support, wide fit, size 42, in brown or dark green, under 150 euros';
+    const query = timed(client.embed({ texts: [longQuery], kind: EmbeddingKind.QUERY }));
+    const [bulkMs, queryMs] = await Promise.all([bulk, query]);
+    // Waiting behind the bulk work, the query would take about as long as the rest of it.
+    expect(queryMs).toBeLessThan(bulkMs / 3);
   });
 
   it('puts the relevant product closer to the query than the unrelated one, in English and Chinese', async () => {
