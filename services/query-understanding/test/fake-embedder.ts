@@ -15,13 +15,16 @@ const AXES: readonly (readonly string[])[] = [
  * and can be made to fail or hang, or to change "model version".
  */
 export class FakeEmbedder implements TextEmbedder {
-  calls: { texts: readonly string[]; kind: EmbeddingKind }[] = [];
+  calls: { texts: readonly string[]; kind: EmbeddingKind; priority: 'interactive' | 'bulk' | undefined }[] = [];
+  /** Runs at the start of every call (e.g. to stop the caller half-way through its work). */
+  beforeCall: (() => void) | undefined;
   modelVersion = 'fake-v1';
   failWith: Error | undefined;
   hang = false;
 
-  async embed(texts: readonly string[], kind: EmbeddingKind, options: { timeoutMs: number; signal?: AbortSignal }): Promise<EmbeddedTexts> {
-    this.calls.push({ texts, kind });
+  async embed(texts: readonly string[], kind: EmbeddingKind, options: { timeoutMs: number; signal?: AbortSignal; priority?: 'interactive' | 'bulk' }): Promise<EmbeddedTexts> {
+    this.beforeCall?.();
+    this.calls.push({ texts, kind, priority: options.priority });
     if (this.failWith) throw this.failWith;
     if (this.hang) {
       await new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`deadline of ${options.timeoutMs} ms exceeded`)), options.timeoutMs));

@@ -43,6 +43,30 @@ describe('CategoryPredictor', () => {
     expect(first).toBeGreaterThan(products.length);
   });
 
+  it('trains as bulk work, so that queries being served go first, and predicts as interactive work', async () => {
+    const embedder = new FakeEmbedder();
+    const predictor = new CategoryPredictor(embedder, options, logger);
+    await predictor.retrain(catalog());
+    expect(new Set(embedder.calls.map((c) => c.priority))).toEqual(new Set(['bulk']));
+    embedder.calls = [];
+    await predictor.predict('nike running shoes', { timeoutMs: 100 });
+    expect(embedder.calls.map((c) => c.priority)).toEqual([undefined]);
+  });
+
+  it('ends a training quietly when stopped half-way (no failure logged, no model from half the titles)', async () => {
+    const embedder = new FakeEmbedder();
+    const quiet = createLogger('test', 'silent');
+    const warn = jest.spyOn(quiet, 'warn');
+    const predictor = new CategoryPredictor(embedder, { ...options, trainingBatchSize: 4 }, quiet);
+    embedder.beforeCall = () => {
+      if (embedder.calls.length === 2) predictor.close();
+    };
+    await predictor.retrain(catalog());
+    expect(embedder.calls.length).toBe(3);
+    expect(predictor.model).toBeUndefined();
+    expect(warn).not.toHaveBeenCalled();
+  });
+
   it('has no model while the embedder fails, and keeps the previous one when retraining fails', async () => {
     const embedder = new FakeEmbedder();
     const predictor = new CategoryPredictor(embedder, options, logger);

@@ -140,6 +140,7 @@ export class CategoryPredictor {
     const embedded = await this.embedMissing(labelled.map((x) => x.product), 'document', this.documents);
     const version = this.cacheVersion;
     await this.embedMissing(heldOut.map((x) => x.product), 'query', this.queries);
+    if (this.closed) return; // stopped while embedding: the titles left are not embedded, and nobody needs the model
     if (version === undefined || this.cacheVersion !== version) throw new Error('the embedding model changed during training');
     const documentOf = (id: string) => cached(this.documents, id);
 
