@@ -9,7 +9,7 @@ import type { EmbeddingConfig } from './config/embedding.config';
 import { EmbeddingGrpcController } from './grpc/embedding.grpc-controller';
 import { OnnxTextEncoder } from './infrastructure/onnx-text-encoder';
 
-function registerMetrics(registry: Registry, service: EmbeddingApplicationService, modelVersion: string): void {
+function registerMetrics(registry: Registry, service: EmbeddingApplicationService, encoder: OnnxTextEncoder): void {
   const stat = (name: string, help: string, read: () => number) =>
     new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
   stat('embedding_queue_texts', 'Texts waiting for the model.', () => service.batcherStats.queued);
@@ -18,7 +18,8 @@ function registerMetrics(registry: Registry, service: EmbeddingApplicationServic
   stat('embedding_dropped_expired_total', 'Texts dropped because their deadline passed before inference.', () => service.batcherStats.droppedExpired);
   stat('embedding_rejected_queue_full_total', 'Requests refused with RESOURCE_EXHAUSTED.', () => service.batcherStats.rejectedFull);
   stat('embedding_query_cache_hits_total', 'Query embeddings answered from the cache.', () => service.batcherStats.cacheHits);
-  new Gauge({ name: 'embedding_model_info', help: 'Always 1; the label names the model version served.', labelNames: ['version'], registers: [registry] }).set({ version: modelVersion }, 1);
+  stat('embedding_inference_worker_restarts_total', 'Inference worker threads started again after one died.', () => encoder.workerRestarts);
+  new Gauge({ name: 'embedding_model_info', help: 'Always 1; the label names the model version served.', labelNames: ['version'], registers: [registry] }).set({ version: encoder.manifest.version }, 1);
 }
 
 /** On CPU a batch is no cheaper per text than one text alone, and a query waits for the bulk batch that is running. */
@@ -68,7 +69,7 @@ export class EmbeddingModule {
             const started = Date.now();
             await service.warmUp();
             runtime.logger.info({ ms: Date.now() - started }, 'model warmed up');
-            registerMetrics(runtime.metrics.registry, service, encoder.manifest.version);
+            registerMetrics(runtime.metrics.registry, service, encoder);
             return service;
           },
           inject: [TEXT_ENCODER, EMBEDDING_SERVICE_OPTIONS],

@@ -21,8 +21,14 @@ ort.InferenceSession.create(modelPath, sessionOptions).then(
   (session) => {
     reply({ type: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
     port.on('message', (request: InferenceRequest) => {
+      const fail = (error: unknown) => reply({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) });
       const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, input] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor('int64', input.data, input.dims);
+      try {
+        for (const [name, input] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor('int64', input.data, input.dims);
+      } catch (error) {
+        fail(error); // a malformed request fails alone; the worker goes on
+        return;
+      }
       session.run(feeds).then(
         (outputs) => {
           const output = request.outputNames.map((name) => outputs[name]).find((tensor) => tensor !== undefined) ?? outputs[session.outputNames[0]!]!;
@@ -30,7 +36,7 @@ ort.InferenceSession.create(modelPath, sessionOptions).then(
           const data = Float32Array.from(output.data as Float32Array);
           reply({ type: 'result', id: request.id, data, dims: [...output.dims] }, [data.buffer]);
         },
-        (error: unknown) => reply({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) }),
+        fail,
       );
     });
   },

@@ -83,6 +83,11 @@ export class OnnxTextEncoder implements TextEncoder {
     return new OnnxTextEncoder(manifest, device, quantization, session, tokenizer, specialIds);
   }
 
+  /** Inference workers started again after one died. */
+  get workerRestarts(): number {
+    return this.session.restarts;
+  }
+
   /** Stops the inference worker. */
   close(): Promise<void> {
     return this.session.close();

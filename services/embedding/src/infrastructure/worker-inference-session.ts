@@ -12,22 +12,97 @@ export interface InferenceOutput {
   dims: number[];
 }
 
+interface StartedWorker {
+  worker: Worker;
+  inputNames: string[];
+  outputNames: string[];
+}
+
+/** Starts a worker and loads the model there; rejects with the runtime's reason when it cannot. */
+function startWorker(start: WorkerStart): Promise<StartedWorker> {
+  const worker = new Worker(WORKER_FILE, { workerData: start, execArgv: WORKER_EXEC_ARGV });
+  return new Promise((resolve, reject) => {
+    const settle = (outcome: () => void) => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      outcome();
+    };
+    const onMessage = (message: InferenceReply) => {
+      if (message.type === 'ready') settle(() => resolve({ worker, inputNames: message.inputNames, outputNames: message.outputNames }));
+      else if (message.type === 'failed') settle(() => void worker.terminate().finally(() => reject(new Error(message.message))));
+    };
+    const onError = (error: Error) => settle(() => reject(error));
+    const onExit = (code: number) => settle(() => reject(new Error(`the inference worker exited (code ${code}) before the model loaded`)));
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+}
+
 /**
  * An ONNX Runtime session on a worker thread (see inference-worker.ts for why), driven from the
- * main thread: inputs are transferred, not copied, and runs are answered in order. The worker
- * keeps the process alive only while a run is pending. If the worker dies, every pending and
- * later run fails with the reason; the service stays up to say so.
+ * main thread: inputs are transferred, not copied. The worker keeps the process alive only while
+ * a run is pending. If it dies, the runs it had fail with the reason and the next run starts a
+ * new one (the model loads again), so one crash does not leave the service unable to embed.
  */
 export class WorkerInferenceSession {
   private readonly pending = new Map<number, { resolve: (output: InferenceOutput) => void; reject: (error: Error) => void }>();
   private nextId = 1;
-  private failure: Error | undefined;
+  private worker: Worker | undefined;
+  private restarting: Promise<Worker> | undefined;
+  private closed = false;
+  /** Workers started after the first one died. */
+  restarts = 0;
 
   private constructor(
-    private readonly worker: Worker,
-    readonly inputNames: readonly string[],
-    readonly outputNames: readonly string[],
+    private readonly start: WorkerStart,
+    started: StartedWorker,
   ) {
+    this.inputNames = started.inputNames;
+    this.outputNames = started.outputNames;
+    this.attach(started.worker);
+  }
+
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+
+  static async create(modelPath: string, sessionOptions: InferenceSession.SessionOptions): Promise<WorkerInferenceSession> {
+    const start: WorkerStart = { modelPath, sessionOptions };
+    return new WorkerInferenceSession(start, await startWorker(start));
+  }
+
+  /** Runs the model; the result is the first of `outputNames` the model has (else its first output). */
+  async run(feeds: InferenceRequest['feeds'], outputNames: readonly string[]): Promise<InferenceOutput> {
+    if (this.closed) throw new Error('the inference session is closed');
+    const worker = this.worker ?? (await this.restart());
+    const id = this.nextId++;
+    const request: InferenceRequest = { id, feeds, outputNames: [...outputNames] };
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage(request, Object.values(feeds).map((feed) => feed.data.buffer as ArrayBuffer));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private restart(): Promise<Worker> {
+    this.restarting ??= startWorker(this.start)
+      .then((started) => {
+        this.restarts++;
+        this.attach(started.worker);
+        return started.worker;
+      })
+      .finally(() => {
+        this.restarting = undefined;
+      });
+    return this.restarting;
+  }
+
+  private attach(worker: Worker): void {
+    this.worker = worker;
     worker.on('message', (message: InferenceReply) => {
       if (message.type !== 'result' && message.type !== 'error') return;
       const waiting = this.pending.get(message.id);
@@ -37,48 +112,15 @@ export class WorkerInferenceSession {
       if (message.type === 'result') waiting.resolve({ data: message.data, dims: message.dims });
       else waiting.reject(new Error(message.message));
     });
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => this.fail(new Error(`the inference worker exited (code ${code})`)));
+    worker.on('error', (error) => this.lost(worker, error));
+    worker.on('exit', (code) => this.lost(worker, new Error(`the inference worker exited (code ${code})`)));
     worker.unref();
   }
 
-  /** Starts a worker and loads the model there; rejects with the runtime's reason when it cannot. */
-  static create(modelPath: string, sessionOptions: InferenceSession.SessionOptions): Promise<WorkerInferenceSession> {
-    const start: WorkerStart = { modelPath, sessionOptions };
-    const worker = new Worker(WORKER_FILE, { workerData: start, execArgv: WORKER_EXEC_ARGV });
-    return new Promise((resolve, reject) => {
-      const settle = (outcome: () => void) => {
-        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-        outcome();
-      };
-      const onMessage = (message: InferenceReply) => {
-        if (message.type === 'ready') settle(() => resolve(new WorkerInferenceSession(worker, message.inputNames, message.outputNames)));
-        else if (message.type === 'failed') settle(() => void worker.terminate().finally(() => reject(new Error(message.message))));
-      };
-      const onError = (error: Error) => settle(() => reject(error));
-      const onExit = (code: number) => settle(() => reject(new Error(`the inference worker exited (code ${code}) before the model loaded`)));
-      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    });
-  }
-
-  /** Runs the model; the result is the first of `outputNames` the model has (else its first output). */
-  run(feeds: InferenceRequest['feeds'], outputNames: readonly string[]): Promise<InferenceOutput> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const request: InferenceRequest = { id, feeds, outputNames: [...outputNames] };
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.ref();
-      this.worker.postMessage(request, Object.values(feeds).map((feed) => feed.data.buffer as ArrayBuffer));
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.worker.terminate();
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
+  /** The worker died: what it was running fails; the next run starts another. */
+  private lost(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();
   }
