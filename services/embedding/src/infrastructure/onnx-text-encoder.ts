@@ -30,7 +30,7 @@ function readJson(path: string, what: string): unknown {
 
 /**
  * A Hugging Face style sentence-embedding export on ONNX Runtime: `tokenizer.json` through
- * @huggingface/tokenizers, `model.onnx` through onnxruntime-node, pooling and normalisation
+ * @huggingface/tokenizers, `model.onnx` through onnxruntime-node on a worker thread, pooling and normalisation
  * from `shopsense-model.json`.
  */
 export class OnnxTextEncoder implements TextEncoder {
