@@ -6,7 +6,6 @@ import { DynamicBatcher, type BatcherOptions, type EmbedPriority } from './dynam
 import { TEXT_ENCODER, type TextEncoder } from './text-encoder.port';
 
 export type EmbeddingKind = 'query' | 'document';
-export type { EmbedPriority } from './dynamic-batcher';
 
 export interface EmbeddingServiceOptions {
   limits: EmbedLimits;

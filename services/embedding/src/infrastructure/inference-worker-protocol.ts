@@ -14,7 +14,7 @@ export interface InferenceRequest {
 }
 
 export type InferenceReply =
-  | { type: 'ready'; inputNames: string[]; outputNames: string[] }
+  | { type: 'ready'; inputNames: string[] }
   | { type: 'failed'; message: string }
   | { type: 'result'; id: number; data: Float32Array; dims: number[] }
   | { type: 'error'; id: number; message: string };

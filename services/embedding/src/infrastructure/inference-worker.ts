@@ -19,7 +19,7 @@ function reply(message: InferenceReply, transfer: ArrayBuffer[] = []): void {
 
 ort.InferenceSession.create(modelPath, sessionOptions).then(
   (session) => {
-    reply({ type: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+    reply({ type: 'ready', inputNames: [...session.inputNames] });
     port.on('message', (request: InferenceRequest) => {
       const fail = (error: unknown) => reply({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) });
       const feeds: Record<string, ort.Tensor> = {};

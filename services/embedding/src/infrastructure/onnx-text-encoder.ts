@@ -88,11 +88,6 @@ export class OnnxTextEncoder implements TextEncoder {
     return this.session.restarts;
   }
 
-  /** Stops the inference worker. */
-  close(): Promise<void> {
-    return this.session.close();
-  }
-
   tokenize(text: string): number[] {
     const ids = this.tokenizer.encode(text).ids;
     const max = this.manifest.maxLength;

@@ -15,7 +15,6 @@ export interface InferenceOutput {
 interface StartedWorker {
   worker: Worker;
   inputNames: string[];
-  outputNames: string[];
 }
 
 /** Starts a worker and loads the model there; rejects with the runtime's reason when it cannot. */
@@ -27,7 +26,7 @@ function startWorker(start: WorkerStart): Promise<StartedWorker> {
       outcome();
     };
     const onMessage = (message: InferenceReply) => {
-      if (message.type === 'ready') settle(() => resolve({ worker, inputNames: message.inputNames, outputNames: message.outputNames }));
+      if (message.type === 'ready') settle(() => resolve({ worker, inputNames: message.inputNames }));
       else if (message.type === 'failed') settle(() => void worker.terminate().finally(() => reject(new Error(message.message))));
     };
     const onError = (error: Error) => settle(() => reject(error));
@@ -48,20 +47,22 @@ export class WorkerInferenceSession {
   private worker: Worker | undefined;
   private restarting: Promise<Worker> | undefined;
   private closed = false;
-  /** Workers started after the first one died. */
-  restarts = 0;
+  private restartCount = 0;
 
   private constructor(
     private readonly start: WorkerStart,
     started: StartedWorker,
   ) {
     this.inputNames = started.inputNames;
-    this.outputNames = started.outputNames;
     this.attach(started.worker);
   }
 
   readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
+
+  /** Workers started after the first one died. */
+  get restarts(): number {
+    return this.restartCount;
+  }
 
   static async create(modelPath: string, sessionOptions: InferenceSession.SessionOptions): Promise<WorkerInferenceSession> {
     const start: WorkerStart = { modelPath, sessionOptions };
@@ -91,7 +92,7 @@ export class WorkerInferenceSession {
   private restart(): Promise<Worker> {
     this.restarting ??= startWorker(this.start)
       .then((started) => {
-        this.restarts++;
+        this.restartCount++;
         this.attach(started.worker);
         return started.worker;
       })
