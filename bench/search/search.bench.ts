@@ -422,7 +422,7 @@ ${results.map((r) => `- **${r.mode}**: ${r.description}`).join('\n')}${skipped.l
 ${table}
 
 ${embedTable}
-${hopTable ? `\nWhere a Search spends its time at the headline rate (cluster mode, from the services' own metrics; hops in parallel overlap):\n\n${hopTable}\n` : ''}
+${hopTable ? `\nWhere a Search spends its time at the headline rate (cluster mode, from the services' own metrics; hops in parallel overlap; ranking and query understanding each ask for the query's embedding, and the embedding service computes it once for both):\n\n${hopTable}\n` : ''}
 Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained with p99 ≤ 100 ms. Headline (the mode with the higher ratio): **${headline.mode}, ${round(headline.ratio, 2)}×** at ${headline.headline.ratePerS}/s${headline.sustainedRate === null ? ' (not sustained: no rate kept p99 ≤ 100 ms, so the lowest rate stands in)' : ''}. These machines are shared and noisy: compare only numbers from one run.`,
     );
   }

@@ -110,6 +110,14 @@ describe('category prediction on the request path', () => {
     expect(result.categories[0]!.path.startsWith('Shoes')).toBe(true);
   });
 
+  it('embeds the query exactly as typed, the text the ranker embeds for retrieval, so the model runs once per search', async () => {
+    const embedder = new FakeEmbedder();
+    const { service } = await serviceWith(demoCatalog(), embedder);
+    embedder.calls = [];
+    await service.understand('Cheap RED Nike running shoes under $50', '');
+    expect(embedder.calls).toEqual([{ texts: ['Cheap RED Nike running shoes under $50'], kind: 'query', priority: undefined }]);
+  });
+
   it('answers without categories, never an error, when the embedder fails or times out, and says so', async () => {
     const embedder = new FakeEmbedder();
     const { service, degraded } = await serviceWith(demoCatalog(), embedder);

@@ -52,10 +52,15 @@ export class QueryUnderstandingApplicationService {
 
   async understand(query: string, localeHint: string, signal?: AbortSignal): Promise<UnderstandResult> {
     const parsed = this.parse(query, localeHint);
-    if (!this.categories?.model || parsed.categoryText === '') return { ...parsed, categories: [] };
+    if (!this.categories?.model || !namesProducts(parsed)) return { ...parsed, categories: [] };
     try {
       const options = signal ? { timeoutMs: this.options.categoryTimeoutMs, signal } : { timeoutMs: this.options.categoryTimeoutMs };
-      return { ...parsed, categories: await this.categories.predict(parsed.categoryText, options) };
+      // The query as typed, not a cleaned-up form: the ranker embeds exactly this text for
+      // retrieval at the same moment, and the embedding service runs the model once for both
+      // (in-flight sharing and its query cache). Cleaning it first (prices, colours removed) did
+      // not classify better (eval:qu top-1 91.2 % vs 90.2 % as typed, top-3 95.8 % vs 96.3 %) and
+      // cost a second model run on every search.
+      return { ...parsed, categories: await this.categories.predict(query, options) };
     } catch (error) {
       const reason = error instanceof AppError ? error.code : 'ERROR';
       this.categoryWarning.warn({ reason, error: error instanceof Error ? error.message : String(error) });
@@ -63,6 +68,11 @@ export class QueryUnderstandingApplicationService {
       return { ...parsed, categories: [] };
     }
   }
+}
+
+/** Whether the query says anything about the kind of product: "under $50" and "cheap" do not. */
+function namesProducts(parsed: ParsedQueryResult): boolean {
+  return parsed.residualText !== '' || parsed.filters.brands.length > 0 || Object.keys(parsed.filters.attributes).length > 0;
 }
 
 function validate(query: string, localeHint: string, maxQueryChars: number): void {

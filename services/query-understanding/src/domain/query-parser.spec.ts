@@ -93,12 +93,6 @@ describe('QueryParser', () => {
     expect(parse('42', 'zh-CN').language).toBe('zh');
   });
 
-  it('gives the category model the product words and the brand, without prices, preferences and attribute values', () => {
-    expect(parse('cheap red nike running shoes for women under $50').categoryText).toBe('nike running shoes');
-    expect(parse('100元以下的蓝牙耳机').categoryText).toBe('耳机');
-    expect(parse('black 尺码42').categoryText).toBe('black 尺码42'); // nothing else to go on
-  });
-
   it('reads a word inside a category name as part of the name, not as a filter', () => {
     const withTea = parserFor([...fixtureCatalog(), ...Array.from({ length: 3 }, (_, i) => ({ id: `tea-${i}`, title: 'Green Tea', brand: '', categoryPath: ['Groceries', 'Green Tea'], attributes: {}, updatedAtMs: 0 }))]);
     expect(withTea.parse('organic green tea').filters.attributes).toEqual({});

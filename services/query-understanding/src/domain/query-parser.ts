@@ -36,11 +36,6 @@ export interface ParsedQueryResult {
   filters: QueryFilters;
   boosts: QueryBoost[];
   residualText: string;
-  /**
-   * What the category model reads: the parsed text without prices and soft preferences (they say
-   * nothing about the kind of product), but with brands and attributes ("nike" says shoes).
-   */
-  categoryText: string;
 }
 
 /** ParsedQuery's Filters allow at most 20 brands and 20 attributes. */
@@ -81,7 +76,7 @@ export class QueryParser {
     const inPrice = tokens.map((t) => price.spans.some((s) => overlaps(t, s)));
     const { matches, named } = this.resolveMatches(tokens, inPrice);
     const satisfiable = (scope: string) => named.size === 0 || this.fits(scope, named);
-    const { filters, boosts, removed, soft } = assemble(matches, tokens.length, inPrice, satisfiable);
+    const { filters, boosts, removed } = assemble(matches, inPrice, satisfiable);
     if (price.price) filters.price = price.price;
 
     const kept = keptTokens(tokens, removed);
@@ -95,7 +90,6 @@ export class QueryParser {
       filters,
       boosts,
       residualText: joinKept(text, tokens, kept),
-      categoryText: this.categoryText(text, tokens, kept, matches, soft, inPrice),
     };
   }
 
@@ -127,18 +121,6 @@ export class QueryParser {
   private fits(scope: string, named: ReadonlySet<string>): boolean {
     for (const path of this.dictionaries.filterScopes.get(scope) ?? []) if (named.has(path)) return true;
     return false;
-  }
-
-  /**
-   * The words that say what kind of product is wanted: the residual text and the brand
-   * ("nike" says shoes); attribute values (colours, sizes, genders) are shared by many
-   * categories and only blur it. A query of attributes alone ("red xl") keeps them.
-   */
-  private categoryText(text: string, tokens: readonly Token[], kept: readonly boolean[], matches: readonly DictionaryMatch[], soft: readonly boolean[], inPrice: readonly boolean[]): string {
-    const words = [...kept];
-    for (const m of matches) if (m.meaning.kind === 'brand') for (let i = m.start; i < m.end; i++) words[i] = true;
-    const focused = joinKept(text, tokens, words);
-    return focused !== '' ? focused : joinKept(text, tokens, keptTokens(tokens, soft.map((s, i) => s || inPrice[i])));
   }
 
   /** Greedy longest category names in the tokens (prices skipped). */
@@ -205,8 +187,6 @@ interface Assembled {
   boosts: QueryBoost[];
   /** Tokens that became a filter or a preference: not part of the residual text. */
   removed: boolean[];
-  /** Tokens that were only preferences (price words, "in stock"): not part of the category text either. */
-  soft: boolean[];
 }
 
 /**
@@ -218,19 +198,18 @@ interface Assembled {
  * could only return nothing, as a boost it would pull in other products, so its words simply
  * stay in the text to search.
  */
-function assemble(matches: readonly DictionaryMatch[], tokenCount: number, inPrice: readonly boolean[], satisfiable: (scope: string) => boolean): Assembled {
+function assemble(matches: readonly DictionaryMatch[], inPrice: readonly boolean[], satisfiable: (scope: string) => boolean): Assembled {
   const filters: QueryFilters = { brands: [], attributes: {} };
   const boosts = new Map<string, QueryBoost>();
   const removed = [...inPrice];
-  const soft = new Array<boolean>(tokenCount).fill(false);
   const boost = (field: string, value: string, weight: number) => {
     const key = `${field}\u0000${value.toLowerCase()}`;
     const current = boosts.get(key);
     if (!current || current.weight < weight) boosts.set(key, { field, value, weight });
   };
-  const remove = (match: DictionaryMatch, isSoft: boolean) => {
-    for (let i = match.start; i < match.end; i++) [removed[i], soft[i]] = [true, isSoft];
-    if (match.cueToken !== undefined) [removed[match.cueToken], soft[match.cueToken]] = [true, isSoft];
+  const remove = (match: DictionaryMatch) => {
+    for (let i = match.start; i < match.end; i++) removed[i] = true;
+    if (match.cueToken !== undefined) removed[match.cueToken] = true;
   };
 
   const attributeMatches = new Map<string, DictionaryMatch[]>();
@@ -238,16 +217,16 @@ function assemble(matches: readonly DictionaryMatch[], tokenCount: number, inPri
     const { meaning } = match;
     if (meaning.kind === 'boost') {
       boost(meaning.field, meaning.value, meaning.weight);
-      remove(match, true);
+      remove(match);
     } else if (meaning.kind === 'in-stock') {
       filters.inStock = true;
-      remove(match, true);
+      remove(match);
     } else if (meaning.kind === 'brand') {
       const possible = meaning.brands.filter((brand) => satisfiable(filterScopeKey({ kind: 'brand', brand })));
       if (possible.length === 0) continue;
       if (meaning.specific) {
         for (const brand of possible) if (!filters.brands.some((b) => b.toLowerCase() === brand.toLowerCase())) filters.brands.push(brand);
-        remove(match, false);
+        remove(match);
       } else for (const brand of possible) boost('brand', brand, FALLBACK_BOOST_WEIGHT);
     } else {
       attributeMatches.set(meaning.key, [...(attributeMatches.get(meaning.key) ?? []), match]);
@@ -259,10 +238,10 @@ function assemble(matches: readonly DictionaryMatch[], tokenCount: number, inPri
     const values = [...new Set(found.map((m) => (m.meaning as { value: string }).value))].filter((value) => satisfiable(filterScopeKey({ kind: 'attribute', key, value })));
     if (values.length === 1 && Object.keys(filters.attributes).length < MAX_ATTRIBUTES) {
       filters.attributes[key] = values[0];
-      for (const match of found) if ((match.meaning as { value: string }).value === values[0]) remove(match, false);
+      for (const match of found) if ((match.meaning as { value: string }).value === values[0]) remove(match);
     } else for (const value of values) boost(`attributes.${key}`, value, FALLBACK_BOOST_WEIGHT);
   }
-  return { filters, boosts: [...boosts.values()], removed, soft };
+  return { filters, boosts: [...boosts.values()], removed };
 }
 
 function overlaps(token: Token, span: Span): boolean {

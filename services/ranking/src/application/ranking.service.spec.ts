@@ -260,6 +260,29 @@ describe('RankingApplicationService with query understanding', () => {
     expect(retrieval.lastRetrieve?.filters?.price?.max).toBe(30);
     expect(retrieval.lastRetrieve?.filters?.brands).toEqual(['Acme']);
   });
+
+  it('embeds the query as typed, the text query understanding classifies, while understanding runs', async () => {
+    const parsed = create(ParsedQuerySchema, { original: 'Cheap RED mug under 50', normalized: 'cheap red mug under 50', residualText: 'red mug' });
+    const embedded: string[] = [];
+    let embedAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (embedAsked = resolve));
+    const { service, retrieval } = setup({
+      // Answers only once the query is being embedded: a ranker that waited for understanding
+      // before embedding would run out of the understanding budget here.
+      understander: { understand: async () => (await asked, parsed) },
+      embedder: {
+        embedQuery: async (text) => {
+          embedded.push(text);
+          embedAsked();
+          return Float32Array.from([1, 0]);
+        },
+      },
+    });
+    const response = await service.search(search({ query: 'Cheap RED mug under 50' }), call);
+    expect(response.degraded).toEqual([]);
+    expect(embedded).toEqual(['Cheap RED mug under 50']);
+    expect(retrieval.lastRetrieve?.queryVector).toEqual(Float32Array.from([1, 0]));
+  });
 });
 
 describe('mergeFilters', () => {

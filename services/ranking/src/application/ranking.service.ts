@@ -154,7 +154,8 @@ export class RankingApplicationService {
     // Later pages are ranked by the model that ranked the first one, while this replica still has it.
     const pageParams: VariantParams = cursor && this.deps.models.byVersion(cursor.modelVersion) ? { ...params, modelVersion: cursor.modelVersion } : params;
 
-    // understand ∥ embed ∥ user profile: independent of one another.
+    // understand ∥ embed ∥ user profile: independent of one another. Query understanding embeds
+    // the same text (the query as typed) for its categories: the embedding service runs it once.
     const [parsed, queryVector, profileState] = await Promise.all([
       this.understand(request.query, request.localeHint, report, call),
       this.embed(request.query, report, call),
