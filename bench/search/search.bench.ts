@@ -251,7 +251,7 @@ const startStandaloneMode: ModeStarter = async (modelDir) => {
   const { port } = JSON.parse(line) as { port: number };
   const addr = `127.0.0.1:${port}`;
   return {
-    description: `one process (apps/standalone, embedding ${MODEL_FILE}, in-process bus, embedded index, in-memory user state), every API on one port`,
+    description: `one process (apps/standalone, embedding ${MODEL_FILE} on cores − 1 inference threads, in-process bus, embedded index, in-memory user state), every API on one port`,
     rankingAddr: addr,
     collectorAddr: addr,
     catalogAddr: addr,

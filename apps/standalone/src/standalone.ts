@@ -1,4 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { CatalogService, RankingService } from '@shopsense/contracts';
@@ -46,6 +47,16 @@ const INSIDE = {
 };
 
 /**
+ * Inference threads of the model inside: all cores but one, unless set. Here the model shares the
+ * process with the event loop that serves every other service, and inference threads that take
+ * every core starve it: on 2 cores (bench:search, standalone) two threads held Search p50 near
+ * 25 ms to 40/s and collapsed at 60/s (p50 110-118 ms), one thread kept p50 24-32 ms at 60/s.
+ */
+export function standaloneInferenceThreads(environment: NodeJS.ProcessEnv, cores = availableParallelism()): string {
+  return environment['EMBEDDING_INTRA_OP_THREADS'] ?? String(Math.max(1, cores - 1));
+}
+
+/**
  * ShopSense on one machine: the five services in this process, each on its own loopback port and
  * calling the others over gRPC exactly as in a cluster, with the embedded adapters (in-process
  * event bus with a dead-letter file, embedded vector index on disk, in-memory user state saved to
@@ -81,7 +92,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
   let metricsServer: MetricsServer | undefined;
   let snapshots: PeriodicTask | undefined;
   try {
-    const embedding = await start(embeddingService, { EMBEDDING_MODEL_DIR: modelDir });
+    const embedding = await start(embeddingService, { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_INTRA_OP_THREADS: standaloneInferenceThreads(base) });
     // Query understanding subscribes before retrieval announces the stored catalog, so its brand
     // and category dictionary is complete from the first request.
     const queryUnderstanding = await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile });
