@@ -47,6 +47,7 @@ import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop';
 import { percentile, round } from '../lib/stats';
 import { QueryPool, searchQueries } from './search-queries';
 import { DEMO_CATALOG_FILE, loadDemoProducts } from '@shopsense/datasets';
+import { standaloneInferenceThreads } from '../../apps/standalone/src/inference-threads';
 
 const ROOT = resolve(__dirname, '../..');
 const STANDALONE_FILE = join(ROOT, 'apps/standalone/src/standalone.ts');
@@ -251,7 +252,7 @@ const startStandaloneMode: ModeStarter = async (modelDir) => {
   const { port } = JSON.parse(line) as { port: number };
   const addr = `127.0.0.1:${port}`;
   return {
-    description: `one process (apps/standalone, embedding ${MODEL_FILE} on cores − 1 inference threads, in-process bus, embedded index, in-memory user state), every API on one port`,
+    description: `one process (apps/standalone, embedding ${MODEL_FILE} on ${standaloneInferenceThreads(process.env)} inference thread(s), in-process bus, embedded index, in-memory user state), every API on one port`,
     rankingAddr: addr,
     collectorAddr: addr,
     catalogAddr: addr,

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
+import { standaloneInferenceThreads } from '../../apps/standalone/src/inference-threads';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     const ratio = warm.readySeconds / cold.readySeconds;
     writeBenchmarkSection(
       'startup',
-      `## Standalone start (\`npm run bench:startup\`)\n\nMachine: ${machineDescription()}. From spawning \`npm start\` to its READY line (services up, catalog indexed, first searches warmed), model already fetched (a first-ever start also builds it: see scripts/model/README.md). The demo catalog is embedded with the FP32 model on CPU, on standalone's default inference threads (cores − 1, at least one: one on this machine; two gave 25.2 s cold, 21.3 s indexing, but starved the event loop under load).\n\n${table}\n\nWarm / cold: **${ratio.toFixed(3)}**.\n`,
+      `## Standalone start (\`npm run bench:startup\`)\n\nMachine: ${machineDescription()}. From spawning \`npm start\` to its READY line (services up, catalog indexed, first searches warmed), model already fetched (a first-ever start also builds it: see scripts/model/README.md). The demo catalog is embedded with the FP32 model on CPU, on ${standaloneInferenceThreads(process.env)} inference thread(s) (standalone's default: cores − 1, at least one, leaving a core to the event loop).\n\n${table}\n\nWarm / cold: **${ratio.toFixed(3)}**.\n`,
     );
     console.log(JSON.stringify({ cold_ready_s: cold.readySeconds, warm_ready_s: warm.readySeconds, ratio, indexing_s: record.seconds, products: record.accepted, cold_stop_s: cold.stopSeconds, warm_stop_s: warm.stopSeconds }));
   } finally {

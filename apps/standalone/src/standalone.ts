@@ -1,5 +1,4 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { CatalogService, RankingService } from '@shopsense/contracts';
@@ -15,6 +14,7 @@ import { GRPC_SERVICES, PeriodicTask, startService, type RunningService, type Se
 import type { ConfigSchema } from '@shopsense/config';
 import { DEFAULT_STORE_SETTINGS, loadMemoryStateSnapshot, MemoryUserStateStore, saveMemoryStateSnapshot } from '@shopsense/user-state';
 import { ensureModel, openDataFolder, type DataFolder } from './first-run';
+import { standaloneInferenceThreads } from './inference-threads';
 import type { StandaloneConfig } from './standalone.config';
 
 export interface StandaloneOptions {
@@ -45,16 +45,6 @@ const INSIDE = {
   METRICS_PORT: '0',
   UPSTREAM_TLS_MODE: 'insecure',
 };
-
-/**
- * Inference threads of the model inside: all cores but one, unless set. Here the model shares the
- * process with the event loop that serves every other service, and inference threads that take
- * every core starve it: on 2 cores (bench:search, standalone) two threads held Search p50 near
- * 25 ms to 40/s and collapsed at 60/s (p50 110-118 ms), one thread kept p50 24-32 ms at 60/s.
- */
-export function standaloneInferenceThreads(environment: NodeJS.ProcessEnv, cores = availableParallelism()): string {
-  return environment['EMBEDDING_INTRA_OP_THREADS'] ?? String(Math.max(1, cores - 1));
-}
 
 /**
  * ShopSense on one machine: the five services in this process, each on its own loopback port and

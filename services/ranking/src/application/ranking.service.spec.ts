@@ -268,8 +268,13 @@ describe('RankingApplicationService with query understanding', () => {
     const asked = new Promise<void>((resolve) => (embedAsked = resolve));
     const { service, retrieval } = setup({
       // Answers only once the query is being embedded: a ranker that waited for understanding
-      // before embedding would run out of the understanding budget here.
-      understander: { understand: async () => (await asked, parsed) },
+      // before embedding gets an error from it instead, and the response is flagged degraded.
+      understander: {
+        understand: async () => {
+          await Promise.race([asked, new Promise((_, reject) => setTimeout(() => reject(new Error('the query was not embedded while understanding ran')), 500))]);
+          return parsed;
+        },
+      },
       embedder: {
         embedQuery: async (text) => {
           embedded.push(text);

@@ -1,4 +1,4 @@
-import { standaloneInferenceThreads } from './standalone';
+import { standaloneInferenceThreads } from './inference-threads';
 
 describe('standaloneInferenceThreads', () => {
   it('leaves one core to the event loop, and never goes below one thread', () => {
