@@ -140,6 +140,9 @@ describe('RankingApplicationService', () => {
     await service.search(search({ query: 'Mug', userId: 'alice', pageSize: 3, channel: 'web' }), call);
     expect(state.reads.every((r) => r.pseudonym.startsWith('k1:') && !r.pseudonym.includes('alice'))).toBe(true);
     expect(state.reads.at(-1)?.queryDigest).toBeDefined();
+    // Logged after the response, not before it.
+    expect(state.logged).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(state.logged).toHaveLength(1);
     const served = decodeServedList(state.logged[0]!.bytes);
     expect(served.map((e) => [e.requestId, e.itemId, e.position, e.surface, e.channel])).toEqual([

@@ -36,6 +36,7 @@ import {
   type Assignment,
   type BusinessRules,
   type CandidateInput,
+  type ProductFields,
   type ExperimentsConfig,
   type PageTokenKey,
   type RankedCandidate,
@@ -422,30 +423,21 @@ export class RankingApplicationService {
       recentItemIds: recent,
       nowMs: request.now,
     };
+    // Built by assignment rather than conditional spreads: this runs for every candidate of every request.
     const inputs = candidates.map((c, index): CandidateInput => {
-      const product = products.get(c.itemId);
-      const stats = state.items[c.itemId];
+      // A SourceScore message has the fields of a RetrievalHit: handed over as it is.
+      const input: CandidateInput = { itemId: c.itemId, retrievalRank: index, sources: c.sources };
       const vector = vectors.get(c.itemId);
-      return {
-        itemId: c.itemId,
-        retrievalRank: index,
-        sources: c.sources.map((s) => ({ source: s.source, score: s.score, rank: s.rank })),
-        ...(vector ? { vector } : {}),
-        ...(product
-          ? {
-              product: {
-                ...(product.price > 0 ? { price: product.price } : {}),
-                ...(product.brand ? { brand: product.brand } : {}),
-                ...(product.categoryPath.length > 0 ? { categoryPath: product.categoryPath } : {}),
-                inStock: product.inStock,
-                ...(product.updatedAt ? { updatedAtMs: Number(product.updatedAt.seconds) * 1000 + Math.floor(product.updatedAt.nanos / 1e6) } : {}),
-              },
-            }
-          : {}),
-        ...(stats ? { itemStats: { lastHour: stats.lastHour, last24h: stats.last24h, last7d: stats.last7d } } : {}),
-        ...(state.queryItems[c.itemId] ? { queryItemStats: state.queryItems[c.itemId]! } : {}),
-        ...(state.cooccurrence[c.itemId] !== undefined ? { coOccurrence: state.cooccurrence[c.itemId]! } : {}),
-      };
+      if (vector) input.vector = vector;
+      const product = products.get(c.itemId);
+      if (product) input.product = productFields(product);
+      const stats = state.items[c.itemId];
+      if (stats) input.itemStats = { lastHour: stats.lastHour, last24h: stats.last24h, last7d: stats.last7d };
+      const queryItem = state.queryItems[c.itemId];
+      if (queryItem) input.queryItemStats = queryItem;
+      const coOccurrence = state.cooccurrence[c.itemId];
+      if (coOccurrence !== undefined) input.coOccurrence = coOccurrence;
+      return input;
     });
 
     const pinned = request.params.modelVersion ? this.deps.models.byVersion(request.params.modelVersion) : undefined;
@@ -520,8 +512,22 @@ export class RankingApplicationService {
       surface,
       channel,
     }));
-    this.deps.state.logServedList(requestId, encodeServedList(examples), this.deps.settings.servedListTtlSeconds).catch((error: unknown) => this.deps.logger.warn({ err: error, requestId }, 'could not log the served list for training'));
+    // After the response has gone out: the training join reads the list minutes later, so its
+    // encoding (every feature of every item) and the Redis write need not delay the caller.
+    setImmediate(() => {
+      this.deps.state.logServedList(requestId, encodeServedList(examples), this.deps.settings.servedListTtlSeconds).catch((error: unknown) => this.deps.logger.warn({ err: error, requestId }, 'could not log the served list for training'));
+    });
   }
+}
+
+/** The catalog fields the features read; a field the catalog left empty stays absent. */
+function productFields(product: Product): ProductFields {
+  const fields: ProductFields = { inStock: product.inStock };
+  if (product.price > 0) fields.price = product.price;
+  if (product.brand) fields.brand = product.brand;
+  if (product.categoryPath.length > 0) fields.categoryPath = product.categoryPath;
+  if (product.updatedAt) fields.updatedAtMs = Number(product.updatedAt.seconds) * 1000 + Math.floor(product.updatedAt.nanos / 1e6);
+  return fields;
 }
 
 /** A promise that rejects with a TimeoutError after `ms` or when the signal aborts (the work itself is not cancelled). */

@@ -19,9 +19,20 @@ export function norm(a: Vector): number {
  */
 export function cosine(a: Vector | undefined, b: Vector | undefined): number {
   if (!a || !b || a.length === 0 || a.length !== b.length) return 0;
-  const denominator = norm(a) * norm(b);
+  // One pass for the dot product and both norms: a request computes a few hundred of these.
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  const denominator = Math.sqrt(aa) * Math.sqrt(bb);
   if (!(denominator > 0)) return 0;
-  return clamp(dot(a, b) / denominator, -1, 1);
+  return clamp(ab / denominator, -1, 1);
 }
 
 export function clamp(value: number, min: number, max: number): number {
