@@ -1,5 +1,5 @@
 import type { DescMessage } from '@bufbuild/protobuf';
-import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type IHeaders, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@shopsense/observability';
 import type { WireFormat } from './codec';
 import { DeadLetterHeaders, toRawRecords, type EventBus, type OutgoingRecord, type RawRecord, type RecordMeta, type SubscribeOptions, type Subscription } from './event-bus';
@@ -7,6 +7,7 @@ import { DEFAULT_RETRY_POLICY, processRecord } from './record-processor';
 import { DEAD_LETTER_TOPIC, type TopicDefinition } from './topic-registry';
 import { reasonForLog } from './log-redaction';
 import { injectTraceHeaders } from './trace-headers';
+import { SupervisedConsumer } from './supervised-consumer';
 
 export interface KafkaConnectionOptions {
   brokers: string[];
@@ -43,7 +44,7 @@ export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
   private producer?: Producer;
   private producerConnecting?: Promise<Producer>;
-  private readonly consumers = new Set<Consumer>();
+  private readonly consumers = new Set<SupervisedConsumer>();
 
   constructor(options: KafkaConnectionOptions, private readonly logger: Logger) {
     const config: KafkaConfig = {
@@ -93,54 +94,59 @@ export class KafkaEventBus implements EventBus {
   }
 
   async subscribe<S extends DescMessage>(topic: TopicDefinition<S>, options: SubscribeOptions<S>): Promise<Subscription> {
-    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
-    this.consumers.add(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic: topic.name, fromBeginning: options.fromBeginning ?? true });
     const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts };
     let running = true;
-
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        let lastProcessed: string | undefined;
-        let lastCommit = Date.now();
-        const commit = async () => {
-          if (lastProcessed === undefined) return;
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastProcessed) + 1n).toString() }]);
-          lastProcessed = undefined;
-          lastCommit = Date.now();
-        };
-        for (const message of batch.messages) {
-          if (!running || !isRunning() || isStale()) break;
-          const meta: RecordMeta = {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: message.offset,
-            key: message.key?.toString('utf8'),
-            headers: headersToStrings(message.headers),
-            timestamp: new Date(Number(message.timestamp)),
-          };
-          const verdict = await processRecord(topic.schema, message.value, meta, options.handler, policy, this.logger, () => running && isRunning());
-          if (verdict === undefined) break; // stopping: leave it uncommitted, it will be redelivered
-          if (verdict.kind === 'dead-letter') {
-            await this.deadLetter(message.key, message.value, message.headers, meta, options.groupId, verdict.reason);
-          }
-          resolveOffset(message.offset);
-          lastProcessed = message.offset;
-          // Commit in small steps so a crash redelivers little; handlers are idempotent anyway.
-          if (Date.now() - lastCommit > 1_000) await commit();
-          await heartbeat();
-        }
-        await commit();
+    const consumer = new SupervisedConsumer(
+      this.kafka,
+      {
+        consumer: { groupId: options.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 },
+        subscription: { topics: [topic.name], fromBeginning: options.fromBeginning ?? true },
+        run: (current) => ({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+            let lastProcessed: string | undefined;
+            let lastCommit = Date.now();
+            const commit = async () => {
+              if (lastProcessed === undefined) return;
+              await current.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastProcessed) + 1n).toString() }]);
+              lastProcessed = undefined;
+              lastCommit = Date.now();
+            };
+            for (const message of batch.messages) {
+              if (!running || !isRunning() || isStale()) break;
+              const meta: RecordMeta = {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key?.toString('utf8'),
+                headers: headersToStrings(message.headers),
+                timestamp: new Date(Number(message.timestamp)),
+              };
+              const verdict = await processRecord(topic.schema, message.value, meta, options.handler, policy, this.logger, () => running && isRunning());
+              if (verdict === undefined) break; // stopping: leave it uncommitted, it will be redelivered
+              if (verdict.kind === 'dead-letter') {
+                await this.deadLetter(message.key, message.value, message.headers, meta, options.groupId, verdict.reason);
+              }
+              resolveOffset(message.offset);
+              lastProcessed = message.offset;
+              // Commit in small steps so a crash redelivers little; handlers are idempotent anyway.
+              if (Date.now() - lastCommit > 1_000) await commit();
+              await heartbeat();
+            }
+            await commit();
+          },
+        }),
       },
-    });
+      this.logger,
+    );
+    this.consumers.add(consumer);
+    await consumer.start();
 
     return {
       stop: async () => {
         running = false;
-        await consumer.disconnect();
+        await consumer.stop();
         this.consumers.delete(consumer);
       },
     };
@@ -171,7 +177,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    await Promise.all([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
     await this.producer?.disconnect();
     this.producer = undefined;

@@ -137,6 +137,7 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
           heartbeatIntervalMs: config.FEEDBACK_KAFKA_HEARTBEAT_INTERVAL_MS,
           rebalanceTimeoutMs: config.FEEDBACK_KAFKA_REBALANCE_TIMEOUT_MS,
           maxBytesPerPartition: config.FEEDBACK_KAFKA_MAX_BYTES_PER_PARTITION,
+          stallTimeoutMs: config.FEEDBACK_KAFKA_STALL_TIMEOUT_MS,
         },
         metrics,
         logger,

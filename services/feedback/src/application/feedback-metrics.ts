@@ -6,6 +6,7 @@ export class FeedbackMetrics {
   readonly deadLetters: Counter<'source' | 'stage'>;
   readonly stateWriteSeconds: Histogram<'operation'>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
+  readonly consumerRestarts: Counter<'reason'>;
   readonly conflicts: Counter<'conflict'>;
   readonly vectorUpdates: Counter<'result'>;
   readonly trainingExamples: Counter<'features'>;
@@ -37,6 +38,12 @@ export class FeedbackMetrics {
       name: 'feedback_consumer_lag',
       help: 'Records between the last committed offset and the partition high watermark, as of the last batch.',
       labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.consumerRestarts = new Counter({
+      name: 'feedback_consumer_restarts_total',
+      help: 'Kafka consumers replaced because kafkajs gave up on them (crashed) or they made no progress (stalled).',
+      labelNames: ['reason'],
       registers,
     });
     this.conflicts = new Counter({

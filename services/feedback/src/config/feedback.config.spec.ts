@@ -25,4 +25,12 @@ describe('feedback configuration', () => {
     expect(problems({ ...base, ...cluster, FEEDBACK_MAX_EVENT_AGE_S: '900000', FEEDBACK_DEDUP_TTL_S: '86400' })).toEqual([expect.stringMatching(/^FEEDBACK_MAX_EVENT_AGE_S: must not exceed FEEDBACK_DEDUP_TTL_S/)]);
     expect(problems({ ...base, ...cluster, RETRIEVAL_ADDR: 'no-port' })).toEqual([expect.stringMatching(/^RETRIEVAL_ADDR: must be host:port/)]);
   });
+
+  it('keeps the stall timeout above the rebalance timeout (a joining consumer is silent that long)', () => {
+    const cluster = { ...base, KAFKA_BROKERS: 'k:9092', REDIS_URL: 'redis://r:6379' };
+    expect(problems({ ...cluster, FEEDBACK_KAFKA_REBALANCE_TIMEOUT_MS: '60000', FEEDBACK_KAFKA_STALL_TIMEOUT_MS: '30000' })).toEqual([
+      expect.stringMatching(/^FEEDBACK_KAFKA_STALL_TIMEOUT_MS: must exceed FEEDBACK_KAFKA_REBALANCE_TIMEOUT_MS/),
+    ]);
+    expect(problems({ ...cluster, FEEDBACK_KAFKA_REBALANCE_TIMEOUT_MS: '10000', FEEDBACK_KAFKA_STALL_TIMEOUT_MS: '15000' })).toEqual([]);
+  });
 });

@@ -36,6 +36,8 @@ export const feedbackConfigSchema = z
     FEEDBACK_KAFKA_HEARTBEAT_INTERVAL_MS: env.int({ min: 100, max: 60_000, default: 3_000 }),
     FEEDBACK_KAFKA_REBALANCE_TIMEOUT_MS: env.int({ min: 1_000, max: 600_000, default: 60_000 }),
     FEEDBACK_KAFKA_MAX_BYTES_PER_PARTITION: env.int({ min: 65_536, max: 64 * 1024 * 1024, default: 1024 * 1024 }),
+    /** A consumer that has not fetched, heartbeated or finished a batch for this long is replaced. */
+    FEEDBACK_KAFKA_STALL_TIMEOUT_MS: env.int({ min: 5_000, max: 3_600_000, default: 120_000 }),
 
     FEEDBACK_REDIS_KEY_PREFIX: env.string('ss:'),
     FEEDBACK_PROFILE_SHARDS: env.int({ min: 1, max: 1_048_576, default: 4096 }),
@@ -73,6 +75,11 @@ export const feedbackConfigSchema = z
     need(c.FEEDBACK_EVENT_BUS !== 'kafka' || (c.KAFKA_BROKERS?.length ?? 0) > 0, 'KAFKA_BROKERS', 'is required when FEEDBACK_EVENT_BUS=kafka');
     need(c.FEEDBACK_STATE_STORE !== 'redis' || c.REDIS_URL !== undefined, 'REDIS_URL', 'is required when FEEDBACK_STATE_STORE=redis');
     need(c.FEEDBACK_EVENT_BUS !== 'in-process' || c.FEEDBACK_DEAD_LETTER_FILE !== undefined, 'FEEDBACK_DEAD_LETTER_FILE', 'is required when FEEDBACK_EVENT_BUS=in-process');
+    need(
+      c.FEEDBACK_KAFKA_STALL_TIMEOUT_MS > c.FEEDBACK_KAFKA_REBALANCE_TIMEOUT_MS,
+      'FEEDBACK_KAFKA_STALL_TIMEOUT_MS',
+      'must exceed FEEDBACK_KAFKA_REBALANCE_TIMEOUT_MS (a consumer joining its group is silent for up to that long)',
+    );
     need(c.FEEDBACK_MAX_EVENT_AGE_S <= c.FEEDBACK_DEDUP_TTL_S, 'FEEDBACK_MAX_EVENT_AGE_S', 'must not exceed FEEDBACK_DEDUP_TTL_S (an older event could outlive its dedup record)');
     need(c.FEEDBACK_RECENT_VIEWS + c.FEEDBACK_RECENT_CLICKS + c.FEEDBACK_RECENT_CARTS + c.FEEDBACK_RECENT_PURCHASES <= 63, 'FEEDBACK_RECENT_VIEWS', 'the four FEEDBACK_RECENT_* bounds must add up to at most 63');
   });

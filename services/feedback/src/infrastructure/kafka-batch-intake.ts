@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import { DEFAULT_SUPERVISION, SupervisedConsumer } from '@shopsense/events';
 import type { Logger } from '@shopsense/observability';
 import type { IntakeRecord } from '../application/dead-letter.port';
 import type { EventIntake } from '../application/event-intake.service';
@@ -15,6 +16,8 @@ export interface KafkaBatchIntakeOptions {
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
   maxBytesPerPartition: number;
+  /** A consumer without progress for this long is replaced (see SupervisedConsumer). */
+  stallTimeoutMs: number;
 }
 
 function headerStrings(headers: IHeaders | undefined): Record<string, string> {
@@ -34,9 +37,10 @@ function headerStrings(headers: IHeaders | undefined): Record<string, string> {
  *
  * It is built on kafkajs directly rather than EventBus.subscribe, whose handler sees one record
  * at a time: a state write per record would cap throughput at one Redis round trip per event.
+ * Like the bus's consumers it is supervised: one that kafkajs gives up on is replaced.
  */
 export class KafkaBatchIntake {
-  private consumer?: Consumer;
+  private consumer?: SupervisedConsumer;
   private running = false;
 
   constructor(
@@ -49,30 +53,36 @@ export class KafkaBatchIntake {
 
   async start(): Promise<void> {
     const o = this.options;
-    const consumer = this.kafka.consumer({
-      groupId: o.groupId,
-      sessionTimeout: o.sessionTimeoutMs,
-      heartbeatInterval: o.heartbeatIntervalMs,
-      rebalanceTimeout: o.rebalanceTimeoutMs,
-      maxBytesPerPartition: o.maxBytesPerPartition,
-      maxWaitTimeInMs: 250,
-      allowAutoTopicCreation: false,
-    });
-    this.consumer = consumer;
+    this.consumer = new SupervisedConsumer(
+      this.kafka,
+      {
+        consumer: {
+          groupId: o.groupId,
+          sessionTimeout: o.sessionTimeoutMs,
+          heartbeatInterval: o.heartbeatIntervalMs,
+          rebalanceTimeout: o.rebalanceTimeoutMs,
+          maxBytesPerPartition: o.maxBytesPerPartition,
+          maxWaitTimeInMs: 250,
+          allowAutoTopicCreation: false,
+        },
+        subscription: { topics: [o.topic], fromBeginning: true },
+        run: (consumer) => ({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: o.partitionsConcurrently,
+          eachBatch: (payload) => this.onBatch(consumer, payload),
+        }),
+        onRestart: (reason) => this.metrics.consumerRestarts.inc({ reason }),
+      },
+      this.logger,
+      { ...DEFAULT_SUPERVISION, stallTimeoutMs: o.stallTimeoutMs },
+    );
     this.running = true;
-    await consumer.connect();
-    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: o.partitionsConcurrently,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await this.consumer.start();
     this.logger.info({ topic: o.topic, group: o.groupId }, 'consuming');
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const consumer = this.consumer!;
+  private async onBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const active = () => this.running && isRunning() && !isStale();
     for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
       if (!active()) return;
@@ -99,6 +109,6 @@ export class KafkaBatchIntake {
 
   async stop(): Promise<void> {
     this.running = false;
-    await this.consumer?.disconnect();
+    await this.consumer?.stop();
   }
 }

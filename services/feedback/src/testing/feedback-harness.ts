@@ -61,6 +61,8 @@ export function feedbackSetup(retrievalAddr: string, overrides: NodeJS.ProcessEn
       FEEDBACK_KAFKA_SESSION_TIMEOUT_MS: '6000',
       FEEDBACK_KAFKA_HEARTBEAT_INTERVAL_MS: '500',
       FEEDBACK_KAFKA_REBALANCE_TIMEOUT_MS: '10000',
+      // A consumer that makes no progress (e.g. through a broker outage) is replaced after 15 s.
+      FEEDBACK_KAFKA_STALL_TIMEOUT_MS: '15000',
       ...overrides,
     },
   };
