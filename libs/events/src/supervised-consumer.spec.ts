@@ -109,13 +109,14 @@ describe('SupervisedConsumer', () => {
   });
 
   it('replaces a consumer that makes no progress for the stall timeout, but not one that keeps fetching', async () => {
-    const { supervised, consumers, restarts } = setup({ stallTimeoutMs: 300 });
+    // Wide margins (fetches every 50 ms against a 1 s timeout): a loaded CI machine delays timers.
+    const { supervised, consumers, restarts } = setup({ stallTimeoutMs: 1_000 });
     await supervised.start();
     const fetching = setInterval(() => consumers[0]!.emit(EVENTS.FETCH, {}), 50);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(consumers).toHaveLength(1);
     clearInterval(fetching);
-    await expectEventually(() => expect(consumers[1]?.running).toBe(true), { timeoutMs: 2_000 });
+    await expectEventually(() => expect(consumers[1]?.running).toBe(true), { timeoutMs: 5_000 });
     expect(restarts).toEqual(['stalled']);
     await supervised.stop();
   });
