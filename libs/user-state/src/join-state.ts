@@ -23,7 +23,9 @@ export function joinMetaFields(j: JoinImpression): string[] {
 
 /** `i:<item>`, position pairs for one HSET (short values keep the hash in listpack encoding). */
 export function joinItemFields(j: JoinImpression): (string | number)[] {
-  return j.items.flatMap((i) => [`i:${i.itemId}`, i.position]);
+  const fields: (string | number)[] = [];
+  for (const i of j.items) fields.push(`i:${i.itemId}`, i.position);
+  return fields;
 }
 
 export function labelField(j: JoinLabel): string {
