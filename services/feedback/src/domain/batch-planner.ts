@@ -155,8 +155,11 @@ export function planBatch(
   const outcomes: EventOutcome[] = [];
   const dedup: DedupRef[] = [];
   const seenInBatch = new Set<string>();
-  const counters = new Map<string, ItemCounterDelta>();
-  const queryItems = new Map<string, { queryDigest: string; itemId: string; impressions: number; clicks: number }>();
+  // Two-level maps (hour → item, query → item) rather than one keyed by a joined string: an
+  // impression counts every listed item twice, and building a key string for each lookup showed
+  // up in the profile. A batch rarely spans more than an hour or two and a few queries.
+  const countersByHour = new Map<number, Map<string, ItemCounterDelta>>();
+  const queryItemsByDigest = new Map<string, Map<string, { queryDigest: string; itemId: string; impressions: number; clicks: number }>>();
   const cooccurrence = new Map<string, CooccurrenceIncrement>();
   const joinImpressions: JoinImpression[] = [];
   const joinLabels = new Map<string, JoinLabel>();
@@ -165,20 +168,28 @@ export function planBatch(
 
   const count = (itemId: string, eventTime: number, metric: 'impressions' | 'clicks' | 'carts' | 'purchases') => {
     const hour = hourBucket(eventTime);
-    const key = `${hour}\u0000${itemId}`;
-    let delta = counters.get(key);
+    let counters = countersByHour.get(hour);
+    if (!counters) {
+      counters = new Map();
+      countersByHour.set(hour, counters);
+    }
+    let delta = counters.get(itemId);
     if (!delta) {
       delta = { itemId, hour, impressions: 0, clicks: 0, carts: 0, purchases: 0 };
-      counters.set(key, delta);
+      counters.set(itemId, delta);
     }
     delta[metric]++;
   };
   const countQuery = (queryDigest: string, itemId: string, metric: 'impressions' | 'clicks') => {
-    const key = `${queryDigest}\u0000${itemId}`;
-    let entry = queryItems.get(key);
+    let perItem = queryItemsByDigest.get(queryDigest);
+    if (!perItem) {
+      perItem = new Map();
+      queryItemsByDigest.set(queryDigest, perItem);
+    }
+    let entry = perItem.get(itemId);
     if (!entry) {
       entry = { queryDigest, itemId, impressions: 0, clicks: 0 };
-      queryItems.set(key, entry);
+      perItem.set(itemId, entry);
     }
     entry[metric]++;
   };
@@ -231,11 +242,17 @@ export function planBatch(
     }
 
     if (event.requestId !== '') {
+      // Fields spelled out rather than spread from a shared base: object spread is a slow path in
+      // V8, and this runs for most events of a batch.
+      const { requestId } = event;
+      const { pseudonym, keyId } = planned.user;
       const dueAtMs = nowMs + settings.joinWindowMs;
-      const base = { requestId: event.requestId, pseudonym: planned.user.pseudonym, keyId: planned.user.keyId, dueAtMs };
       if (event.type === EventType.IMPRESSION) {
         joinImpressions.push({
-          ...base,
+          requestId,
+          pseudonym,
+          keyId,
+          dueAtMs,
           servedAt: eventTime,
           query: planned.query,
           channel: event.channel,
@@ -244,7 +261,7 @@ export function planBatch(
         });
       }
       const label = LABEL[event.type];
-      if (label) for (const itemId of items) joinLabels.set(`${event.requestId}\u0000${itemId}\u0000${label}`, { ...base, itemId, kind: label });
+      if (label) for (const itemId of items) joinLabels.set(`${requestId}\u0000${itemId}\u0000${label}`, { requestId, pseudonym, keyId, dueAtMs, itemId, kind: label });
     }
 
     const kind = RECENT_KIND[event.type];
@@ -318,8 +335,8 @@ export function planBatch(
         const next = encodeProfile({ ...state.profile, revision: ((state.baseRevision ?? 0) + 1) >>> 0 });
         return { pseudonym, profile: { expectedRevision: state.baseRevision, next } };
       }),
-    itemCounters: [...counters.values()],
-    queryItems: [...queryItems.values()],
+    itemCounters: [...countersByHour.values()].flatMap((counters) => [...counters.values()]),
+    queryItems: [...queryItemsByDigest.values()].flatMap((perItem) => [...perItem.values()]),
     cooccurrence: [...cooccurrence.values()],
     joinImpressions,
     joinLabels: [...joinLabels.values()],

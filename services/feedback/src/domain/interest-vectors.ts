@@ -22,7 +22,8 @@ export function decayedWeight(weight: number, elapsedSeconds: number, halfLifeSe
  * works on its own decoded copy, and this runs for every engagement event); otherwise pure.
  */
 export function blendInterest(current: InterestVector | null, item: Float32Array, eventWeight: number, elapsedSeconds: number, policy: DecayPolicy, inPlace = false): InterestVector {
-  if (!current || current.values.length !== item.length || current.weight <= 0) return { values: Float32Array.from(item), weight: eventWeight };
+  // slice() copies the typed array directly; Float32Array.from would walk it as an iterable.
+  if (!current || current.values.length !== item.length || current.weight <= 0) return { values: item.slice(), weight: eventWeight };
   const prior = Math.min(policy.maxWeight, decayedWeight(current.weight, elapsedSeconds, policy.halfLifeSeconds));
   const total = prior + eventWeight;
   const values = inPlace ? current.values : new Float32Array(item.length);
