@@ -76,6 +76,16 @@ describe('feedback service against the real Kafka and Redis', () => {
 
   const publish = (list: BehaviorEvent[], format: 'binary' | 'json' = 'binary') => bus.publish(eventsTopic, list.map((e) => ({ key: e.userId, message: e })), format);
   const drained = () => expectEventually(async () => expect(await lagOf(admin, setup.group, setup.topics.events)).toBe(0), { timeoutMs: 60_000, intervalMs: 200 });
+  /** feedback_events_total{source="kafka"} by outcome, from the service's /metrics. */
+  const kafkaOutcomes = async (): Promise<Record<string, number>> => {
+    const text = await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text();
+    const counts: Record<string, number> = {};
+    for (const [, labels, value] of text.matchAll(/^feedback_events_total\{([^}]*)\} (\d+)/gm)) {
+      const outcome = /outcome="(\w+)"/.exec(labels!)?.[1];
+      if (labels!.includes('source="kafka"') && outcome) counts[outcome] = Number(value);
+    }
+    return counts;
+  };
   const stateOf = (userId: string, itemIds: string[], query?: string): Promise<RankingState> =>
     store.readForRanking({ pseudonym: pseudonymizer.pseudonymize(userId).pseudonym, itemIds, ...(query ? { queryDigest: queryDigest(normalizeQuery(query)) } : {}) });
 
@@ -113,6 +123,7 @@ describe('feedback service against the real Kafka and Redis', () => {
     // The ranker logs what it served for r1 (features for b only).
     await store.logServedList(r1, encodeServedList([{ requestId: r1, itemId: b, position: 1, modelVersion: 'ranker-v7', features: { bm25: 2.5, ctr: 0.04 }, score: 1.25, clickProbability: 0.3, surface: 'search', servedAt }]), 600);
 
+    const outcomesBefore = await kafkaOutcomes();
     const secondClick = events.click(u1, b, { query: 'red shoes', requestId: r1 });
     await publish([
       events.impression(u1, [a, b, c], { query: 'Red Shoes', requestId: r1, position: 0 }),
@@ -137,6 +148,10 @@ describe('feedback service against the real Kafka and Redis', () => {
     expect(tracked.rejected).toEqual([expect.objectContaining({ index: 2, reason: 'item_ids is required for CLICK events' })]);
     await publish([secondClick]); // a redelivered duplicate changes nothing
     await drained();
+    // Six published here and five forwarded by Track, applied once each; the redelivery counted as a duplicate.
+    const outcomesAfter = await kafkaOutcomes();
+    const delta = (outcome: string) => (outcomesAfter[outcome] ?? 0) - (outcomesBefore[outcome] ?? 0);
+    expect({ applied: delta('applied'), duplicate: delta('duplicate') }).toEqual({ applied: 11, duplicate: 1 });
     const trackRejections = await readTopic(
       DEAD_LETTER_TOPIC,
       (_, h) => (h[DeadLetterHeaders.sourceTopic] === setup.topics.events && h[DeadLetterHeaders.consumerGroup] === 'collector-track' ? h[DeadLetterHeaders.reason] : undefined),
