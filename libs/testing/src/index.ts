@@ -4,3 +4,4 @@ export * from './tls-fixtures';
 export * from './service-process';
 export * from './model-dir';
 export * from './local-resources';
+export * from './metrics-scrape';

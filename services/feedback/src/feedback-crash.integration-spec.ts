@@ -18,7 +18,7 @@ import type { Admin } from 'kafkajs';
 import type { BehaviorEvent } from '@shopsense/contracts';
 import { KafkaEventBus, Topics } from '@shopsense/events';
 import { createLogger } from '@shopsense/observability';
-import { deleteKeysWithPrefix, expectEventually, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
+import { counterByLabel, deleteKeysWithPrefix, expectEventually, WORKSPACE_ROOT, type StartedServiceProcess } from '@shopsense/testing';
 import {
   cosine,
   decodeProfile,
@@ -128,13 +128,6 @@ describe('feedback consumer: exactly once in effect across crashes and broker re
     }
   }
 
-  async function consumerRestarts(consumer: StartedServiceProcess): Promise<Record<string, number>> {
-    const text = await (await fetch(`http://127.0.0.1:${consumer.metricsPort}/metrics`)).text();
-    const counts: Record<string, number> = {};
-    for (const [, reason, value] of text.matchAll(/^feedback_consumer_restarts_total\{[^}]*\breason="(\w+)"[^}]*\} (\d+)/gm)) counts[reason!] = Number(value);
-    return counts;
-  }
-
   async function verify(setup: FeedbackTestSetup, list: BehaviorEvent[]): Promise<void> {
     const keyring = parseHmacKeyring(readFileSync(setup.env['FEEDBACK_HMAC_KEYS_FILE']!, 'utf8'));
     const settings = { ...DEFAULT_STORE_SETTINGS, keyPrefix: setup.prefix, profileShards: 16, dedupShards: 64, cooccurrenceMax: 1000, queryItemsMax: 1000 };
@@ -230,7 +223,7 @@ describe('feedback consumer: exactly once in effect across crashes and broker re
     await expectDrained(setup, consumer);
     expect(consumer.child.exitCode).toBeNull(); // it rode out the outage
     // Nothing moved for longer than the stall timeout, so the consumer was replaced at least once.
-    const restarts = await consumerRestarts(consumer);
+    const restarts = await counterByLabel(consumer.metricsPort, 'feedback_consumer_restarts_total', 'reason');
     expect(Object.values(restarts).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
     consumer.child.kill('SIGTERM');
     expect(await consumer.exited).toBe(0);

@@ -13,7 +13,7 @@ import { BehaviorEventSchema, CollectorService, EventType, TrainingExampleSchema
 import { DEAD_LETTER_TOPIC, DeadLetterHeaders, KafkaEventBus, Topics, type TopicDefinition } from '@shopsense/events';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
-import { deleteKeysWithPrefix, expectEventually, type StartedServiceProcess } from '@shopsense/testing';
+import { counterByLabel, deleteKeysWithPrefix, expectEventually, type StartedServiceProcess } from '@shopsense/testing';
 import {
   cosine,
   DEFAULT_STORE_SETTINGS,
@@ -76,16 +76,6 @@ describe('feedback service against the real Kafka and Redis', () => {
 
   const publish = (list: BehaviorEvent[], format: 'binary' | 'json' = 'binary') => bus.publish(eventsTopic, list.map((e) => ({ key: e.userId, message: e })), format);
   const drained = () => expectEventually(async () => expect(await lagOf(admin, setup.group, setup.topics.events)).toBe(0), { timeoutMs: 60_000, intervalMs: 200 });
-  /** feedback_events_total{source="kafka"} by outcome, from the service's /metrics. */
-  const kafkaOutcomes = async (): Promise<Record<string, number>> => {
-    const text = await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text();
-    const counts: Record<string, number> = {};
-    for (const [, labels, value] of text.matchAll(/^feedback_events_total\{([^}]*)\} (\d+)/gm)) {
-      const outcome = /outcome="(\w+)"/.exec(labels!)?.[1];
-      if (labels!.includes('source="kafka"') && outcome) counts[outcome] = Number(value);
-    }
-    return counts;
-  };
   const stateOf = (userId: string, itemIds: string[], query?: string): Promise<RankingState> =>
     store.readForRanking({ pseudonym: pseudonymizer.pseudonymize(userId).pseudonym, itemIds, ...(query ? { queryDigest: queryDigest(normalizeQuery(query)) } : {}) });
 
@@ -123,6 +113,7 @@ describe('feedback service against the real Kafka and Redis', () => {
     // The ranker logs what it served for r1 (features for b only).
     await store.logServedList(r1, encodeServedList([{ requestId: r1, itemId: b, position: 1, modelVersion: 'ranker-v7', features: { bm25: 2.5, ctr: 0.04 }, score: 1.25, clickProbability: 0.3, surface: 'search', servedAt }]), 600);
 
+    const kafkaOutcomes = () => counterByLabel(service.metricsPort, 'feedback_events_total', 'outcome', { source: 'kafka' });
     const outcomesBefore = await kafkaOutcomes();
     const secondClick = events.click(u1, b, { query: 'red shoes', requestId: r1 });
     await publish([
