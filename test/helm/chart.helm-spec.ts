@@ -335,7 +335,7 @@ describe('the Grafana dashboard', () => {
       .filter((name): name is string => Boolean(name));
     const exported = new Set(sources);
     const exprs = (dashboard['panels'] as Json[]).flatMap((p) => (p['targets'] ?? []).map((t: Json) => String(t['expr'])));
-    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:grpc|shopsense|embedding|feedback|kafka)_[a-z_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, ''))));
+    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:grpc|shopsense|embedding|feedback|kafka|ranking)_[a-z_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, ''))));
     expect([...used].filter((m) => !exported.has(m) && !PLANNED.has(m))).toEqual([]);
     expect(used.has('grpc_server_handling_seconds') && used.has('shopsense_degraded_responses_total') && used.has('embedding_model_info')).toBe(true);
   });

@@ -17,9 +17,11 @@ class FakeRetrieval implements CandidateSource, ProductSource {
   unavailable: string[] = [];
   calls: { retrieve: number } = { retrieve: 0 };
   lastRetrieve?: RetrieveCall;
+  retrieveDelayMs = 0;
   async retrieve(call: RetrieveCall) {
     this.calls.retrieve++;
     this.lastRetrieve = call;
+    if (this.retrieveDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.retrieveDelayMs));
     if (this.failRetrieve) throw Object.assign(new Error('down'), { name: 'Error' });
     return { candidates: IDS.map(candidate), unavailableSources: this.unavailable };
   }
@@ -125,6 +127,20 @@ describe('RankingApplicationService', () => {
       // After the first failure the store is not asked again within the request.
       expect(state.reads).toHaveLength(1);
     }
+  });
+
+  it('records each stage’s wall time per surface in ranking_stage_seconds', async () => {
+    const { service, retrieval, metrics } = setup();
+    retrieval.retrieveDelayMs = 40;
+    await service.search(search({ query: 'mug', userId: 'u1' }), call);
+    await service.recommend(create(RecommendRequestSchema, { userId: 'u1', limit: 3 }), call);
+    const histogram = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'ranking_stage_seconds')!;
+    const value = (surface: string, stage: string, suffix: 'count' | 'sum') => histogram.values.find((v) => (v as { metricName?: string }).metricName === `ranking_stage_seconds_${suffix}` && v.labels['surface'] === surface && v.labels['stage'] === stage)?.value;
+    for (const stage of ['query', 'retrieve', 'fetch', 'score']) expect(value('search', stage, 'count')).toBe(1);
+    // The stage that waited is the one that shows it.
+    expect(value('search', 'retrieve', 'sum')).toBeGreaterThanOrEqual(0.035);
+    expect(value('search', 'score', 'sum')).toBeLessThan(0.035);
+    expect(value('recommend', 'profile', 'count')).toBe(1);
   });
 
   it('serves items without product details when the catalog fails', async () => {

@@ -17,6 +17,7 @@ import {
   type TrainingExampleSchema,
 } from '@shopsense/contracts';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
+import { Histogram } from 'prom-client';
 import { encodeServedList, normalizeQuery, queryDigest, type Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
 import {
   assignExperiments,
@@ -87,6 +88,26 @@ const MAX_RETRIEVAL_LIMIT = 1_000;
 
 type RankedItemInit = MessageInitShape<typeof RankedItemSchema>;
 
+/**
+ * Wall time per stage of a request (query: understand ∥ embed ∥ profile; retrieve; fetch:
+ * products ∥ vectors ∥ user state; score: features, model, re-ranking), so an operator can see
+ * where a slow Search spends its time. One histogram per registry: several application services
+ * in one process (tests) share it.
+ */
+function stageHistogram(metrics: ServiceMetrics): Histogram<'surface' | 'stage'> {
+  const existing = metrics.registry.getSingleMetric('ranking_stage_seconds') as Histogram<'surface' | 'stage'> | undefined;
+  return (
+    existing ??
+    new Histogram({
+      name: 'ranking_stage_seconds',
+      help: 'Wall time of each stage of a Search, Recommend or Rank request (stages run one after another; the hops inside a stage run in parallel).',
+      labelNames: ['surface', 'stage'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [metrics.registry],
+    })
+  );
+}
+
 const EMPTY_STATE: RankingState = { profile: null, recent: { views: [], clicks: [], carts: [], purchases: [], session: [] }, items: {}, queryItems: {}, cooccurrence: {} };
 
 /** Request filters AND query-extracted filters: the narrower of each. */
@@ -135,9 +156,11 @@ export class RankingApplicationService {
    * store is down Recommend still has something to offer cold users and to fill lists with.
    */
   private lastKnownPopular: { itemId: string; score: number }[] = [];
+  private readonly stages: Histogram<'surface' | 'stage'>;
 
   constructor(private readonly deps: RankingDependencies) {
     this.clock = deps.clock ?? Date.now;
+    this.stages = stageHistogram(deps.metrics);
   }
 
   async search(request: SearchRequest, call: CallInfo): Promise<MessageInitShape<typeof SearchResponseSchema>> {
@@ -157,31 +180,30 @@ export class RankingApplicationService {
 
     // understand ∥ embed ∥ user profile: independent of one another. Query understanding embeds
     // the same text (the query as typed) for its categories: the embedding service runs it once.
-    const [parsed, queryVector, profileState] = await Promise.all([
-      this.understand(request.query, request.localeHint, report, call),
-      this.embed(request.query, report, call),
-      pseudonym ? this.readState(pseudonym.pseudonym, [], undefined, report, call) : Promise.resolve(EMPTY_STATE),
-    ]);
+    const [parsed, queryVector, profileState] = await this.timed('search', 'query', () =>
+      Promise.all([
+        this.understand(request.query, request.localeHint, report, call),
+        this.embed(request.query, report, call),
+        pseudonym ? this.readState(pseudonym.pseudonym, [], undefined, report, call) : Promise.resolve(EMPTY_STATE),
+      ]),
+    );
     const queryText = parsed ? parsed.residualText || parsed.correctedQuery || parsed.normalized || request.query : request.query;
     const filters = mergeFilters(request.filters, parsed?.filters);
     const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
 
     const limit = Math.min(Math.max(settings.candidates, offset + pageSize), MAX_RETRIEVAL_LIMIT);
-    const retrieved = await this.retrieve(
-      {
-        queryText,
-        ...(queryVector ? { queryVector } : {}),
-        ...(userVector ? { userVector } : {}),
-        seedItemIds: recentItems(profileState).slice(0, 5),
-        excludeItemIds: [],
-        ...(hasFilters(filters) ? { filters: filters! } : {}),
-        limit,
-        skipSources: report.has('embedding') ? ['dense'] : [],
-        ...(params.fusion ? { fusion: params.fusion } : {}),
-      },
-      report,
-      call,
-    );
+    const retrieveCall = {
+      queryText,
+      ...(queryVector ? { queryVector } : {}),
+      ...(userVector ? { userVector } : {}),
+      seedItemIds: recentItems(profileState).slice(0, 5),
+      excludeItemIds: [],
+      ...(hasFilters(filters) ? { filters: filters! } : {}),
+      limit,
+      skipSources: report.has('embedding') ? ['dense'] : [],
+      ...(params.fusion ? { fusion: params.fusion } : {}),
+    };
+    const retrieved = await this.timed('search', 'retrieve', () => this.retrieve(retrieveCall, report, call));
     const ranked = await this.rankList(retrieved, {
       surface: 'search',
       rawQuery: request.query,
@@ -221,7 +243,7 @@ export class RankingApplicationService {
     const anchors = request.context.case === 'item' ? [request.context.value.itemId] : request.context.case === 'cart' ? [...request.context.value.itemIds] : [];
     // One read: the profile, and the behaviour sources (the co-occurring items of the anchors or of
     // the user's recent items; popular items, which anonymous users get as well).
-    const profileState = await this.readState(pseudonym?.pseudonym ?? '', [], undefined, report, call, { ...RECOMMEND_SOURCES, ...(anchors.length > 0 ? { seedItemIds: anchors } : {}) });
+    const profileState = await this.timed('recommend', 'profile', () => this.readState(pseudonym?.pseudonym ?? '', [], undefined, report, call, { ...RECOMMEND_SOURCES, ...(anchors.length > 0 ? { seedItemIds: anchors } : {}) }));
     const seen = request.excludeSeen ? recentItems(profileState) : [];
     const exclude = [...new Set([...anchors, ...seen])];
     const excluded = new Set(exclude);
@@ -230,6 +252,7 @@ export class RankingApplicationService {
 
     // Content candidates from retrieval: items like the anchor, or near the user's interest vector and recent items.
     const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
+    const retrieveStarted = performance.now();
     let retrieved: Candidate[];
     if (anchors.length === 1) {
       retrieved = await this.similar(anchors[0]!, depth, filters, exclude, report, call);
@@ -240,6 +263,7 @@ export class RankingApplicationService {
           ? []
           : await this.retrieve({ queryText: '', ...(userVector ? { userVector } : {}), seedItemIds: seeds, excludeItemIds: exclude, ...(filters ? { filters } : {}), limit: depth, skipSources: ['dense', 'lexical'], ...(params.fusion ? { fusion: params.fusion } : {}) }, report, call);
     }
+    this.stages.observe({ surface: 'recommend', stage: 'retrieve' }, (performance.now() - retrieveStarted) / 1000);
     // Behaviour and popularity candidates from the user state. Retrieval applied the filters to its
     // own candidates; these are checked against the catalog by the business rules only, so with
     // filters they are left out rather than served unfiltered.
@@ -256,10 +280,12 @@ export class RankingApplicationService {
     const vectors =
       ids.length === 0
         ? new Map<string, Float32Array>()
-        : await this.deps.candidates.itemVectors(ids, { budgetMs: this.deps.settings.budgets.catalog, ...(call.signal ? { signal: call.signal } : {}) }).catch((error: unknown) => {
-            report.recordError('retrievalPartial', error);
-            return new Map<string, Float32Array>();
-          });
+        : await this.timed('recommend', 'vectors', () =>
+            this.deps.candidates.itemVectors(ids, { budgetMs: this.deps.settings.budgets.catalog, ...(call.signal ? { signal: call.signal } : {}) }).catch((error: unknown) => {
+              report.recordError('retrievalPartial', error);
+              return new Map<string, Float32Array>();
+            }),
+          );
     const reference = anchors.length > 0 ? meanVector(anchors.map((id) => vectors.get(id))) : userVector;
     const fused = fuseRecommendations({
       cooccurrence: behaviour,
@@ -284,7 +310,7 @@ export class RankingApplicationService {
     const pseudonym = request.userId ? this.deps.pseudonymizer.pseudonymize(request.userId) : undefined;
     const { assignments, params } = assignExperiments(this.deps.experiments(), pseudonym?.pseudonym ?? request.sessionId, 'rank');
     const query = request.query ?? '';
-    const queryVector = query ? await this.embed(query, report, call) : undefined;
+    const queryVector = query ? await this.timed('rank', 'query', () => this.embed(query, report, call)) : undefined;
     const given = request.itemIds.map((itemId): Candidate => ({ $typeName: 'shopsense.retrieval.v1.Candidate', itemId, score: 0, sources: [] }));
     const ranked = await this.rankList(given, {
       surface: 'rank',
@@ -400,7 +426,7 @@ export class RankingApplicationService {
     const ids = candidates.map((c) => c.itemId);
     const hop = (budgetMs: number) => ({ budgetMs, ...(call.signal ? { signal: call.signal } : {}) });
     const budgets = this.deps.settings.budgets;
-    const [products, vectors, state] = await Promise.all([
+    const [products, vectors, state] = await this.timed(request.surface, 'fetch', () => Promise.all([
       ids.length === 0
         ? Promise.resolve(new Map<string, Product>())
         : this.deps.catalog.products(ids, hop(budgets.catalog)).catch((error: unknown) => {
@@ -409,7 +435,8 @@ export class RankingApplicationService {
           }),
       this.vectorsFor(ids, request.prefetched, hop(budgets.catalog), report),
       ids.length === 0 ? Promise.resolve(EMPTY_STATE) : this.readState(request.pseudonym ?? '', ids, request.rawQuery || undefined, report, call),
-    ]);
+    ]));
+    const scoreStarted = performance.now();
 
     const recent = recentItems(state);
     const context: RankingContext = {
@@ -455,7 +482,18 @@ export class RankingApplicationService {
       report,
     });
     if (!model) report.record('model', 'unavailable', 'no model loaded');
+    this.stages.observe({ surface: request.surface, stage: 'score' }, (performance.now() - scoreStarted) / 1000);
     return { items: outcome.items, modelVersion: outcome.modelVersion, products };
+  }
+
+  /** Runs a stage's work and records its wall time, the synchronous start included (also when it fails). */
+  private async timed<T>(surface: Surface, stage: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.stages.observe({ surface, stage }, (performance.now() - started) / 1000);
+    }
   }
 
   /** The candidates' vectors: those fetched already, and one call for the ones not asked for yet. */
