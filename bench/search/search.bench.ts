@@ -10,7 +10,8 @@
  * BENCH_USERS shoppers a click history through CollectorService.Track (so personalised searches
  * read real user state), then
  *   1. bare embedding: BENCH_EMBED_SAMPLES single-query EmbeddingService.Embed calls (kind QUERY),
- *      one at a time, on the mode's own embedding service, before and after the load;
+ *      one at a time, on the mode's own embedding service, before and after the load, and as many
+ *      gRPC health checks on the public port (what one loopback hop costs with no work behind it);
  *   2. Search at each rate of BENCH_RATES for BENCH_DURATION_S: calls go out on a fixed schedule
  *      whatever the answers do, and latency runs from the scheduled send time (no coordinated
  *      omission); half the calls carry a user id. A rate whose p99 passes 1 s ends the ladder.
@@ -81,6 +82,8 @@ interface ModeResult {
   mode: string;
   description: string;
   embed: { p50: number; p99: number; samples: number; p50Before: number; p50After: number };
+  /** p50 of a gRPC call that does no work (health check on the public port), one at a time: what one loopback hop costs. */
+  hopP50: number;
   rates: RateResult[];
   sustainedRate: number | null;
   headline: RateResult;
@@ -92,14 +95,15 @@ type RateResult = OpenLoopResult & { degradedShare: number; sustained: boolean; 
 type Hops = Record<string, { perSearch: number; meanMs: number }>;
 type Totals = Map<string, { sum: number; count: number }>;
 
-/** Sums and counts of a histogram family by method, from a Prometheus text endpoint. */
-async function scrape(url: string, family: string): Promise<Totals> {
+/** Sums and counts of a histogram family by a key made of its labels (none: the series is skipped), from a Prometheus text endpoint. */
+async function scrape(url: string, family: string, keyOf: (labels: string) => string | undefined = (labels) => /method="([^"]*)"/.exec(labels)?.[1] ?? '?'): Promise<Totals> {
   const text = await (await fetch(url)).text();
   const totals: Totals = new Map();
   for (const line of text.split('\n')) {
     const match = new RegExp(`^${family}_(sum|count)\\{([^}]*)\\} ([0-9.eE+-]+)$`).exec(line);
     if (!match) continue;
-    const method = /method="([^"]*)"/.exec(match[2]!)?.[1] ?? '?';
+    const method = keyOf(match[2]!);
+    if (method === undefined) continue;
     const entry = totals.get(method) ?? { sum: 0, count: 0 };
     if (match[1] === 'sum') entry.sum += Number(match[3]);
     else entry.count += Number(match[3]);
@@ -108,11 +112,27 @@ async function scrape(url: string, family: string): Promise<Totals> {
   return totals;
 }
 
+/**
+ * Ranking's Search as served and its stages one after another (ranking_stage_seconds), its
+ * outgoing calls, and the embedding service's Embed as served: together they say where a Search's
+ * time goes, and what is transport (a client call's time beyond the same call as served).
+ */
 async function scrapeHops(metrics: { ranking: string; embedding: string }): Promise<Totals> {
-  const [client, embedding] = await Promise.all([scrape(metrics.ranking, 'grpc_client_handling_seconds'), scrape(metrics.embedding, 'grpc_server_handling_seconds')]);
+  const stageOf = (labels: string) => (labels.includes('surface="search"') ? `stage ${/stage="([^"]*)"/.exec(labels)?.[1] ?? '?'}` : undefined);
+  const [served, stages, client, embedding] = await Promise.all([
+    scrape(metrics.ranking, 'grpc_server_handling_seconds'),
+    scrape(metrics.ranking, 'ranking_stage_seconds', stageOf),
+    scrape(metrics.ranking, 'grpc_client_handling_seconds'),
+    scrape(metrics.embedding, 'grpc_server_handling_seconds'),
+  ]);
+  const totals: Totals = new Map();
+  const search = served.get('Search');
+  if (search) totals.set('Search (as served by ranking)', search);
+  for (const [stage, t] of stages) totals.set(stage, t);
+  for (const [method, t] of client) totals.set(method, t);
   const embed = embedding.get('Embed');
-  if (embed) client.set('Embed (embedding service, all callers)', embed);
-  return client;
+  if (embed) totals.set('Embed (embedding service, all callers)', embed);
+  return totals;
 }
 
 function hopsBetween(before: Totals, after: Totals, searches: number): Hops {
@@ -290,6 +310,29 @@ async function bareEmbed(addr: string, pool: QueryPool, samples: number): Promis
   return latencies;
 }
 
+/**
+ * gRPC health checks on `addr`, one at a time: a call with an empty request and next to no
+ * handler work, so its latency is the transport's alone (both ends' gRPC stacks and the loopback).
+ */
+async function bareHop(addr: string, samples: number): Promise<number[]> {
+  const client = new grpc.Client(addr, insecure);
+  const check = () =>
+    new Promise<void>((resolve, reject) =>
+      client.makeUnaryRequest('/grpc.health.v1.Health/Check', (request: Buffer) => request, (reply: Buffer) => reply, Buffer.alloc(0), (error) => (error ? reject(error) : resolve())),
+    );
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      await check();
+      latencies.push(performance.now() - t0);
+    }
+  } finally {
+    client.close();
+  }
+  return latencies;
+}
+
 async function benchMode(mode: string, start: ModeStarter, modelDir: string, pool: QueryPool, products: Product[]): Promise<ModeResult> {
   const log = (line: string) => process.stderr.write(`[${mode}] ${line}\n`);
   log('starting');
@@ -343,6 +386,8 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
     }
     const embedBefore = await bareEmbed(deployment.embeddingAddr, pool, EMBED_SAMPLES);
     log(`bare embedding p50 ${round(percentile(embedBefore, 50), 2)} ms`);
+    const hopP50 = percentile(await bareHop(deployment.rankingAddr, EMBED_SAMPLES), 50);
+    log(`bare gRPC hop (health check) p50 ${round(hopP50, 2)} ms`);
 
     const rates: ModeResult['rates'] = [];
     for (const rate of RATES) {
@@ -371,7 +416,7 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
     log(`bare embedding p50 ${round(embed.p50Before, 2)} ms before, ${round(embed.p50After, 2)} ms after the load`);
     const sustainedRows = rates.filter((r) => r.sustained);
     const headline = sustainedRows.length > 0 ? sustainedRows.reduce((a, b) => (b.ratePerS > a.ratePerS ? b : a)) : rates[0]!;
-    return { mode, description: deployment.description, embed, rates, sustainedRate: sustainedRows.length > 0 ? headline.ratePerS : null, headline, ratio: headline.p50 / embed.p50 };
+    return { mode, description: deployment.description, embed, hopP50, rates, sustainedRate: sustainedRows.length > 0 ? headline.ratePerS : null, headline, ratio: headline.p50 / embed.p50 };
   } finally {
     await deployment.stop();
     log('stopped');
@@ -404,11 +449,11 @@ async function main(): Promise<void> {
   );
   const table = markdownTable(['mode', 'rate/s', 'sent/s', 'requests', 'p50 ms', 'p99 ms', 'p999 ms', 'errors', 'degraded', 'sustained'], rows);
   const embedTable = markdownTable(
-    ['mode', 'bare embed p50 ms', 'p99 ms', 'samples', 'p50 before / after load', 'highest sustained rate/s', 'Search p50 there ms', 'p50_ratio_to_embed'],
-    results.map((r) => [r.mode, ms(r.embed.p50), ms(r.embed.p99), r.embed.samples, `${ms(r.embed.p50Before)} / ${ms(r.embed.p50After)}`, r.sustainedRate ?? 'none', ms(r.headline.p50), round(r.ratio, 2)]),
+    ['mode', 'bare embed p50 ms', 'p99 ms', 'samples', 'p50 before / after load', 'bare gRPC hop p50 ms', 'highest sustained rate/s', 'Search p50 there ms', 'p50_ratio_to_embed'],
+    results.map((r) => [r.mode, ms(r.embed.p50), ms(r.embed.p99), r.embed.samples, `${ms(r.embed.p50Before)} / ${ms(r.embed.p50After)}`, round(r.hopP50, 2), r.sustainedRate ?? 'none', ms(r.headline.p50), round(r.ratio, 2)]),
   );
   const hopRows = results.flatMap((r) => Object.entries(r.headline.hops ?? {}).map(([method, h]) => [r.mode, r.headline.ratePerS, method, h.perSearch, h.meanMs]));
-  const hopTable = hopRows.length > 0 ? markdownTable(['mode', 'rate/s', 'hop (ranking client call, or Embed as served)', 'calls per Search', 'mean ms'], hopRows) : '';
+  const hopTable = hopRows.length > 0 ? markdownTable(['mode', 'rate/s', 'stage or hop (ranking client call, or Embed as served)', 'calls per Search', 'mean ms'], hopRows) : '';
   process.stdout.write(`\n${table}\n\n${embedTable}\n\n${hopTable}\n\n`);
   // Partial runs (BENCH_WRITE_DOC=0) leave the published section alone.
   if (process.env['BENCH_WRITE_DOC'] !== '0') {
@@ -416,14 +461,14 @@ async function main(): Promise<void> {
       'search',
       `## Search latency at fixed rates (\`npm run bench:search\`)
 
-RankingService.Search driven open loop (calls on a fixed schedule; latency from the scheduled send time, so queueing is not hidden) at each rate for ${DURATION_S} s, page size 10, half the calls with a user id (${USERS} users with a click history). Queries: distinct English and Chinese shopper queries over the demo catalog (${products.length} products), each sent once so none is a query-cache hit. Measured once the catalog is indexed, query understanding has trained its category model (both bulk embedding work) and two bare-embedding probes of 20 calls in a row agree within 15%. Bare embedding: single-query EmbeddingService.Embed calls one at a time on the same mode's embedding service, ${EMBED_SAMPLES} before and ${EMBED_SAMPLES} after the load. The model runs on a worker thread of the embedding service (onnxruntime-node runs a session on the calling thread). A rate is sustained with p99 ≤ ${SUSTAINED_P99_MS} ms, no errors and ≥ 95% of the calls sent on time; the ladder stops after a rate with p99 > ${SATURATED_P99_MS} ms. p999 of a few hundred calls is close to the maximum. Degraded: answered, with a degraded flag (a hop ran out of its budget, e.g. embedding past RANKING_EMBEDDING_BUDGET_MS=300). Default budgets and settings otherwise. Machine: ${machineDescription()}.
+RankingService.Search driven open loop (calls on a fixed schedule; latency from the scheduled send time, so queueing is not hidden) at each rate for ${DURATION_S} s, page size 10, half the calls with a user id (${USERS} users with a click history). Queries: distinct English and Chinese shopper queries over the demo catalog (${products.length} products), each sent once so none is a query-cache hit. Measured once the catalog is indexed, query understanding has trained its category model (both bulk embedding work) and two bare-embedding probes of 20 calls in a row agree within 15%. Bare embedding: single-query EmbeddingService.Embed calls one at a time on the same mode's embedding service, ${EMBED_SAMPLES} before and ${EMBED_SAMPLES} after the load. Bare gRPC hop: ${EMBED_SAMPLES} health checks one at a time on the public port (ranking's, in cluster mode), a call with no work behind it. The model runs on a worker thread of the embedding service (onnxruntime-node runs a session on the calling thread). A rate is sustained with p99 ≤ ${SUSTAINED_P99_MS} ms, no errors and ≥ 95% of the calls sent on time; the ladder stops after a rate with p99 > ${SATURATED_P99_MS} ms. p999 of a few hundred calls is close to the maximum. Degraded: answered, with a degraded flag (a hop ran out of its budget, e.g. embedding past RANKING_EMBEDDING_BUDGET_MS=300). Default budgets and settings otherwise. Machine: ${machineDescription()}.
 
 ${results.map((r) => `- **${r.mode}**: ${r.description}`).join('\n')}${skipped.length > 0 ? `\n- not run: ${skipped.join(', ')} (apps/standalone not present)` : ''}
 
 ${table}
 
 ${embedTable}
-${hopTable ? `\nWhere a Search spends its time at the headline rate (cluster mode, from the services' own metrics; hops in parallel overlap; ranking and query understanding each ask for the query's embedding, and the embedding service computes it once for both):\n\n${hopTable}\n` : ''}
+${hopTable ? `\nWhere a Search spends its time at the headline rate (cluster mode, means from the services' own metrics): ranking's Search as served; its stages, which run one after another (query: understand ∥ embed ∥ profile read; retrieve; fetch: products ∥ vectors ∥ user-state read; score: features, model, re-ranking); ranking's outgoing calls inside them (calls in one stage overlap; ranking and query understanding each ask for the query's embedding, and the embedding service computes it once for both). A call's client time beyond the bare gRPC hop above is time its answer spent on the wire or waiting for a busy event loop at either end.\n\n${hopTable}\n` : ''}
 Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained with p99 ≤ 100 ms. Headline (the mode with the higher ratio): **${headline.mode}, ${round(headline.ratio, 2)}×** at ${headline.headline.ratePerS}/s${headline.sustainedRate === null ? ' (not sustained: no rate kept p99 ≤ 100 ms, so the lowest rate stands in)' : ''}. These machines are shared and noisy: compare only numbers from one run.`,
     );
   }
@@ -438,6 +483,7 @@ Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained 
         sustained: r.sustainedRate !== null,
         error_rate: round(r.headline.errors / r.headline.requests, 4),
         embed_p50_ms: round(r.embed.p50, 2),
+        hop_p50_ms: round(r.hopP50, 2),
         p50_ratio_to_embed: round(r.ratio, 2),
         rates: r.rates.map((x) => ({ rate_per_s: x.ratePerS, p50_ms: ms(x.p50), p99_ms: ms(x.p99), p999_ms: ms(x.p999), error_rate: round(x.errors / x.requests, 4), degraded_share: round(x.degradedShare, 4), ...(x.hops ? { hops: x.hops } : {}) })),
       },
