@@ -11,14 +11,19 @@
  *   3. feedback end to end: produce N more events (same users, new ids) while it runs; time until lag 0;
  *   4. bare drain: a new bare group reads the 2N events; rate from its first commit to lag 0.
  * The ratio is (3) / (1), as the issue defines it (produce N, wait for zero lag); the drain ratio
- * (2) / (4) compares the consumers alone. The service runs as its own process with its
- * production defaults, against a private redis-server (so memory is measured without other
- * tenants) and a stand-in retrieval service that serves deterministic 384-d item vectors.
+ * (2) / (4) compares the consumers alone. During (1) and (3) the CPU of every process involved
+ * (this one, which produces; the consumer; Redis; the local broker) is read from /proc, so the
+ * report says how busy the machine was and how many cores the target rate would take.
+ * The service runs as its own process with its production defaults, against a private
+ * redis-server (so memory is measured without other tenants) and a stand-in retrieval service
+ * that serves deterministic 384-d item vectors.
  * Writes docs/benchmarks.md; the last line printed is one JSON object.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { toBinary } from '@bufbuild/protobuf';
@@ -129,6 +134,39 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** The local Kafka broker's pid (deploy/local/up.sh writes it), when the bench runs against that broker. */
+function localBrokerPid(): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(__dirname, '../../deploy/local/.work/run/kafka.pid'), 'utf8').trim());
+    return Number.isFinite(cpuSeconds(pid)) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds used by each party while `work` runs, per event, and how busy that kept the
+ * machine: a rate bounded by CPU shows as a machine near 100% busy. `bench` is this process (the
+ * producer); other parties by pid.
+ */
+async function cpuDuring<T>(pids: Record<string, number | undefined>, events: number, work: () => Promise<T>): Promise<{ result: T; perEventUs: Record<string, number>; busy: number }> {
+  const read = () => ({ bench: process.cpuUsage(), others: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])) });
+  const before = read();
+  const started = performance.now();
+  const result = await work();
+  const wall = (performance.now() - started) / 1000;
+  const after = read();
+  const benchDelta = process.cpuUsage(before.bench);
+  const seconds: Record<string, number> = { 'bench (producer)': (benchDelta.user + benchDelta.system) / 1e6 };
+  for (const name of Object.keys(pids)) seconds[name] = after.others[name]! - before.others[name]!;
+  const known = Object.values(seconds).filter(Number.isFinite);
+  return {
+    result,
+    perEventUs: Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, Math.round((s / events) * 1e6)])),
+    busy: known.reduce((a, b) => a + b, 0) / (wall * cpus().length),
+  };
+}
+
 function usedMemory(info: string): number {
   return Number(/used_memory:(\d+)/.exec(info)![1]);
 }
@@ -163,7 +201,9 @@ async function main(): Promise<void> {
     await bare.waitForLine(/^ready$/);
     await produce(bus, topic, batchA.slice(0, 1));
     await waitForZeroLag(admin, `bare-e2e-${runId}`, topic);
-    const bareRun = await endToEnd(admin, bus, `bare-e2e-${runId}`, topic, batchA.slice(1));
+    const broker = localBrokerPid();
+    const bareCpu = await cpuDuring({ 'bare consumer': bare.child.pid, broker }, batchA.length - 1, () => endToEnd(admin, bus, `bare-e2e-${runId}`, topic, batchA.slice(1)));
+    const bareRun = bareCpu.result;
     const bareE2e = bareRun.rate;
     bare.child.kill('SIGTERM');
     await bare.exited;
@@ -199,7 +239,8 @@ async function main(): Promise<void> {
     log(`feedback drain: ${round(feedbackDrain, 0)} events/s`);
 
     // 3. The feedback service, end to end.
-    const feedbackRun = await endToEnd(admin, bus, group, topic, batchB);
+    const feedbackCpu = await cpuDuring({ 'feedback service': service.child.pid, redis: redis.process.pid, broker }, batchB.length, () => endToEnd(admin, bus, group, topic, batchB));
+    const feedbackRun = feedbackCpu.result;
     const feedbackE2e = feedbackRun.rate;
 
     // Memory, with every event applied: all of it, then the profiles alone (deleted and measured).
@@ -217,6 +258,13 @@ async function main(): Promise<void> {
     await bareDrainProcess.exited;
 
     const ratio = feedbackE2e / bareE2e;
+    // What the target would take: every party's CPU per event (end-to-end phase) at half the bare rate, in cores.
+    const e2eUsPerEvent = Object.values(feedbackCpu.perEventUs).filter(Number.isFinite).reduce((a, b) => a + b, 0);
+    const coresAtTarget = (e2eUsPerEvent * (bareE2e / 2)) / 1e6;
+    const cpuRows = [
+      ['bare consumer, end to end', ...cpuColumns(bareCpu.perEventUs), `${Math.round(bareCpu.busy * 100)}%`],
+      ['feedback service, end to end', ...cpuColumns(feedbackCpu.perEventUs), `${Math.round(feedbackCpu.busy * 100)}%`],
+    ];
     const drainRatio = feedbackDrain / bareDrain;
     const bytesPerUser = profileBytes.bytes / profileBytes.profiles;
     const totalPerUser = (memoryAfter - memoryBefore) / stats.users;
@@ -236,6 +284,12 @@ ${markdownTable(['consumer', 'measure', 'events/s'], rows)}
 
 **Ratio ${round(ratio, 3)}** end to end (target ≥ 0.5): the time from the first record produced to zero lag, for N events each. The bare consumer keeps up with the producer (all produced in ${round(bareRun.produceSeconds, 1)} s, lag 0 ${round(bareRun.seconds - bareRun.produceSeconds, 2)} s later), so its rate is the producer's and the broker's; the service is bounded by its own work (produced in ${round(feedbackRun.produceSeconds, 1)} s, lag 0 after ${round(feedbackRun.seconds, 1)} s). The drain rows show the consumers alone (from the first commit to zero lag, start-up excluded): the service applies a backlog at ${round(drainRatio, 3)} of the rate at which a bare consumer merely reads it. CPU per event while draining: ${Math.round(cpuPerEvent.service)} µs in the service (decode, validate, pseudonymise, plan, encode) and ${Math.round(cpuPerEvent.redis)} µs in Redis (two Lua calls per batch of 1,000); on these 2 shared cores that, plus the broker and the producer, is the ceiling.
 
+CPU per event of each process during the two end-to-end phases (Linux /proc; broker: the local Kafka of deploy/local, blank when another broker is used), and how busy that kept the ${cpus().length} cores:
+
+${markdownTable(['phase', 'bench (producer) µs', 'bare consumer µs', 'feedback service µs', 'Redis µs', 'broker µs', 'cores busy'], cpuRows)}
+
+At the target (half the bare rate, ${Math.round(bareE2e / 2).toLocaleString('en')} events/s) the end-to-end phase's ${e2eUsPerEvent} µs per event would need **${round(coresAtTarget, 2)} cores** of the ${cpus().length}.
+
 Redis memory: **${Math.round(bytesPerUser)} bytes per user profile** (${profileBytes.profiles.toLocaleString('en')} profiles, each with a ${DIMENSION}-d int8 short-term and long-term vector and up to 16 recent items; measured as the drop in \`used_memory\` when the profile hashes are deleted; target ≤ 1,024). Everything else the run left (dedup records for ${stats.events.toLocaleString('en')} distinct events, item windows, query-item and co-occurrence sets, join state) brings the total to ${Math.round(totalPerUser)} bytes per user; ${stats.keys.toLocaleString('en')} keys in all.`,
     );
     console.log(
@@ -249,6 +303,9 @@ Redis memory: **${Math.round(bytesPerUser)} bytes per user profile** (${profileB
         service_cpu_us_per_event: Math.round(cpuPerEvent.service),
         redis_cpu_us_per_event: Math.round(cpuPerEvent.redis),
         bare_drain_events_per_s: Math.round(bareDrain),
+        e2e_cpu_us_per_event: feedbackCpu.perEventUs,
+        e2e_cores_busy: round(feedbackCpu.busy * cpus().length, 2),
+        cores_needed_at_target: round(coresAtTarget, 2),
         total_bytes_per_user: Math.round(totalPerUser),
         profiles: profileBytes.profiles,
         events: EVENTS,
@@ -265,6 +322,11 @@ Redis memory: **${Math.round(bytesPerUser)} bytes per user profile** (${profileB
     redis.client.disconnect();
     redis.process.kill('SIGTERM');
   }
+}
+
+function cpuColumns(perEventUs: Record<string, number>): (string | number)[] {
+  const cell = (name: string) => (Number.isFinite(perEventUs[name]) ? perEventUs[name]! : '');
+  return [cell('bench (producer)'), cell('bare consumer'), cell('feedback service'), cell('redis'), cell('broker')];
 }
 
 async function redisStats(client: Redis): Promise<{ keys: number; users: number; events: number }> {
