@@ -138,7 +138,8 @@ function cpuSeconds(pid: number | undefined): number {
 function localBrokerPid(): number | undefined {
   try {
     const pid = Number(readFileSync(join(__dirname, '../../deploy/local/.work/run/kafka.pid'), 'utf8').trim());
-    return Number.isFinite(cpuSeconds(pid)) ? pid : undefined;
+    // A stale pid file may name another process by now.
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka') ? pid : undefined;
   } catch {
     return undefined;
   }
