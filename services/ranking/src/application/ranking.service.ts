@@ -252,18 +252,12 @@ export class RankingApplicationService {
 
     // Content candidates from retrieval: items like the anchor, or near the user's interest vector and recent items.
     const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
-    const retrieveStarted = performance.now();
-    let retrieved: Candidate[];
-    if (anchors.length === 1) {
-      retrieved = await this.similar(anchors[0]!, depth, filters, exclude, report, call);
-    } else {
-      const seeds = anchors.length > 0 ? anchors : recentByTime(profileState).slice(0, 5);
-      retrieved =
-        seeds.length === 0 && !userVector
-          ? []
-          : await this.retrieve({ queryText: '', ...(userVector ? { userVector } : {}), seedItemIds: seeds, excludeItemIds: exclude, ...(filters ? { filters } : {}), limit: depth, skipSources: ['dense', 'lexical'], ...(params.fusion ? { fusion: params.fusion } : {}) }, report, call);
-    }
-    this.stages.observe({ surface: 'recommend', stage: 'retrieve' }, (performance.now() - retrieveStarted) / 1000);
+    const seeds = anchors.length > 0 ? anchors : recentByTime(profileState).slice(0, 5);
+    const retrieved = await this.timed('recommend', 'retrieve', async (): Promise<Candidate[]> => {
+      if (anchors.length === 1) return this.similar(anchors[0]!, depth, filters, exclude, report, call);
+      if (seeds.length === 0 && !userVector) return [];
+      return this.retrieve({ queryText: '', ...(userVector ? { userVector } : {}), seedItemIds: seeds, excludeItemIds: exclude, ...(filters ? { filters } : {}), limit: depth, skipSources: ['dense', 'lexical'], ...(params.fusion ? { fusion: params.fusion } : {}) }, report, call);
+    });
     // Behaviour and popularity candidates from the user state. Retrieval applied the filters to its
     // own candidates; these are checked against the catalog by the business rules only, so with
     // filters they are left out rather than served unfiltered.
