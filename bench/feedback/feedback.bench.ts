@@ -231,12 +231,9 @@ async function main(): Promise<void> {
       120_000,
     );
     children.push(service);
-    const cpuBefore = { service: cpuSeconds(service.child.pid), redis: cpuSeconds(redis.process.pid) };
-    const feedbackDrain = await drainRate(admin, group, topic);
-    const cpuPerEvent = {
-      service: ((cpuSeconds(service.child.pid) - cpuBefore.service) / batchA.length) * 1e6,
-      redis: ((cpuSeconds(redis.process.pid) - cpuBefore.redis) / batchA.length) * 1e6,
-    };
+    const drain = await cpuDuring({ service: service.child.pid, redis: redis.process.pid }, batchA.length, () => drainRate(admin, group, topic));
+    const feedbackDrain = drain.result;
+    const cpuPerEvent = drain.perEventUs;
     log(`feedback drain: ${round(feedbackDrain, 0)} events/s`);
 
     // 3. The feedback service, end to end.
@@ -283,7 +280,7 @@ ${EVENTS.toLocaleString('en')} events per phase (impressions of 4 items 40%, cli
 
 ${markdownTable(['consumer', 'measure', 'events/s'], rows)}
 
-**Ratio ${round(ratio, 3)}** end to end (target ≥ 0.5): the time from the first record produced to zero lag, for N events each. The bare consumer keeps up with the producer (all produced in ${round(bareRun.produceSeconds, 1)} s, lag 0 ${round(bareRun.seconds - bareRun.produceSeconds, 2)} s later), so its rate is the producer's and the broker's; the service is bounded by its own work (produced in ${round(feedbackRun.produceSeconds, 1)} s, lag 0 after ${round(feedbackRun.seconds, 1)} s). The drain rows show the consumers alone (from the first commit to zero lag, start-up excluded): the service applies a backlog at ${round(drainRatio, 3)} of the rate at which a bare consumer merely reads it. CPU per event while draining: ${Math.round(cpuPerEvent.service)} µs in the service (decode, validate, pseudonymise, plan, encode) and ${Math.round(cpuPerEvent.redis)} µs in Redis (two Lua calls per batch of 1,000); on these 2 shared cores that, plus the broker and the producer, is the ceiling.
+**Ratio ${round(ratio, 3)}** end to end (target ≥ 0.5): the time from the first record produced to zero lag, for N events each. The bare consumer keeps up with the producer (all produced in ${round(bareRun.produceSeconds, 1)} s, lag 0 ${round(bareRun.seconds - bareRun.produceSeconds, 2)} s later), so its rate is the producer's and the broker's; the service is bounded by its own work (produced in ${round(feedbackRun.produceSeconds, 1)} s, lag 0 after ${round(feedbackRun.seconds, 1)} s). The drain rows show the consumers alone (from the first commit to zero lag, start-up excluded): the service applies a backlog at ${round(drainRatio, 3)} of the rate at which a bare consumer merely reads it. CPU per event while draining: ${cpuPerEvent['service']} µs in the service (decode, validate, pseudonymise, plan, encode) and ${cpuPerEvent['redis']} µs in Redis (two Lua calls per batch of 1,000); on these 2 shared cores that, plus the broker and the producer, is the ceiling.
 
 CPU per event of each process during the two end-to-end phases (Linux /proc; broker: the local Kafka of deploy/local, blank when another broker is used), and how busy that kept the ${cpus().length} cores:
 
@@ -301,8 +298,8 @@ Redis memory: **${Math.round(bytesPerUser)} bytes per user profile** (${profileB
         bare_events_per_s: Math.round(bareE2e),
         drain_ratio: round(drainRatio, 3),
         drain_events_per_s: Math.round(feedbackDrain),
-        service_cpu_us_per_event: Math.round(cpuPerEvent.service),
-        redis_cpu_us_per_event: Math.round(cpuPerEvent.redis),
+        service_cpu_us_per_event: cpuPerEvent['service'],
+        redis_cpu_us_per_event: cpuPerEvent['redis'],
         bare_drain_events_per_s: Math.round(bareDrain),
         e2e_cpu_us_per_event: feedbackCpu.perEventUs,
         e2e_cores_busy: round(feedbackCpu.busy * cpus().length, 2),
