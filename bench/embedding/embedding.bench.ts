@@ -43,7 +43,7 @@ async function bare(texts: string[]): Promise<Row[]> {
   // The baseline: tokenised up front, the same ONNX file, one session, batches run back to back.
   const encoder = await OnnxTextEncoder.load({ modelDir: modelDir!, modelFile: process.env['EMBEDDING_MODEL_FILE'] ?? 'model.onnx', device: 'cpu', cudaFallbackToCpu: false, intraOpThreads: threads, interOpThreads: 1 });
   const prefix = encoder.manifest.documentPrefix;
-  const sequences = texts.map((t) => encoder.tokenize(prefix + normalizeForEmbedding(t)));
+  const sequences = await encoder.tokenize(texts.map((t) => prefix + normalizeForEmbedding(t)));
   await encoder.encode(sequences.slice(0, 8)); // warm-up
   const rows: Row[] = [];
   for (const batch of BATCH_SIZES) {
@@ -64,7 +64,7 @@ async function bare(texts: string[]): Promise<Row[]> {
   return rows;
 }
 
-async function service(texts: string[], tokenCount: (t: string) => number): Promise<Row[]> {
+async function service(texts: string[], tokensPerText: readonly number[]): Promise<Row[]> {
   const running = await startService(embeddingService, {
     GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', GRPC_TLS_MODE: 'insecure', GRPC_AUTH_MODE: 'none', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'warn',
     EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_INTRA_OP_THREADS: String(threads), EMBEDDING_MAX_BATCH_SIZE: '64', EMBEDDING_MAX_WAIT_MS: process.env['EMBEDDING_MAX_WAIT_MS'] ?? '3',
@@ -89,7 +89,7 @@ async function service(texts: string[], tokenCount: (t: string) => number): Prom
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    const tokens = texts.reduce((n, t) => n + tokenCount(t), 0);
+    const tokens = tokensPerText.reduce((n, count) => n + count, 0);
     rows.push({ mode: 'service (gRPC)', batch, clients, textsPerS: texts.length / seconds, tokensPerS: tokens / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
   };
   await run(8, 1); // warm-up of the client path
@@ -105,9 +105,9 @@ async function service(texts: string[], tokenCount: (t: string) => number): Prom
 async function main(): Promise<void> {
   const texts = benchTexts(TEXTS_PER_CONFIG);
   const encoder = await OnnxTextEncoder.load({ modelDir: modelDir!, modelFile: 'model.onnx', device: 'cpu', cudaFallbackToCpu: false, intraOpThreads: 1, interOpThreads: 1 });
-  const tokenCount = (t: string) => encoder.tokenize(encoder.manifest.documentPrefix + normalizeForEmbedding(t)).length;
+  const tokensPerText = (await encoder.tokenize(texts.map((t) => encoder.manifest.documentPrefix + normalizeForEmbedding(t)))).map((ids) => ids.length);
   const bareRows = await bare(texts);
-  const serviceRows = await service(texts, tokenCount);
+  const serviceRows = await service(texts, tokensPerText);
   const bestBare = bareRows.reduce((a, b) => (b.textsPerS > a.textsPerS ? b : a));
   const bestService = serviceRows.reduce((a, b) => (b.textsPerS > a.textsPerS ? b : a));
   const ratio = bestService.textsPerS / bestBare.textsPerS;

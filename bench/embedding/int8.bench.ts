@@ -25,7 +25,7 @@ async function main(): Promise<void> {
 
   const embedAll = async (encoder: OnnxTextEncoder, texts: string[], prefix: string) => {
     const out: Float32Array[] = [];
-    const sequences = texts.map((t) => encoder.tokenize(prefix + normalizeForEmbedding(t)));
+    const sequences = await encoder.tokenize(texts.map((t) => prefix + normalizeForEmbedding(t)));
     for (let i = 0; i < sequences.length; i += 16) out.push(...(await encoder.encode(sequences.slice(i, i + 16))));
     return out;
   };

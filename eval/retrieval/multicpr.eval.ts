@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const embed = async (texts: string[], kind: 'query' | 'document') => {
     const prefix = kind === 'query' ? encoder.manifest.queryPrefix : encoder.manifest.documentPrefix;
     const out: Float32Array[] = [];
-    for (let i = 0; i < texts.length; i += 32) out.push(...(await encoder.encode(texts.slice(i, i + 32).map((t) => encoder.tokenize(prefix + normalizeForEmbedding(t))))));
+    for (let i = 0; i < texts.length; i += 32) out.push(...(await encoder.encode(await encoder.tokenize(texts.slice(i, i + 32).map((t) => prefix + normalizeForEmbedding(t))))));
     return out;
   };
   const scores = await evaluateMultiCpr(pairs, embed);

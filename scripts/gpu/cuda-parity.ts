@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const sentences = (JSON.parse(readFileSync(join(__dirname, '../model/golden-sentences.json'), 'utf8')) as { sentences: { text: string; kind: string }[] }).sentences;
   const load = (device: 'cpu' | 'cuda') => OnnxTextEncoder.load({ modelDir, modelFile: 'model.onnx', device, cudaFallbackToCpu: false, intraOpThreads: 4, interOpThreads: 1 });
   const [cpu, cuda] = [await load('cpu'), await load('cuda')];
-  const sequences = sentences.map((s) => cpu.tokenize((s.kind === 'query' ? cpu.manifest.queryPrefix : cpu.manifest.documentPrefix) + s.text));
+  const sequences = await cpu.tokenize(sentences.map((s) => (s.kind === 'query' ? cpu.manifest.queryPrefix : cpu.manifest.documentPrefix) + s.text));
   const [a, b] = [await cpu.encode(sequences), await cuda.encode(sequences)];
   const cosines = a.map((v, i) => cosine(v, b[i]!));
   const started = performance.now();

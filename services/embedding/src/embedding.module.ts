@@ -19,6 +19,7 @@ function registerMetrics(registry: Registry, service: EmbeddingApplicationServic
   stat('embedding_rejected_queue_full_total', 'Requests refused with RESOURCE_EXHAUSTED.', () => service.batcherStats.rejectedFull);
   stat('embedding_query_cache_hits_total', 'Query embeddings answered from the cache.', () => service.batcherStats.cacheHits);
   stat('embedding_inference_worker_restarts_total', 'Inference worker threads started again after one died.', () => encoder.workerRestarts);
+  stat('embedding_tokenizer_worker_restarts_total', 'Tokenizer worker threads started again after one died.', () => encoder.tokenizerRestarts);
   new Gauge({ name: 'embedding_model_info', help: 'Always 1; the label names the model version served.', labelNames: ['version'], registers: [registry] }).set({ version: encoder.manifest.version }, 1);
 }
 

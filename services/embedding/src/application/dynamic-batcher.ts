@@ -59,11 +59,23 @@ export class DynamicBatcher {
     return this.queue.length;
   }
 
+  /**
+   * Throws RESOURCE_EXHAUSTED when `texts` more would pass the queue bound; `upstream` texts are
+   * on their way to the queue already (being tokenised) and count as waiting.
+   */
+  assertRoom(texts: number, upstream = 0): void {
+    const waiting = this.queue.length + upstream;
+    if (waiting + texts <= this.options.maxQueuedTexts) return;
+    this.stats.rejectedFull++;
+    throw new AppError('RESOURCE_EXHAUSTED', `embedding queue is full (${waiting} texts waiting, limit ${this.options.maxQueuedTexts}); retry with backoff`);
+  }
+
   /** Embeds the token sequences of one request; all are accepted or none is. */
   submit(sequences: readonly number[][], deadline: number, signal?: AbortSignal, priority: EmbedPriority = 'interactive'): Promise<Float32Array[]> {
-    if (this.queue.length + sequences.length > this.options.maxQueuedTexts) {
-      this.stats.rejectedFull++;
-      return Promise.reject(new AppError('RESOURCE_EXHAUSTED', `embedding queue is full (${this.queue.length} texts waiting, limit ${this.options.maxQueuedTexts}); retry with backoff`));
+    try {
+      this.assertRoom(sequences.length);
+    } catch (error) {
+      return Promise.reject(error as AppError);
     }
     const results = sequences.map(
       (tokens) =>

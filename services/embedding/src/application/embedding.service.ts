@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AppError } from '@shopsense/errors';
 import { validateEmbedTexts, type EmbedLimits } from '../domain/embed-request';
 import { LruCache } from '@shopsense/caching';
 import { normalizeForEmbedding } from '../domain/text-normalization';
@@ -33,6 +34,8 @@ export class EmbeddingApplicationService {
   private readonly queryCache: LruCache<string, Float32Array>;
   /** Queries in the batcher now, by cache key: a second caller waits for the same vector. */
   private readonly inFlight = new Map<string, Promise<Float32Array>>();
+  /** Texts with the tokenizer, not yet in the batcher's queue. */
+  private tokenizing = 0;
 
   constructor(
     @Inject(TEXT_ENCODER) private readonly encoder: TextEncoder,
@@ -71,6 +74,7 @@ export class EmbeddingApplicationService {
     }
     const work = { prefix, kind, deadline, signal, priority };
     const computing = this.compute(own, normalized, vectors, work);
+    computing.catch(() => undefined); // awaited below, after the joined ones: its failure is not unhandled meanwhile
     // A shared computation that failed (its caller's deadline or cancellation) is redone for this caller.
     const redo: number[] = [];
     for (const { index, vector } of joined) {
@@ -91,8 +95,17 @@ export class EmbeddingApplicationService {
   ): Promise<number> {
     if (indexes.length === 0) return 0;
     const { prefix, kind } = work;
-    const sequences = indexes.map((i) => this.encoder.tokenize(prefix + normalized[i]!));
-    const submitted = this.batcher.submit(sequences, work.deadline, work.signal, work.priority);
+    // Refused before tokenising: texts still with the tokenizer count against the queue bound.
+    this.batcher.assertRoom(indexes.length, this.tokenizing);
+    this.tokenizing += indexes.length;
+    const tokenized = this.encoder
+      .tokenize(indexes.map((i) => prefix + normalized[i]!))
+      .catch((error: Error) => Promise.reject(new AppError('INTERNAL', `tokenization failed: ${error.message}`, { cause: error })))
+      .finally(() => {
+        this.tokenizing -= indexes.length;
+      });
+    const submitted = tokenized.then((sequences) => this.batcher.submit(sequences, work.deadline, work.signal, work.priority));
+    // In flight from now, before anything is awaited: a second caller of the same query joins this computation.
     const keys = kind === 'query' ? indexes.map((i) => this.cacheKey(normalized[i]!)) : [];
     keys.forEach((key, j) => {
       if (this.inFlight.has(key)) return;
@@ -109,12 +122,12 @@ export class EmbeddingApplicationService {
     } finally {
       for (const key of keys) this.inFlight.delete(key);
     }
-    return sequences.reduce((n, s) => n + s.length, 0);
+    return (await tokenized).reduce((n, s) => n + s.length, 0);
   }
 
   /** Runs one small batch so the first real request does not pay for graph initialisation. */
   async warmUp(): Promise<void> {
-    await this.encoder.encode([this.encoder.tokenize('warm up'), this.encoder.tokenize('预热 模型')]);
+    await this.encoder.encode(await this.encoder.tokenize(['warm up', '预热 模型']));
   }
 
   private cacheKey(normalizedText: string): string {

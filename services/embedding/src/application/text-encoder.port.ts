@@ -6,8 +6,8 @@ export interface TextEncoder {
   /** Where inference runs ('cpu' or 'cuda') and the weights' precision ('fp32', 'int8'). */
   readonly device: string;
   readonly quantization: string;
-  /** Token ids with special tokens, truncated to the model's maximum length. */
-  tokenize(text: string): number[];
+  /** Token ids per text, with special tokens, truncated to the model's maximum length. */
+  tokenize(texts: readonly string[]): Promise<number[][]>;
   /** One pooled (and, if the model says so, normalised) vector per sequence. */
   encode(batch: readonly number[][]): Promise<Float32Array[]>;
 }

@@ -1,9 +1,14 @@
 import type { InferenceSession } from 'onnxruntime-node';
 
 /** What the inference worker starts with. */
-export interface WorkerStart {
+export interface InferenceStart {
   modelPath: string;
   sessionOptions: InferenceSession.SessionOptions;
+}
+
+/** What it says once the model is loaded. */
+export interface InferenceReady {
+  inputNames: string[];
 }
 
 /** One inference: int64 inputs by name, and the outputs wanted (the first one present is returned). */
@@ -13,8 +18,7 @@ export interface InferenceRequest {
   outputNames: string[];
 }
 
-export type InferenceReply =
-  | { type: 'ready'; inputNames: string[] }
-  | { type: 'failed'; message: string }
-  | { type: 'result'; id: number; data: Float32Array; dims: number[] }
-  | { type: 'error'; id: number; message: string };
+export interface InferenceOutput {
+  data: Float32Array;
+  dims: number[];
+}

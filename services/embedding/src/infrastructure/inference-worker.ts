@@ -7,19 +7,20 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import type { InferenceReply, InferenceRequest, WorkerStart } from './inference-worker-protocol';
+import type { InferenceOutput, InferenceReady, InferenceRequest, InferenceStart } from './inference-worker-protocol';
+import type { WorkerReply } from './restarting-worker';
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.ts runs as a worker thread only');
-const { modelPath, sessionOptions } = workerData as WorkerStart;
+const { modelPath, sessionOptions } = workerData as InferenceStart;
 
-function reply(message: InferenceReply, transfer: ArrayBuffer[] = []): void {
+function reply(message: WorkerReply<InferenceReady, InferenceOutput>, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
 }
 
 ort.InferenceSession.create(modelPath, sessionOptions).then(
   (session) => {
-    reply({ type: 'ready', inputNames: [...session.inputNames] });
+    reply({ type: 'ready', ready: { inputNames: [...session.inputNames] } });
     port.on('message', (request: InferenceRequest) => {
       const fail = (error: unknown) => reply({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) });
       const feeds: Record<string, ort.Tensor> = {};
@@ -34,7 +35,7 @@ ort.InferenceSession.create(modelPath, sessionOptions).then(
           const output = request.outputNames.map((name) => outputs[name]).find((tensor) => tensor !== undefined) ?? outputs[session.outputNames[0]!]!;
           // A copy the main thread can own; the runtime's buffer is not always transferable.
           const data = Float32Array.from(output.data as Float32Array);
-          reply({ type: 'result', id: request.id, data, dims: [...output.dims] }, [data.buffer]);
+          reply({ type: 'result', id: request.id, result: { data, dims: [...output.dims] } }, [data.buffer]);
         },
         fail,
       );

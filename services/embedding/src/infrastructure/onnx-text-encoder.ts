@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 import type * as ort from 'onnxruntime-node';
 import { AppError } from '@shopsense/errors';
 import type { TextEncoder } from '../application/text-encoder.port';
 import { parseModelManifest, type ModelManifest } from '../domain/model-manifest';
 import { l2Normalize, poolRow } from '../domain/pooling';
 import { WorkerInferenceSession } from './worker-inference-session';
+import { WorkerTokenizer } from './worker-tokenizer';
 
 export interface OnnxEncoderOptions {
   modelDir: string;
@@ -30,8 +30,8 @@ function readJson(path: string, what: string): unknown {
 
 /**
  * A Hugging Face style sentence-embedding export on ONNX Runtime: `tokenizer.json` through
- * @huggingface/tokenizers, `model.onnx` through onnxruntime-node on a worker thread, pooling and normalisation
- * from `shopsense-model.json`.
+ * @huggingface/tokenizers and `model.onnx` through onnxruntime-node, each on a worker thread of
+ * its own, pooling and normalisation from `shopsense-model.json`.
  */
 export class OnnxTextEncoder implements TextEncoder {
   private constructor(
@@ -39,48 +39,35 @@ export class OnnxTextEncoder implements TextEncoder {
     readonly device: string,
     readonly quantization: string,
     private readonly session: WorkerInferenceSession,
-    private readonly tokenizer: Tokenizer,
-    private readonly specialIds: ReadonlySet<number>,
+    private readonly tokenizer: WorkerTokenizer,
   ) {}
 
   static async load(options: OnnxEncoderOptions): Promise<OnnxTextEncoder> {
     const manifestPath = join(options.modelDir, 'shopsense-model.json');
     const baseManifest = parseModelManifest(readJson(manifestPath, 'model manifest'), manifestPath);
-    const tokenizerConfigPath = join(options.modelDir, 'tokenizer_config.json');
-    const tokenizer = new Tokenizer(
-      readJson(join(options.modelDir, 'tokenizer.json'), 'tokenizer.json') as object,
-      existsSync(tokenizerConfigPath) ? (readJson(tokenizerConfigPath, 'tokenizer_config.json') as object) : {},
-    );
-    const specialIds = new Set([...tokenizer.get_added_tokens_decoder().entries()].filter(([, token]) => token.special).map(([id]) => id));
     const modelPath = join(options.modelDir, options.modelFile);
     if (!existsSync(modelPath)) throw new AppError('FAILED_PRECONDITION', `model file not found at ${modelPath}`);
+    const tokenizerPath = join(options.modelDir, 'tokenizer.json');
+    if (!existsSync(tokenizerPath)) throw new AppError('FAILED_PRECONDITION', `tokenizer.json not found at ${tokenizerPath}; run scripts/model/fetch-model.sh or set EMBEDDING_MODEL_DIR`);
+    const configPath = join(options.modelDir, 'tokenizer_config.json');
     const quantization = /int8/i.test(options.modelFile) ? 'int8' : 'fp32';
     // The quantised weights are a different model: keep their vectors apart in every cache.
     const manifest = quantization === 'fp32' ? baseManifest : { ...baseManifest, version: `${baseManifest.version}+${quantization}` };
 
-    const sessionOptions = (providers: string[]): ort.InferenceSession.SessionOptions => ({
-      executionProviders: providers,
-      intraOpNumThreads: options.intraOpThreads,
-      interOpNumThreads: options.interOpThreads,
-      graphOptimizationLevel: 'all',
-    });
-    let session: WorkerInferenceSession;
-    let device: string = options.device;
-    if (options.device === 'cuda') {
-      try {
-        // Only CUDA in the list: onnxruntime must not quietly fall back to CPU.
-        session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cuda']));
-      } catch (error) {
-        const reason = `EMBEDDING_DEVICE=cuda but the CUDA execution provider could not start: ${(error as Error).message}. ` +
-          'Install the CUDA 12 provider files (npm install --onnxruntime-node-install=cuda12 on a machine with CUDA 12 and cuDNN 9) or set EMBEDDING_DEVICE=cpu.';
-        if (!options.cudaFallbackToCpu) throw new AppError('FAILED_PRECONDITION', reason, { cause: error });
-        session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cpu']));
-        device = 'cpu (cuda unavailable, fallback configured)';
-      }
-    } else {
-      session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cpu']));
+    // Both workers load at once (about a second each); if one cannot, the other is closed.
+    const [tokenizer, started] = await Promise.allSettled([
+      WorkerTokenizer.create({ tokenizerFile: tokenizerPath, ...(existsSync(configPath) ? { configFile: configPath } : {}), maxLength: baseManifest.maxLength }),
+      startSession(modelPath, options),
+    ]);
+    if (started.status === 'rejected') {
+      if (tokenizer.status === 'fulfilled') await tokenizer.value.close();
+      throw started.reason;
     }
-    return new OnnxTextEncoder(manifest, device, quantization, session, tokenizer, specialIds);
+    if (tokenizer.status === 'rejected') {
+      await started.value.session.close();
+      throw new AppError('FAILED_PRECONDITION', `the tokenizer could not load: ${(tokenizer.reason as Error).message}`, { cause: tokenizer.reason });
+    }
+    return new OnnxTextEncoder(manifest, started.value.device, quantization, started.value.session, tokenizer.value);
   }
 
   /** Inference workers started again after one died. */
@@ -88,13 +75,13 @@ export class OnnxTextEncoder implements TextEncoder {
     return this.session.restarts;
   }
 
-  tokenize(text: string): number[] {
-    const ids = this.tokenizer.encode(text).ids;
-    const max = this.manifest.maxLength;
-    if (ids.length <= max) return ids;
-    // Truncate the content, keep the closing special token ([SEP], </s>) as the model saw in training.
-    const last = ids[ids.length - 1]!;
-    return this.specialIds.has(last) ? [...ids.slice(0, max - 1), last] : ids.slice(0, max);
+  /** Tokenizer workers started again after one died. */
+  get tokenizerRestarts(): number {
+    return this.tokenizer.restarts;
+  }
+
+  tokenize(texts: readonly string[]): Promise<number[][]> {
+    return this.tokenizer.tokenize(texts);
   }
 
   async encode(batch: readonly number[][]): Promise<Float32Array[]> {
@@ -129,4 +116,31 @@ export class OnnxTextEncoder implements TextEncoder {
     }
     return vectors;
   }
+}
+
+/** The model on the configured device; with device=cuda and the fallback allowed, on CPU when CUDA cannot start. */
+async function startSession(modelPath: string, options: OnnxEncoderOptions): Promise<{ session: WorkerInferenceSession; device: string }> {
+  const sessionOptions = (providers: string[]): ort.InferenceSession.SessionOptions => ({
+    executionProviders: providers,
+    intraOpNumThreads: options.intraOpThreads,
+    interOpNumThreads: options.interOpThreads,
+    graphOptimizationLevel: 'all',
+  });
+  let session: WorkerInferenceSession;
+  let device: string = options.device;
+  if (options.device === 'cuda') {
+    try {
+      // Only CUDA in the list: onnxruntime must not quietly fall back to CPU.
+      session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cuda']));
+    } catch (error) {
+      const reason = `EMBEDDING_DEVICE=cuda but the CUDA execution provider could not start: ${(error as Error).message}. ` +
+        'Install the CUDA 12 provider files (npm install --onnxruntime-node-install=cuda12 on a machine with CUDA 12 and cuDNN 9) or set EMBEDDING_DEVICE=cpu.';
+      if (!options.cudaFallbackToCpu) throw new AppError('FAILED_PRECONDITION', reason, { cause: error });
+      session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cpu']));
+      device = 'cpu (cuda unavailable, fallback configured)';
+    }
+  } else {
+    session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cpu']));
+  }
+  return { session, device };
 }

@@ -39,8 +39,8 @@ describe('WorkerInferenceSession (the real model on a worker thread)', () => {
 
   it('starts a new worker after one dies: the runs it had fail, the next ones succeed', async () => {
     const pending = session.run(feeds(), OUTPUTS);
-    // A crash, as the main thread sees one: the worker is gone.
-    await (session as unknown as { worker: Worker }).worker.terminate();
+    // A crash, as the main thread sees one: the worker thread is gone.
+    await (session as unknown as { worker: { worker: Worker } }).worker.worker.terminate();
     await expect(pending).rejects.toThrow(/inference worker exited/);
     expect((await session.run(feeds(), OUTPUTS)).dims).toEqual([1, 3, 384]);
     expect(session.restarts).toBe(1);
