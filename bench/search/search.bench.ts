@@ -14,7 +14,9 @@
  *      gRPC health checks on the public port (what one loopback hop costs with no work behind it);
  *   2. Search at each rate of BENCH_RATES for BENCH_DURATION_S: calls go out on a fixed schedule
  *      whatever the answers do, and latency runs from the scheduled send time (no coordinated
- *      omission); half the calls carry a user id. A rate whose p99 passes 1 s ends the ladder.
+ *      omission); half the calls carry a user id. A rate whose p99 passes 1 s ends the ladder;
+ *   3. the bare calls of 1 again, paced at the headline rate (one per 1000/rate ms): what a hop
+ *      costs when it wakes idle processes, as every hop of a Search at that rate does.
  * Every query (English and Chinese, see search-queries.ts) is sent once, so neither measurement is
  * served from the embedding service's query cache.
  *
@@ -84,6 +86,12 @@ interface ModeResult {
   embed: { p50: number; p99: number; samples: number; p50Before: number; p50After: number };
   /** p50 of a gRPC call that does no work (health check on the public port), one at a time: what one loopback hop costs. */
   hopP50: number;
+  /**
+   * The same bare calls paced at the headline rate (one per 1000/rate ms, after the load): between
+   * calls both ends go idle as the services do under that load, and a call that wakes an idle
+   * process costs more than one that finds it running.
+   */
+  paced: { intervalMs: number; embedP50: number; hopP50: number };
   rates: RateResult[];
   sustainedRate: number | null;
   headline: RateResult;
@@ -293,44 +301,49 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 18
   }
 }
 
-/** Bare embedding latency: one query per call, one call at a time, each query new to the service. */
-async function bareEmbed(addr: string, pool: QueryPool, samples: number): Promise<number[]> {
-  const client = createGrpcClient(EmbeddingService, addr, { credentials: insecure, defaultTimeoutMs: 30_000, maxRetries: 0 });
+/**
+ * `samples` calls one at a time, each timed from its send. With `intervalMs` > 0 the calls leave on
+ * a schedule of one per interval (a call running past its slot delays the next), so both ends sit
+ * idle between calls, as the services do between the requests of a load at that rate.
+ */
+async function oneAtATime(samples: number, intervalMs: number, call: () => Promise<unknown>): Promise<number[]> {
   const latencies: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < samples; i++) {
+    const wait = start + i * intervalMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const t0 = performance.now();
+    await call();
+    latencies.push(performance.now() - t0);
+  }
+  return latencies;
+}
+
+/** Bare embedding latency: one query per call, one call at a time, each query new to the service. */
+async function bareEmbed(addr: string, pool: QueryPool, samples: number, intervalMs = 0): Promise<number[]> {
+  const client = createGrpcClient(EmbeddingService, addr, { credentials: insecure, defaultTimeoutMs: 30_000, maxRetries: 0 });
   try {
-    for (let i = 0; i < samples; i++) {
-      const text = pool.take();
-      const t0 = performance.now();
-      await client.embed({ texts: [text], kind: EmbeddingKind.QUERY });
-      latencies.push(performance.now() - t0);
-    }
+    return await oneAtATime(samples, intervalMs, () => client.embed({ texts: [pool.take()], kind: EmbeddingKind.QUERY }));
   } finally {
     client.close();
   }
-  return latencies;
 }
 
 /**
  * gRPC health checks on `addr`, one at a time: a call with an empty request and next to no
  * handler work, so its latency is the transport's alone (both ends' gRPC stacks and the loopback).
  */
-async function bareHop(addr: string, samples: number): Promise<number[]> {
+async function bareHop(addr: string, samples: number, intervalMs = 0): Promise<number[]> {
   const client = new grpc.Client(addr, insecure);
   const check = () =>
     new Promise<void>((resolve, reject) =>
       client.makeUnaryRequest('/grpc.health.v1.Health/Check', (request: Buffer) => request, (reply: Buffer) => reply, Buffer.alloc(0), (error) => (error ? reject(error) : resolve())),
     );
-  const latencies: number[] = [];
   try {
-    for (let i = 0; i < samples; i++) {
-      const t0 = performance.now();
-      await check();
-      latencies.push(performance.now() - t0);
-    }
+    return await oneAtATime(samples, intervalMs, check);
   } finally {
     client.close();
   }
-  return latencies;
 }
 
 async function benchMode(mode: string, start: ModeStarter, modelDir: string, pool: QueryPool, products: Product[]): Promise<ModeResult> {
@@ -392,7 +405,7 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
     const rates: ModeResult['rates'] = [];
     for (const rate of RATES) {
       const total = Math.round(rate * DURATION_S);
-      if (pool.remaining < total + EMBED_SAMPLES) throw new Error(`not enough distinct queries left for ${rate}/s × ${DURATION_S} s`);
+      if (pool.remaining < total + 2 * EMBED_SAMPLES) throw new Error(`not enough distinct queries left for ${rate}/s × ${DURATION_S} s`);
       const queries = Array.from({ length: total }, () => pool.take());
       const hopsBefore = deployment.metrics ? await scrapeHops(deployment.metrics) : undefined;
       const result = await runOpenLoop(rate, DURATION_S, async (i) => {
@@ -416,7 +429,10 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
     log(`bare embedding p50 ${round(embed.p50Before, 2)} ms before, ${round(embed.p50After, 2)} ms after the load`);
     const sustainedRows = rates.filter((r) => r.sustained);
     const headline = sustainedRows.length > 0 ? sustainedRows.reduce((a, b) => (b.ratePerS > a.ratePerS ? b : a)) : rates[0]!;
-    return { mode, description: deployment.description, embed, hopP50, rates, sustainedRate: sustainedRows.length > 0 ? headline.ratePerS : null, headline, ratio: headline.p50 / embed.p50 };
+    const intervalMs = 1000 / headline.ratePerS;
+    const paced = { intervalMs, embedP50: percentile(await bareEmbed(deployment.embeddingAddr, pool, EMBED_SAMPLES, intervalMs), 50), hopP50: percentile(await bareHop(deployment.rankingAddr, EMBED_SAMPLES, intervalMs), 50) };
+    log(`paced at ${headline.ratePerS}/s: bare embedding p50 ${round(paced.embedP50, 2)} ms, bare gRPC hop p50 ${round(paced.hopP50, 2)} ms`);
+    return { mode, description: deployment.description, embed, hopP50, paced, rates, sustainedRate: sustainedRows.length > 0 ? headline.ratePerS : null, headline, ratio: headline.p50 / embed.p50 };
   } finally {
     await deployment.stop();
     log('stopped');
@@ -452,9 +468,13 @@ async function main(): Promise<void> {
     ['mode', 'bare embed p50 ms', 'p99 ms', 'samples', 'p50 before / after load', 'bare gRPC hop p50 ms', 'highest sustained rate/s', 'Search p50 there ms', 'p50_ratio_to_embed'],
     results.map((r) => [r.mode, ms(r.embed.p50), ms(r.embed.p99), r.embed.samples, `${ms(r.embed.p50Before)} / ${ms(r.embed.p50After)}`, round(r.hopP50, 2), r.sustainedRate ?? 'none', ms(r.headline.p50), round(r.ratio, 2)]),
   );
+  const pacedTable = markdownTable(
+    ['mode', 'one call every (ms)', 'bare embed p50 ms, paced', 'back to back', 'bare gRPC hop p50 ms, paced', 'back to back', 'Search p50 / paced bare embed p50'],
+    results.map((r) => [r.mode, round(r.paced.intervalMs, 1), round(r.paced.embedP50, 2), round(r.embed.p50, 2), round(r.paced.hopP50, 2), round(r.hopP50, 2), round(r.headline.p50 / r.paced.embedP50, 2)]),
+  );
   const hopRows = results.flatMap((r) => Object.entries(r.headline.hops ?? {}).map(([method, h]) => [r.mode, r.headline.ratePerS, method, h.perSearch, h.meanMs]));
   const hopTable = hopRows.length > 0 ? markdownTable(['mode', 'rate/s', 'stage or hop (ranking client call, or Embed as served)', 'calls per Search', 'mean ms'], hopRows) : '';
-  process.stdout.write(`\n${table}\n\n${embedTable}\n\n${hopTable}\n\n`);
+  process.stdout.write(`\n${table}\n\n${embedTable}\n\n${pacedTable}\n\n${hopTable}\n\n`);
   // Partial runs (BENCH_WRITE_DOC=0) leave the published section alone.
   if (process.env['BENCH_WRITE_DOC'] !== '0') {
     writeBenchmarkSection(
@@ -468,6 +488,10 @@ ${results.map((r) => `- **${r.mode}**: ${r.description}`).join('\n')}${skipped.l
 ${table}
 
 ${embedTable}
+
+Idle between calls: the same bare calls again after the load, ${EMBED_SAMPLES} of each, paced at the headline rate (one call every 1000/rate ms), so that both ends go idle between calls as the services do between the requests of that load. The target's ratio is against the back-to-back figure; the last column is the ratio against the paced one. The difference between the two hop figures is what waking idle processes costs, which every hop of a Search pays at these rates.
+
+${pacedTable}
 ${hopTable ? `\nWhere a Search spends its time at the headline rate (cluster mode, means from the services' own metrics): ranking's Search as served; its stages, which run one after another (query: understand ∥ embed ∥ profile read; retrieve; fetch: products ∥ vectors ∥ user-state read; score: features, model, re-ranking); ranking's outgoing calls inside them (calls in one stage overlap; ranking and query understanding each ask for the query's embedding, and the embedding service computes it once for both). A call's client time beyond the bare gRPC hop above is time its answer spent on the wire or waiting for a busy event loop at either end.\n\n${hopTable}\n` : ''}
 Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained with p99 ≤ 100 ms. Headline (the mode with the higher ratio): **${headline.mode}, ${round(headline.ratio, 2)}×** at ${headline.headline.ratePerS}/s${headline.sustainedRate === null ? ' (not sustained: no rate kept p99 ≤ 100 ms, so the lowest rate stands in)' : ''}. These machines are shared and noisy: compare only numbers from one run.`,
     );
@@ -484,6 +508,10 @@ Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained 
         error_rate: round(r.headline.errors / r.headline.requests, 4),
         embed_p50_ms: round(r.embed.p50, 2),
         hop_p50_ms: round(r.hopP50, 2),
+        paced_interval_ms: round(r.paced.intervalMs, 1),
+        embed_paced_p50_ms: round(r.paced.embedP50, 2),
+        hop_paced_p50_ms: round(r.paced.hopP50, 2),
+        p50_ratio_to_paced_embed: round(r.headline.p50 / r.paced.embedP50, 2),
         p50_ratio_to_embed: round(r.ratio, 2),
         rates: r.rates.map((x) => ({ rate_per_s: x.ratePerS, p50_ms: ms(x.p50), p99_ms: ms(x.p99), p999_ms: ms(x.p999), error_rate: round(x.errors / x.requests, 4), degraded_share: round(x.degradedShare, 4), ...(x.hops ? { hops: x.hops } : {}) })),
       },
