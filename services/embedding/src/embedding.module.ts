@@ -38,6 +38,7 @@ export class EmbeddingModule {
         maxBatchSize: config.EMBEDDING_MAX_BATCH_SIZE,
         maxBulkBatchSize: bulkBatchSize(config),
         maxBatchTokens: config.EMBEDDING_MAX_BATCH_TOKENS,
+        maxPaddingRatio: config.EMBEDDING_MAX_PADDING_RATIO,
         maxWaitMs: config.EMBEDDING_MAX_WAIT_MS,
         maxQueuedTexts: config.EMBEDDING_MAX_QUEUED_TEXTS,
       },

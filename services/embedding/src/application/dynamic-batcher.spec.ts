@@ -14,7 +14,7 @@ function fakeModel(delayMs = 0) {
 
 const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
 const far = () => Date.now() + 10_000;
-const options = (overrides: Partial<BatcherOptions>): BatcherOptions => ({ maxBatchSize: 8, maxBulkBatchSize: 8, maxBatchTokens: 10_000, maxWaitMs: 20, maxQueuedTexts: 100, ...overrides });
+const options = (overrides: Partial<BatcherOptions>): BatcherOptions => ({ maxBatchSize: 8, maxBulkBatchSize: 8, maxBatchTokens: 10_000, maxPaddingRatio: 100, maxWaitMs: 20, maxQueuedTexts: 100, ...overrides });
 
 describe('DynamicBatcher', () => {
   it('packs concurrent requests into one batch and answers each with its own vectors', async () => {

@@ -12,6 +12,8 @@ export interface BatcherOptions {
   maxBulkBatchSize: number;
   /** Padded tokens per inference batch, bounding memory on long texts. */
   maxBatchTokens: number;
+  /** Padded over real tokens per batch at most (see BatchLimits). */
+  maxPaddingRatio: number;
   /** How long the first waiting text may wait for company before a batch runs anyway. */
   maxWaitMs: number;
   /** Texts waiting at most; beyond it requests are refused with RESOURCE_EXHAUSTED. */
@@ -127,7 +129,7 @@ export class DynamicBatcher {
     const oldest = lane[0];
     if (!oldest) return [];
     // A window of a few batches' worth, so that texts of similar length meet.
-    const batches = planBatches(lane.slice(0, size * 4), size, this.options.maxBatchTokens);
+    const batches = planBatches(lane.slice(0, size * 4), { maxBatchSize: size, maxBatchTokens: this.options.maxBatchTokens, maxPaddingRatio: this.options.maxPaddingRatio });
     return batches.find((batch) => batch.includes(oldest)) ?? [oldest];
   }
 

@@ -32,7 +32,7 @@ function fakeEncoder(delayMs = 20, tokenizeMs = 5): TextEncoder & { encoded: num
 }
 
 // Texts wait up to 30 ms for company: long enough to cancel one before its batch runs.
-const options = (queryCacheSize: number) => ({ limits: { maxTexts: 16, maxTextChars: 100 }, batcher: { maxBatchSize: 8, maxBulkBatchSize: 8, maxBatchTokens: 1000, maxWaitMs: 30, maxQueuedTexts: 100 }, queryCacheSize });
+const options = (queryCacheSize: number) => ({ limits: { maxTexts: 16, maxTextChars: 100 }, batcher: { maxBatchSize: 8, maxBulkBatchSize: 8, maxBatchTokens: 1000, maxPaddingRatio: 100, maxWaitMs: 30, maxQueuedTexts: 100 }, queryCacheSize });
 const far = () => Date.now() + 10_000;
 
 describe('EmbeddingApplicationService', () => {

@@ -15,6 +15,8 @@ export const embeddingConfigSchema = z.object({
   /** Texts per batch of bulk work (indexing, training); unset: 4 on CPU, EMBEDDING_MAX_BATCH_SIZE on CUDA. */
   EMBEDDING_BULK_BATCH_SIZE: env.int({ min: 1, max: 1024 }).optional(),
   EMBEDDING_MAX_BATCH_TOKENS: env.int({ min: 64, max: 1_048_576, default: 16_384 }),
+  /** Padded over real tokens per batch at most: on CPU a padded batch runs slower than its texts alone. */
+  EMBEDDING_MAX_PADDING_RATIO: env.number({ min: 1, max: 100, default: 1.25 }),
   EMBEDDING_MAX_WAIT_MS: env.int({ min: 0, max: 1000, default: 3 }),
   EMBEDDING_MAX_QUEUED_TEXTS: env.int({ min: 1, max: 1_000_000, default: 2048 }),
   EMBEDDING_MAX_TEXTS_PER_REQUEST: env.int({ min: 1, max: 10_000, default: 256 }),
