@@ -1,5 +1,5 @@
-import { create, toJson, type JsonValue } from '@bufbuild/protobuf';
-import { Degradation, FiltersSchema, Language, RankingService, RecommendRequestSchema, RankResponseSchema, RecommendResponseSchema, SearchResponseSchema, type Filters, type ParsedQuery, type RankedItem } from '@shopsense/contracts';
+import { create, toJson, type JsonValue, type MessageInitShape } from '@bufbuild/protobuf';
+import { Degradation, FiltersSchema, Language, RankingService, RecommendRequestSchema, RankResponseSchema, RecommendResponseSchema, SearchResponseSchema, type Filters, type ParsedQuery, type RankedItem, type RecommendRequest } from '@shopsense/contracts';
 import { connect, explainCallError, type ConnectionOptions } from './connection';
 import { fixed, table } from './table';
 
@@ -80,13 +80,25 @@ export async function search(query: string, options: FilterOptions & { user?: st
   }
 }
 
+/**
+ * The Recommend request for the CLI's options. The context goes through `create` with the rest:
+ * a plain `{ itemId }` assigned to the oneof afterwards is not an ItemContext message, and
+ * serialising it failed ("cannot use field … ItemContext.item_id with message undefined").
+ */
+export function recommendRequest(options: { user?: string | undefined; item?: string | undefined; cart?: string[] | undefined; limit: number; explain: boolean; excludeSeen: boolean }, filters: Filters | undefined): RecommendRequest {
+  const context: MessageInitShape<typeof RecommendRequestSchema>['context'] = options.item
+    ? { case: 'item', value: { itemId: options.item } }
+    : options.cart?.length
+      ? { case: 'cart', value: { itemIds: options.cart } }
+      : { case: 'home', value: {} };
+  return create(RecommendRequestSchema, { userId: options.user ?? '', limit: options.limit, explain: options.explain, excludeSeen: options.excludeSeen, context, ...(filters ? { filters } : {}) });
+}
+
 export async function recommend(options: FilterOptions & { user?: string | undefined; item?: string | undefined; cart?: string[] | undefined; limit: number; explain: boolean; excludeSeen: boolean }, connection: ConnectionOptions, out: Output): Promise<void> {
   const client = connect(RankingService, connection);
   try {
     const filters = filtersFrom(options);
-    const context = options.item ? ({ case: 'item', value: { itemId: options.item } } as const) : options.cart?.length ? ({ case: 'cart', value: { itemIds: options.cart } } as const) : ({ case: 'home', value: {} } as const);
-    const request = create(RecommendRequestSchema, { userId: options.user ?? '', limit: options.limit, explain: options.explain, excludeSeen: options.excludeSeen, ...(filters ? { filters } : {}) });
-    request.context = context as never;
+    const request = recommendRequest(options, filters);
     const response = await client.recommend(request).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
     if (out.json) return out.write(JSON.stringify(toJson(RecommendResponseSchema, response) as JsonValue));
     out.write([response.items.length ? itemsTable(response.items, options.explain) : 'nothing to recommend yet (no history for this user and no popular items)', '', footer(response)].join('\n'));
