@@ -36,7 +36,11 @@ export function loadAmazonProducts(): Product[] {
 
 /** Writes the products as a JSONL catalog file that the import command reads. */
 export function writeAmazonJsonl(target: string): number {
-  const products = loadAmazonProducts();
+  return writeProductsJsonl(target, loadAmazonProducts());
+}
+
+/** Writes products as a JSONL catalog file (protobuf JSON, one product a line); returns how many. */
+export function writeProductsJsonl(target: string, products: readonly Product[]): number {
   writeFileSync(target, products.map((p) => JSON.stringify(toJson(ProductSchema, p))).join('\n') + '\n');
   return products.length;
 }

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { create, toJson } from '@bufbuild/protobuf';
 import { CatalogService, ProductSchema, RetrievalService } from '@shopsense/contracts';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
-import { loadAmazonProducts, sharedDatasetAvailable, writeAmazonJsonl } from '@shopsense/datasets';
+import { loadAmazonProducts, sampleCatalog, sharedDatasetAvailable, writeProductsJsonl } from '@shopsense/datasets';
 import { startService, type RunningService } from '@shopsense/service-runtime';
 import { startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
 import { AMAZON_QUERIES } from '../test/amazon-queries';
@@ -90,21 +90,28 @@ describe('retrieval service with the real embedding service', () => {
   });
 
   const amazon = sharedDatasetAvailable('amazon-scientific') ? describe : describe.skip;
-  amazon('on the amazon-scientific catalog (../shared)', () => {
-    const products = sharedDatasetAvailable('amazon-scientific') ? loadAmazonProducts() : [];
+  amazon('on a slice of the amazon-scientific catalog (../shared)', () => {
+    // Real product text, but not the whole catalog's embedding time: for each written query the
+    // first products with its words, 200 others spread over the catalog, and every row the
+    // product rules reject. Relevance over all 4,344 products is measured by `npm run
+    // eval:relevance` (an evaluation, not a test).
+    const wholeCatalog = sharedDatasetAvailable('amazon-scientific') ? loadAmazonProducts() : [];
+    const sample = sampleCatalog(wholeCatalog, { titleWords: [...new Set(AMAZON_QUERIES.flatMap((q) => q.relevantTitleWords)), 'caliper'], perWord: 5, others: 200 });
+    const products = wholeCatalog.filter((p) => sample.includes(p) || productProblem(p) !== undefined);
 
     beforeAll(async () => {
       const file = join(workDir, 'amazon.jsonl');
-      writeAmazonJsonl(file);
+      writeProductsJsonl(file, products);
       const summary = await importCatalog(file, send, { chunkSize: 500 });
       // The data has one item whose comma-separated categories split into 20 levels: the
       // import must reject exactly the rows the product rules reject, and take all others.
       const invalid = products.filter((p) => productProblem(p) !== undefined).length;
       expect(summary.rejected).toBe(invalid);
+      expect(invalid).toBeGreaterThan(0);
       expect(summary.accepted).toBe(products.length - invalid);
-    }, 900_000);
+    }, 300_000);
 
-    it('finds a relevant product in the top 10 for each of the written queries', async () => {
+    it('finds a relevant product in the top 10 for each of the written queries, among the others', async () => {
       const titleOf = new Map(products.map((p) => [p.id, p.title.toLowerCase()]));
       const misses: string[] = [];
       for (const { query, relevantTitleWords } of AMAZON_QUERIES) {
@@ -143,8 +150,9 @@ describe('retrieval service with the real embedding service', () => {
 
     it('does no work for an unchanged re-upsert, and keeps index and catalog across a restart without re-embedding', async () => {
       const before = await embeddedTexts();
-      const again = await send(products.slice(0, 300));
-      expect([again.accepted, again.unchanged]).toEqual([0, 300]);
+      const valid = products.filter((p) => productProblem(p) === undefined).slice(0, 100);
+      const again = await send(valid);
+      expect([again.accepted, again.unchanged]).toEqual([0, 100]);
       expect(await embeddedTexts()).toBe(before);
 
       await stopRetrieval();
@@ -152,7 +160,7 @@ describe('retrieval service with the real embedding service', () => {
       expect(await embeddedTexts()).toBe(before);
       const { candidates } = await search.retrieve({ queryText: 'vernier caliper with LCD display', limit: 5 });
       expect(candidates.length).toBe(5);
-      expect((await catalog.batchGetProducts({ productIds: [products[0]!.id] })).products).toHaveLength(1);
+      expect((await catalog.batchGetProducts({ productIds: [valid[0]!.id] })).products).toHaveLength(1);
       expect(await embeddedTexts()).toBe(before + 1); // the query, nothing else
     });
   });
