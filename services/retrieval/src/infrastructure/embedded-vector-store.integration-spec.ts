@@ -5,8 +5,13 @@ import { recallAt10 } from '../testing/vector-store.contract';
 import { syntheticCatalog } from '../testing/synthetic-vectors';
 import { EmbeddedVectorStore } from './embedded-vector-store';
 
-describe('embedded vector store at scale: 100k vectors of dimension 384', () => {
-  const { points, queries } = syntheticCatalog(100_000, 384);
+// 20k vectors are enough for the graph (not an exact scan) to answer, and for a 1% filter to keep
+// 200 items; recall and speed at 100k are measured by `npm run bench:retrieval` (a test of 100k
+// took 100 s here, most of it building the graph).
+const COUNT = 20_000;
+
+describe(`embedded vector store at scale: ${COUNT} vectors of dimension 384`, () => {
+  const { points, queries } = syntheticCatalog(COUNT, 384);
   const dataDir = mkdtempSync(join(tmpdir(), 'recall-'));
   let store: EmbeddedVectorStore;
 
@@ -14,7 +19,7 @@ describe('embedded vector store at scale: 100k vectors of dimension 384', () => 
     store = new EmbeddedVectorStore({ dataDir });
     await store.init(384);
     for (let i = 0; i < points.length; i += 10_000) await store.upsert(points.slice(i, i + 10_000));
-  }, 300_000);
+  }, 120_000);
 
   it('has recall@10 >= 0.95 against exact search without a filter', async () => {
     expect(await recallAt10(store, points, queries.slice(0, 50), {})).toBeGreaterThanOrEqual(0.95);
@@ -30,10 +35,9 @@ describe('embedded vector store at scale: 100k vectors of dimension 384', () => 
   it('reloads from disk without re-adding a single vector', async () => {
     await store.flush();
     const reopened = new EmbeddedVectorStore({ dataDir });
-    const started = Date.now();
     await reopened.init(384);
-    expect(await reopened.count()).toBe(100_000);
-    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(await reopened.count()).toBe(COUNT);
+    expect(reopened.rebuiltGraph).toBe(false); // the graph came from its file, not from re-adding every vector
     expect(await recallAt10(reopened, points, queries.slice(50, 70), {})).toBeGreaterThanOrEqual(0.95);
   });
 });

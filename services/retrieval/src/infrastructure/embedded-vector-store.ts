@@ -43,6 +43,7 @@ function dot(a: Float32Array, b: Float32Array): number {
 export class EmbeddedVectorStore implements VectorStore {
   readonly kind = 'embedded' as const;
   private index?: HierarchicalNSW;
+  private graphRebuilt = false;
   private dimension = 0;
   private ids: (string | null)[] = [];
   private payloads: (ItemPayload | null)[] = [];
@@ -66,6 +67,11 @@ export class EmbeddedVectorStore implements VectorStore {
   private get files() {
     const dir = this.options.dataDir;
     return { meta: join(dir, 'meta.json'), vectors: join(dir, 'vectors.f32'), graph: join(dir, 'index.hnsw') };
+  }
+
+  /** Whether the last `init` had to rebuild the graph from the stored vectors (no usable graph file). */
+  get rebuiltGraph(): boolean {
+    return this.graphRebuilt;
   }
 
   async init(dimension: number): Promise<void> {
@@ -105,6 +111,7 @@ export class EmbeddedVectorStore implements VectorStore {
         loaded = false;
       }
     }
+    this.graphRebuilt = !loaded;
     if (!loaded) {
       // The graph file is missing or does not match the vectors: rebuild it from them.
       this.createIndex(capacity);
