@@ -89,6 +89,17 @@ describe('retrieval service with the real embedding service', () => {
     await catalog.deleteProducts({ productIds: ['ok-1', 'ok-2', 'ok-3'] });
   });
 
+  it('indexes a product whose text holds U+FFFD (a valid character) with the rest of its call', async () => {
+    const products = [
+      create(ProductSchema, { id: 'fffd-1', title: 'Caf\uFFFD ceramic mug', price: 12 }),
+      create(ProductSchema, { id: 'fffd-2', title: 'Walnut serving board', price: 30 }),
+      create(ProductSchema, { id: 'fffd-3', title: 'Linen tea towel', price: 8 }),
+    ];
+    expect(await send(products)).toEqual({ accepted: 3, unchanged: 0, rejections: [] });
+    expect((await search.getItemVectors({ itemIds: ['fffd-1'] })).vectors).toHaveLength(1);
+    await catalog.deleteProducts({ productIds: products.map((p) => p.id) });
+  });
+
   const amazon = sharedDatasetAvailable('amazon-scientific') ? describe : describe.skip;
   amazon('on a slice of the amazon-scientific catalog (../shared)', () => {
     // Real product text, but not the whole catalog's embedding time: for each written query the

@@ -21,6 +21,9 @@ describe('validateEmbedTexts', () => {
     expect(violations([])).toEqual(['texts: must contain at least one text']);
     expect(violations(['a', 'b', 'c', 'd'])).toEqual(['texts: must contain at most 3 texts (got 4)']);
     expect(violations(['ok', ' ', 'x'.repeat(11)])).toEqual(['texts[1]: must not be empty', 'texts[2]: must be at most 10 characters (got 11)']);
-    expect(violations(['bad \uFFFD'])).toEqual(['texts[0]: contains invalid UTF-8 (U+FFFD replacement characters)']);
+  });
+
+  it('takes U+FFFD, a valid character (invalid bytes fail to decode before this)', () => {
+    expect(violations(['Caf\uFFFD mug'])).toEqual([]);
   });
 });

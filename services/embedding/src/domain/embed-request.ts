@@ -7,7 +7,9 @@ export interface EmbedLimits {
 
 /**
  * Checks an Embed request against the service limits, naming the first offending texts so a
- * caller can find them in a large batch.
+ * caller can find them in a large batch. Any valid Unicode is taken, U+FFFD included (a real
+ * character, found in real catalogs); bytes that are not UTF-8 never get this far: the request
+ * fails to decode (protobuf-es checks proto3 strings) with INVALID_ARGUMENT.
  */
 export function validateEmbedTexts(texts: readonly string[], limits: EmbedLimits): void {
   const validator = new FieldValidator()
@@ -21,9 +23,7 @@ export function validateEmbedTexts(texts: readonly string[], limits: EmbedLimits
         ? 'must not be empty'
         : text.length > limits.maxTextChars
           ? `must be at most ${limits.maxTextChars} characters (got ${text.length})`
-          : text.includes('\uFFFD')
-            ? 'contains invalid UTF-8 (U+FFFD replacement characters)'
-            : undefined;
+          : undefined;
     if (problem) {
       validator.check(false, `texts[${i}]`, problem);
       reported++;

@@ -57,7 +57,7 @@ export class CatalogIndexer {
 
   async upsert(products: readonly Product[], options: { publish: boolean } = { publish: true }): Promise<UpsertOutcome> {
     const outcome: UpsertOutcome = { accepted: 0, unchanged: 0, rejections: [] };
-    const changed: { product: Product; contentHash: string; embeddingHash: string; keepVector: boolean }[] = [];
+    let changed: { index: number; product: Product; contentHash: string; embeddingHash: string; keepVector: boolean }[] = [];
     const seen = new Set<string>();
     products.forEach((product, index) => {
       const problem = productProblem(product) ?? (seen.has(product.id) ? 'duplicate id in the same request' : undefined);
@@ -73,31 +73,38 @@ export class CatalogIndexer {
         return;
       }
       const embeddingHash = sha256(embeddingText(product));
-      changed.push({ product, contentHash: hash, embeddingHash, keepVector: stored?.embeddingHash === embeddingHash });
+      changed.push({ index, product, contentHash: hash, embeddingHash, keepVector: stored?.embeddingHash === embeddingHash });
     });
     if (changed.length === 0) return outcome;
 
-    const toEmbed = changed.filter((c) => !c.keepVector);
-    const fresh = await this.embedder.embedDocuments(toEmbed.map((c) => embeddingText(c.product)));
-    const vectorById = new Map(toEmbed.map((c, i) => [c.product.id, fresh[i]!]));
     const kept = await this.vectors.getVectors(changed.filter((c) => c.keepVector).map((c) => c.product.id));
-    const points = changed.flatMap((c) => {
-      const vector = vectorById.get(c.product.id) ?? kept.get(c.product.id);
-      return vector ? [{ id: c.product.id, vector, payload: payloadOf(c.product) }] : [];
+    // New text, or a kept vector that went missing (e.g. a restored catalog without its index).
+    const toEmbed = changed.filter((c) => !c.keepVector || !kept.has(c.product.id));
+    const fresh = await this.embedder.embedDocuments(toEmbed.map((c) => embeddingText(c.product)));
+    const vectorById = new Map<string, Float32Array>();
+    const refused = new Set<string>();
+    toEmbed.forEach((c, i) => {
+      const result = fresh[i]!;
+      if ('vector' in result) vectorById.set(c.product.id, result.vector);
+      else {
+        // This product alone is rejected, with the embedding service's reason; the rest go on.
+        outcome.rejections.push({ index: c.index, productId: c.product.id, reason: `the embedding model cannot take its text: ${result.problem}` });
+        refused.add(c.product.id);
+      }
     });
-    // A kept vector that went missing (e.g. a restored catalog without its index) is re-made.
-    const missing = changed.filter((c) => c.keepVector && !kept.has(c.product.id));
-    if (missing.length > 0) {
-      const remade = await this.embedder.embedDocuments(missing.map((c) => embeddingText(c.product)));
-      missing.forEach((c, i) => points.push({ id: c.product.id, vector: remade[i]!, payload: payloadOf(c.product) }));
+    if (refused.size > 0) {
+      changed = changed.filter((c) => !refused.has(c.product.id));
+      outcome.rejections.sort((a, b) => a.index - b.index);
     }
+    if (changed.length === 0) return outcome;
+    const points = changed.map((c) => ({ id: c.product.id, vector: vectorById.get(c.product.id) ?? kept.get(c.product.id)!, payload: payloadOf(c.product) }));
 
     await this.vectors.upsert(points);
     await this.catalog.put(changed.map<StoredProduct>((c) => ({ product: c.product, contentHash: c.contentHash, embeddingHash: c.embeddingHash })));
     for (const c of changed) this.lexical.upsert(lexicalDocument(c.product));
     outcome.accepted = changed.length;
     if (options.publish && this.sink) await this.sink.upserted(changed.map((c) => c.product));
-    this.logger.debug({ accepted: changed.length, embedded: toEmbed.length + missing.length, unchanged: outcome.unchanged }, 'catalog upsert');
+    this.logger.debug({ accepted: changed.length, embedded: vectorById.size, refused: refused.size, unchanged: outcome.unchanged }, 'catalog upsert');
     return outcome;
   }
 

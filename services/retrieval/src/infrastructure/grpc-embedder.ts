@@ -1,6 +1,7 @@
 import { EmbeddingKind, EmbeddingService, EmbedPriority } from '@shopsense/contracts';
 import { createGrpcClient, type GrpcClientOptions, type ServiceClient } from '@shopsense/grpc';
-import type { Embedder } from '../application/embedder.port';
+import { embedEachDocument } from '../application/embed-each-document';
+import type { DocumentEmbedding, Embedder } from '../application/embedder.port';
 
 /** The Embedder port over the embedding service's gRPC API. */
 export class GrpcEmbedder implements Embedder {
@@ -16,14 +17,16 @@ export class GrpcEmbedder implements Embedder {
     return { dimension: info.dimension, version: info.version };
   }
 
-  async embedDocuments(texts: readonly string[]): Promise<Float32Array[]> {
-    const out: Float32Array[] = [];
-    for (let i = 0; i < texts.length; i += this.batchSize) {
-      // Indexing is bulk work: searches are served first while it runs.
-      const response = await this.client.embed({ texts: texts.slice(i, i + this.batchSize), kind: EmbeddingKind.DOCUMENT, priority: EmbedPriority.BULK }, { timeoutMs: 120_000 });
-      for (const e of response.embeddings) out.push(Float32Array.from(e.values));
-    }
+  async embedDocuments(texts: readonly string[]): Promise<DocumentEmbedding[]> {
+    const out: DocumentEmbedding[] = [];
+    for (let i = 0; i < texts.length; i += this.batchSize) out.push(...(await embedEachDocument(texts.slice(i, i + this.batchSize), (chunk) => this.embedBulk(chunk))));
     return out;
+  }
+
+  private async embedBulk(texts: readonly string[]): Promise<Float32Array[]> {
+    // Indexing is bulk work: searches are served first while it runs.
+    const response = await this.client.embed({ texts: [...texts], kind: EmbeddingKind.DOCUMENT, priority: EmbedPriority.BULK }, { timeoutMs: 120_000 });
+    return response.embeddings.map((e) => Float32Array.from(e.values));
   }
 
   async embedQuery(text: string): Promise<Float32Array> {

@@ -88,7 +88,13 @@ export class RetrievalRuntime {
       for (let i = 0; i < stale.length; i += 256) {
         const chunk = stale.slice(i, i + 256);
         const fresh = await this.embedder.embedDocuments(chunk.map(embeddingText));
-        await this.vectors.upsert(chunk.map((p, j) => ({ id: p.id, vector: fresh[j]!, payload: payloadOf(p) })));
+        const points = chunk.flatMap((p, j) => {
+          const result = fresh[j]!;
+          if ('vector' in result) return [{ id: p.id, vector: result.vector, payload: payloadOf(p) }];
+          this.logger.warn({ productId: p.id, problem: result.problem }, 'stored product left without a vector: the embedding model cannot take its text');
+          return [];
+        });
+        await this.vectors.upsert(points);
       }
       await this.vectors.flush();
     }
