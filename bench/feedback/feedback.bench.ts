@@ -2,7 +2,7 @@
  * bench:feedback — clickstream ingestion end to end (Kafka → feedback service → Redis) against a
  * bare kafkajs consumer reading the same topic, and Redis bytes per user with a 384-d model.
  *
- *   npm run bench:feedback            (needs deploy/local/up.sh: Kafka; redis-server on PATH)
+ *   npm run bench:feedback            (starts the local Kafka with deploy/local/up.sh if it is not running)
  *   BENCH_EVENTS=200000 BENCH_USERS=100000 npm run bench:feedback
  *
  * Phases, all on one 6-partition topic:
@@ -30,7 +30,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { CONTENT_TYPE_HEADER, KafkaEventBus, PROTOBUF_CONTENT_TYPE, type RawRecord } from '@shopsense/events';
 import { createLogger } from '@shopsense/observability';
-import { freePort, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
+import { freePort, localInfrastructure, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
 import { generateClickstream } from '../../services/feedback/src/testing/clickstream.workload';
 import { FakeRetrievalServer } from '../../services/feedback/src/testing/fake-retrieval.server';
 import { writeHmacKeys } from '../../services/feedback/src/testing/feedback-harness';
@@ -41,7 +41,7 @@ const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const USERS = Number(process.env['BENCH_USERS'] ?? 100_000);
 const DIMENSION = 384;
 const PARTITIONS = 6;
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:39092').split(',');
+const { brokers } = localInfrastructure();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (message: string) => process.stderr.write(`bench:feedback: ${message}\n`);
 
@@ -64,6 +64,7 @@ async function privateRedis(): Promise<{ url: string; process: ChildProcess; cli
     }
   }
   const client = new Redis(`redis://127.0.0.1:${port}`);
+  client.on('error', (error: Error) => log(`private Redis: ${error.message}`)); // handled: ioredis otherwise prints 'Unhandled error event'
   return { url: `redis://127.0.0.1:${port}`, process: child, client };
 }
 

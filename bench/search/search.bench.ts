@@ -34,7 +34,7 @@
  * Writes docs/benchmarks.md; the last line printed is one JSON object.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -44,7 +44,7 @@ import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { BehaviorEventSchema, CatalogService, CollectorService, Degradation, EmbeddingKind, EmbeddingService, EventType, RankingService, type Product } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
-import { deleteKeysWithPrefix, embeddingModelDir, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
+import { deleteKeysWithPrefix, embeddingModelDir, ensureModelFile, localInfrastructure, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop';
 import { percentile, round } from '../lib/stats';
@@ -151,22 +151,6 @@ function hopsBetween(before: Totals, after: Totals, searches: number): Hops {
     if (count > 0) hops[method] = { perSearch: round(count / searches, 2), meanMs: round(((a.sum - b.sum) / count) * 1000, 1) };
   }
   return hops;
-}
-
-/** KAFKA_BROKERS and REDIS_URL from the environment, else from the env file deploy/local/up.sh writes. */
-function localInfrastructure(): { brokers: string[]; redisUrl: string } {
-  const file = join(ROOT, 'deploy/local/.work/env');
-  const fromFile: Record<string, string> = {};
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) fromFile[match[1]!] = match[2]!;
-    }
-  }
-  const brokers = process.env['KAFKA_BROKERS'] ?? fromFile['KAFKA_BROKERS'];
-  const redisUrl = process.env['REDIS_URL'] ?? fromFile['REDIS_URL'];
-  if (!brokers || !redisUrl) throw new Error('cluster mode needs Kafka and Redis: run `npm run infra:up` (deploy/local/up.sh) first, or BENCH_MODES=standalone');
-  return { brokers: brokers.split(','), redisUrl };
 }
 
 function writeKeysFile(): string {
@@ -441,6 +425,7 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
 
 async function main(): Promise<void> {
   const modelDir = embeddingModelDir();
+  ensureModelFile(modelDir, MODEL_FILE);
   const requested = (process.env['BENCH_MODES'] ?? 'cluster,standalone').split(',').map((m) => m.trim()).filter(Boolean);
   for (const mode of requested) if (!MODES[mode]) throw new Error(`BENCH_MODES: unknown mode ${mode} (cluster, standalone)`);
   const skipped: string[] = [];
