@@ -24,6 +24,7 @@ export async function importFile(file: string, options: { resume: boolean; chunk
           const bar = '#'.repeat(Math.round(share * 30)).padEnd(30, '.');
           process.stderr.write(`\r[${bar}] line ${p.lines}  accepted ${p.accepted}  unchanged ${p.unchanged}  rejected ${p.rejected} `);
         },
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       },
     ).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no such file: ${file}`);
@@ -33,6 +34,8 @@ export async function importFile(file: string, options: { resume: boolean; chunk
     const seconds = (Date.now() - started) / 1000;
     if (out.json) out.write(JSON.stringify({ ...summary, seconds }));
     else out.write(`${summary.accepted} products indexed, ${summary.unchanged} unchanged, ${summary.rejected} rejected in ${seconds.toFixed(1)} s${summary.rejected > 0 ? `\nrejected rows (line and reason): ${summary.rejectFile}` : ''}`);
+    // Like track: rejected rows exit 1 (the rest are indexed), so a script notices them.
+    if (summary.rejected > 0) throw new CliError('', 1);
   } finally {
     client.close();
   }

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
         const rate = (p.accepted + p.unchanged) / Math.max(0.001, (Date.now() - started) / 1000);
         process.stderr.write(`\r[${bar}] ${(share * 100).toFixed(0)}%  line ${p.lines}  accepted ${p.accepted}  unchanged ${p.unchanged}  rejected ${p.rejected}  ${rate.toFixed(0)}/s `);
       },
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     },
   );
   process.stderr.write('\n');

@@ -3,7 +3,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Product } from '@shopsense/contracts';
-import { csvRecordComplete, MAX_LINE_CHARS, parseCsvRow, parseJsonRow, splitCsvRecord, type RowResult } from './catalog-rows';
+import { csvColumnProblem, csvRecordComplete, MAX_LINE_CHARS, parseCsvRow, parseJsonRow, splitCsvRecord, type RowResult } from './catalog-rows';
 
 export interface ChunkResult {
   accepted: number;
@@ -30,6 +30,8 @@ export interface ImportOptions {
   stateFile?: string;
   rejectFile?: string;
   onProgress?: (progress: ImportProgress) => void;
+  /** Something the import goes on after but the user should know (a CSV column it ignores). */
+  onWarning?: (message: string) => void;
 }
 
 interface ImportState {
@@ -48,7 +50,7 @@ function fingerprint(id: string): number {
 }
 
 /** Records of a file with their first line number: JSONL lines or CSV records. */
-async function* records(file: string, format: 'jsonl' | 'csv', onBytes: (n: number) => void): AsyncGenerator<{ line: number; row: RowResult }> {
+async function* records(file: string, format: 'jsonl' | 'csv', onBytes: (n: number) => void, warn: (message: string) => void): AsyncGenerator<{ line: number; row: RowResult }> {
   const input = createReadStream(file, { encoding: 'utf8' });
   input.on('data', (chunk) => onBytes(Buffer.byteLength(chunk as string)));
   const lines = createInterface({ input, crlfDelay: Infinity });
@@ -75,6 +77,10 @@ async function* records(file: string, format: 'jsonl' | 'csv', onBytes: (n: numb
     if (!header) {
       header = fields.map((f) => f.trim().toLowerCase());
       if (!header.includes('id') || !header.includes('title')) throw new Error(`${file}: the CSV header must name at least the columns id and title (got: ${header.join(', ')})`);
+      for (const column of header) {
+        const problem = csvColumnProblem(column);
+        if (problem) warn(`${file}: ${problem}`);
+      }
       continue;
     }
     if (fields.length === 1 && !fields[0]!.trim()) continue;
@@ -127,7 +133,7 @@ export async function importCatalog(file: string, send: (products: Product[]) =>
     progress();
   };
 
-  for await (const { line, row } of records(file, format, (n) => (bytesRead += n))) {
+  for await (const { line, row } of records(file, format, (n) => (bytesRead += n), options.onWarning ?? (() => undefined))) {
     if (line <= state.linesDone) continue;
     lastLine = line;
     if (!row.ok) {

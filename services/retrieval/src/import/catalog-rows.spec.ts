@@ -1,4 +1,4 @@
-import { csvRecordComplete, parseCsvRow, parseJsonRow, splitCsvRecord } from './catalog-rows';
+import { csvColumnProblem, csvRecordComplete, parseCsvRow, parseJsonRow, splitCsvRecord } from './catalog-rows';
 
 describe('catalog rows', () => {
   it('reads a protobuf-JSON product, with a category path given as a string', () => {
@@ -27,5 +27,12 @@ describe('catalog rows', () => {
     expect(row.ok && row.product).toMatchObject({ id: 'p1', price: 19.99, inStock: false, categoryPath: ['Shoes', 'Running'], attributes: { colour: 'blue' } });
     expect(parseCsvRow(header, ['p1', 'Shoe', 'abc', '', '', '']).ok).toBe(false);
     expect(parseCsvRow(header, ['p1'])).toEqual({ ok: false, reason: 'expected 6 fields, got 1' });
+  });
+
+  it('names a CSV column the import ignores, and the one it probably meant', () => {
+    expect(['id', 'title', 'category_path', 'in_stock', 'attr.color'].map(csvColumnProblem)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(csvColumnProblem('categorypath')).toBe("column 'categorypath' is ignored: did you mean 'category_path'?");
+    expect(csvColumnProblem('colour')).toMatch(/^column 'colour' is ignored: the import reads id, title, .* and attr\.<name>$/);
+    expect(csvColumnProblem('attr.')).toBeDefined();
   });
 });

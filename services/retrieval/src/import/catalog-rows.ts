@@ -65,6 +65,20 @@ export function csvRecordComplete(text: string): boolean {
   return quotes % 2 === 0;
 }
 
+/** The CSV columns the import reads (header names are case-insensitive), besides attr.<name>. */
+export const CSV_COLUMNS = ['id', 'title', 'description', 'brand', 'category_path', 'price', 'currency', 'in_stock', 'image_url'] as const;
+
+/**
+ * Why a (lower-cased) header column will be ignored, or undefined when the import reads it. A
+ * column that differs from a known one only by case, `_` or `-` ("categoryPath") is named.
+ */
+export function csvColumnProblem(column: string): string | undefined {
+  if ((CSV_COLUMNS as readonly string[]).includes(column) || (column.startsWith('attr.') && column.length > 5)) return undefined;
+  const squashed = (name: string) => name.replace(/[_\-\s]/g, '');
+  const meant = CSV_COLUMNS.find((known) => squashed(known) === squashed(column));
+  return `column '${column}' is ignored: ${meant ? `did you mean '${meant}'?` : `the import reads ${CSV_COLUMNS.join(', ')} and attr.<name>`}`;
+}
+
 /**
  * A CSV row under a header: id, title, description, brand, category_path ("A > B"), price,
  * currency, in_stock (true/false/1/0/yes/no), image_url, and attr.<name> columns.
