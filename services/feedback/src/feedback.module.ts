@@ -10,7 +10,7 @@ import { CollectorApplicationService } from './application/collector.service';
 import { EventIntake } from './application/event-intake.service';
 import { FeedbackMetrics } from './application/feedback-metrics';
 import { Housekeeping } from './application/housekeeping.service';
-import { StateWriter } from './application/state-writer';
+import { DEFAULT_VECTOR_DEADLINES, StateWriter } from './application/state-writer';
 import { TrainingJoiner } from './application/training-joiner.service';
 import type { FeedbackConfig } from './config/feedback.config';
 import type { PlannerSettings } from './domain/batch-planner';
@@ -116,12 +116,20 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
   const grpcSource = new GrpcItemVectorSource(config.RETRIEVAL_ADDR, grpcClientOptionsFromConfig(config, runtime.metrics));
   const vectorSource = new CachedItemVectorSource(grpcSource, config.FEEDBACK_ITEM_VECTOR_CACHE_SIZE);
   let lastVectorWarning = 0;
-  const writer = new StateWriter(store, vectorSource, plannerSettings(config), metrics, (error) => {
-    // At most one line a minute: a retrieval outage would otherwise log once per batch.
-    if (Date.now() - lastVectorWarning < 60_000) return;
-    lastVectorWarning = Date.now();
-    logger.warn({ err: (error as Error).message }, 'item vectors unavailable: events are applied without interest-vector updates');
-  });
+  const writer = new StateWriter(
+    store,
+    vectorSource,
+    plannerSettings(config),
+    metrics,
+    (error) => {
+      // At most one line a minute: a retrieval outage would otherwise log once per attempt.
+      if (Date.now() - lastVectorWarning < 60_000) return;
+      lastVectorWarning = Date.now();
+      logger.warn({ err: (error as Error).message }, 'item vectors unavailable: batches wait for retrieval and are retried');
+    },
+    Date.now,
+    { initialMs: config.UPSTREAM_TIMEOUT_MS, maxMs: DEFAULT_VECTOR_DEADLINES.maxMs },
+  );
   const eventIntake = new EventIntake(pseudonymizer, writer, deadLetters, limits, settings.dedupShards, metrics, logger);
   const collector = new CollectorApplicationService(bus, topics, store, pseudonymizer, deadLetters, limits, metrics, logger);
   const intake = kafkaBus

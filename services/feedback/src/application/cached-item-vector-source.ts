@@ -1,5 +1,5 @@
 import { LruCache } from '@shopsense/caching';
-import type { ItemVectorBatch, ItemVectorSource } from './item-vector-source.port';
+import type { ItemVectorBatch, ItemVectorLookup, ItemVectorSource } from './item-vector-source.port';
 
 /** At most this many ids per GetItemVectors call (retrieval.proto). */
 export const MAX_IDS_PER_CALL = 1000;
@@ -28,11 +28,11 @@ export class CachedItemVectorSource implements ItemVectorSource {
     this.unknown = new LruCache(Math.max(1, Math.floor(capacity / 10)));
   }
 
-  async getVectors(itemIds: readonly string[]): Promise<ItemVectorBatch> {
-    return this.lookup(itemIds, true);
+  async getVectors(itemIds: readonly string[], options: ItemVectorLookup = {}): Promise<ItemVectorBatch> {
+    return this.lookup(itemIds, options, true);
   }
 
-  private async lookup(itemIds: readonly string[], mayRefetch: boolean): Promise<ItemVectorBatch> {
+  private async lookup(itemIds: readonly string[], options: ItemVectorLookup, mayRefetch: boolean): Promise<ItemVectorBatch> {
     const vectors = new Map<string, Float32Array>();
     const wanted: string[] = [];
     const now = this.clock();
@@ -49,7 +49,7 @@ export class CachedItemVectorSource implements ItemVectorSource {
     }
     if (wanted.length === 0) return { vectors, modelVersion: this.modelVersion };
     this.misses += wanted.length;
-    const fetched = await this.fetch(wanted);
+    const fetched = await this.fetch(wanted, options);
     // The hits came from the previous model: after a model change they are fetched again below.
     const stale = fetched.modelVersion !== this.modelVersion && vectors.size > 0;
     if (fetched.modelVersion !== this.modelVersion) {
@@ -67,14 +67,14 @@ export class CachedItemVectorSource implements ItemVectorSource {
       }
     }
     // Once only: during a rolling model upgrade replicas may answer with either version.
-    if (stale && mayRefetch) return this.lookup(itemIds, false);
+    if (stale && mayRefetch) return this.lookup(itemIds, options, false);
     if (stale) for (const id of [...vectors.keys()]) if (!fetched.vectors.has(id)) vectors.delete(id);
     return { vectors, modelVersion: this.modelVersion };
   }
 
-  private async fetch(ids: string[]): Promise<ItemVectorBatch> {
+  private async fetch(ids: string[], options: ItemVectorLookup): Promise<ItemVectorBatch> {
     const batches: Promise<ItemVectorBatch>[] = [];
-    for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) batches.push(this.source.getVectors(ids.slice(i, i + MAX_IDS_PER_CALL)));
+    for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) batches.push(this.source.getVectors(ids.slice(i, i + MAX_IDS_PER_CALL), options));
     const results = await Promise.all(batches);
     const vectors = new Map<string, Float32Array>();
     for (const r of results) for (const [id, v] of r.vectors) vectors.set(id, v);

@@ -54,7 +54,7 @@ export class FeedbackMetrics {
     });
     this.vectorUpdates = new Counter({
       name: 'feedback_vector_updates_total',
-      help: 'Item embeddings folded into interest vectors (applied), or skipped because retrieval did not have or give them (missing, failed).',
+      help: 'Item embeddings folded into interest vectors (applied), not embedded by retrieval (missing), or asked for while retrieval failed or was slow, so the batch waited and was retried (delayed).',
       labelNames: ['result'],
       registers,
     });

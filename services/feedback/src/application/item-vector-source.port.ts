@@ -5,8 +5,13 @@ export interface ItemVectorBatch {
   modelVersion: string;
 }
 
+export interface ItemVectorLookup {
+  /** How long the source may take; its own default when absent. */
+  timeoutMs?: number;
+}
+
 export interface ItemVectorSource {
-  getVectors(itemIds: readonly string[]): Promise<ItemVectorBatch>;
+  getVectors(itemIds: readonly string[], lookup?: ItemVectorLookup): Promise<ItemVectorBatch>;
 }
 
 export const ITEM_VECTOR_SOURCE = Symbol('ITEM_VECTOR_SOURCE');

@@ -1,6 +1,6 @@
 import { RetrievalService } from '@shopsense/contracts';
 import { createGrpcClient, type GrpcClientOptions, type ServiceClient } from '@shopsense/grpc';
-import type { ItemVectorBatch, ItemVectorSource } from '../application/item-vector-source.port';
+import type { ItemVectorBatch, ItemVectorLookup, ItemVectorSource } from '../application/item-vector-source.port';
 
 /** Item embeddings from RetrievalService.GetItemVectors (one long-lived channel, a deadline per call, retries on UNAVAILABLE). */
 export class GrpcItemVectorSource implements ItemVectorSource {
@@ -11,8 +11,8 @@ export class GrpcItemVectorSource implements ItemVectorSource {
     this.client = createGrpcClient(RetrievalService, target, { maxRetries: 2, maxReceiveMessageBytes: 64 * 1024 * 1024, ...options });
   }
 
-  async getVectors(itemIds: readonly string[]): Promise<ItemVectorBatch> {
-    const response = await this.client.getItemVectors({ itemIds: [...itemIds] });
+  async getVectors(itemIds: readonly string[], lookup: ItemVectorLookup = {}): Promise<ItemVectorBatch> {
+    const response = await this.client.getItemVectors({ itemIds: [...itemIds] }, lookup.timeoutMs === undefined ? {} : { timeoutMs: lookup.timeoutMs });
     const vectors = new Map<string, Float32Array>();
     for (const v of response.vectors) vectors.set(v.itemId, Float32Array.from(v.values));
     return { vectors, modelVersion: response.modelVersion };

@@ -7,11 +7,13 @@ import { itemVector } from './item-vectors.fixture';
 /**
  * A stand-in for the retrieval service in feedback's tests and benchmark (retrieval is another
  * component): GetItemVectors answers with deterministic category vectors over real gRPC, so the
- * real client, deadlines and retries are exercised. `failing` makes it answer UNAVAILABLE.
+ * real client, deadlines and retries are exercised. `failing` makes it answer UNAVAILABLE;
+ * `delayMs` makes it answer that much later (past a caller's deadline, say).
  */
 export class FakeRetrievalServer {
   private readonly server: GrpcServer;
   failing = false;
+  delayMs = 0;
   calls = 0;
   requestedIds = 0;
 
@@ -32,8 +34,9 @@ export class FakeRetrievalServer {
     });
     this.server.addService(RetrievalService, {
       ...unimplementedService(RetrievalService),
-      getItemVectors: (request) => {
+      getItemVectors: async (request) => {
         this.calls++;
+        if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
         this.requestedIds += request.itemIds.length;
         if (this.failing) throw new AppError('UNAVAILABLE', 'retrieval is down (test)');
         const vectors = [];
