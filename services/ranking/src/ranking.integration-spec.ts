@@ -222,6 +222,11 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
     await expect(client.search({ query: 'x'.repeat(513) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('query') });
     await expect(client.search({ query: 'shoes', pageSize: 101 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('page_size') });
     await expect(client.rank({ itemIds: ['a', 'a'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('item_ids') });
+    // A filter value past its limit is refused, not sent on (it came back a degraded empty page).
+    const huge = 'x'.repeat(100_000);
+    await expect(client.search({ query: 'shoes', filters: { brands: ['Nike', huge] } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('filters.brands[1]') });
+    await expect(client.search({ query: 'shoes', filters: { categoryPath: huge } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('filters.category_path') });
+    await expect(client.recommend({ userId: 'u', filters: { attributes: { color: huge } } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('filters.attributes[color]') });
   });
 
   it('answers with QUERY_UNDERSTANDING_UNAVAILABLE when query understanding is unreachable', async () => {

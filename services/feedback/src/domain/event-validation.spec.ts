@@ -42,4 +42,11 @@ describe('validateEvent', () => {
     const secret = check(events.click('alice@example.com', 'p1', { ...at(NOW), sessionId: 'x'.repeat(300) }));
     expect(secret.ok || secret.reason.includes('alice')).toBe(false);
   });
+
+  it('takes an ISO 4217 currency and refuses anything else', () => {
+    expect(check(events.purchase('u1', ['p1'], { ...at(NOW), value: 10, currency: 'EUR' })).ok).toBe(true);
+    for (const currency of ['💰', 'usd', 'DOLLARS']) {
+      expect(check(events.purchase('u1', ['p1'], { ...at(NOW), value: 10, currency }))).toEqual({ ok: false, reason: 'currency must be an ISO 4217 code like USD' });
+    }
+  });
 });

@@ -53,7 +53,8 @@ export function validateEvent(event: BehaviorEvent, nowSeconds: number, fallback
   text(event.sessionId, 'session_id');
   text(event.requestId, 'request_id');
   text(event.channel, 'channel');
-  text(event.currency, 'currency');
+  // ISO 4217 shape (three capital letters), as the catalog's products: "💰" or "dollars" are refused.
+  if (event.currency !== '' && !/^[A-Z]{3}$/.test(event.currency)) problems.push('currency must be an ISO 4217 code like USD');
   text(event.query, 'query', MAX_QUERY_CHARS);
 
   if (event.itemIds.length > MAX_ITEM_IDS) problems.push(`item_ids must hold at most ${MAX_ITEM_IDS} ids (got ${event.itemIds.length})`);

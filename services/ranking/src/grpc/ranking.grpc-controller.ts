@@ -6,7 +6,7 @@ import type { RankingApplicationService } from '../application/ranking.service';
 import { experimentResults, MAX_PAGE_TOKEN_LENGTH, type ExperimentsConfig, type VariantCounts } from '../domain';
 
 /** Field limits of ranking.proto. */
-export const LIMITS = { queryChars: 512, idChars: 256, channelChars: 64, localeChars: 35, pageSize: 100, recommendLimit: 100, cartItems: 100, rankItems: 500, filterValues: 100 } as const;
+export const LIMITS = { queryChars: 512, idChars: 256, channelChars: 64, localeChars: 35, pageSize: 100, recommendLimit: 100, cartItems: 100, rankItems: 500, filterValues: 100, filterValueChars: 256 } as const;
 
 /** The code points of a string, as proto comments count "characters". */
 const chars = (s: string) => [...s].length;
@@ -21,6 +21,12 @@ function validateFilters(v: FieldValidator, f: Filters | undefined): void {
   if (!f) return;
   v.check(f.brands.length <= LIMITS.filterValues, 'filters.brands', `at most ${LIMITS.filterValues} brands`);
   v.check(Object.keys(f.attributes).length <= LIMITS.filterValues, 'filters.attributes', `at most ${LIMITS.filterValues} attributes`);
+  // Every value a filter holds is bounded: a 5 MB brand used to reach retrieval and come back a degraded empty page.
+  const tooLong = (value: string) => chars(value) > LIMITS.filterValueChars;
+  const within = `must be at most ${LIMITS.filterValueChars} characters`;
+  v.check(!tooLong(f.categoryPath), 'filters.category_path', within);
+  f.brands.forEach((brand, i) => v.check(!tooLong(brand), `filters.brands[${i}]`, within));
+  for (const [name, value] of Object.entries(f.attributes)) v.check(!tooLong(name) && !tooLong(value), `filters.attributes[${tooLong(name) ? name.slice(0, 32) + '…' : name}]`, `name and value ${within}`);
   const { min, max } = f.price ?? {};
   if (min !== undefined) v.check(Number.isFinite(min) && min >= 0, 'filters.price.min', 'must be a non-negative number');
   if (max !== undefined) v.check(Number.isFinite(max) && max >= 0, 'filters.price.max', 'must be a non-negative number');
