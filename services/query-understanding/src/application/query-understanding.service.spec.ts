@@ -10,7 +10,7 @@ import { DEFAULT_SYNONYMS } from '../domain/synonyms/default-synonyms';
 import { toParsedQuery } from '../grpc/parsed-query.mapper';
 import { CategoryPredictor } from './category-predictor';
 import { QueryDictionaryStore } from './query-dictionary-store';
-import { QueryUnderstandingApplicationService } from './query-understanding.service';
+import { categoryBudgetMs, QueryUnderstandingApplicationService } from './query-understanding.service';
 
 const logger = createLogger('test', 'silent');
 const MAX = 512;
@@ -23,7 +23,7 @@ async function serviceWith(products = demoCatalog(), embedder?: FakeEmbedder) {
   const predictor = embedder && new CategoryPredictor(embedder, { topK: 3, maxDepth: 3, minProducts: 3, trainingCallTimeoutMs: 1_000, trainingBatchSize: 256, maxCalibrationSamples: 200, retryDelayMs: 60_000 }, logger);
   if (predictor) await predictor.retrain(products);
   const degraded: string[] = [];
-  const service = new QueryUnderstandingApplicationService(store, predictor, { maxQueryChars: MAX, categoryTimeoutMs: 20 }, logger, (reason) => degraded.push(reason));
+  const service = new QueryUnderstandingApplicationService(store, predictor, { maxQueryChars: MAX, categoryTimeoutMs: 20, deadlineReserveMs: 5 }, logger, (reason) => degraded.push(reason));
   return { service, degraded, predictor };
 }
 
@@ -134,6 +134,22 @@ describe('category prediction on the request path', () => {
     expect(degraded).toEqual(['category_prediction_failed', 'category_prediction_failed']);
   });
 
+  it('leaves the model only what the caller\'s deadline allows, and skips it when nothing is left, keeping the rules\' filters', async () => {
+    const embedder = new FakeEmbedder();
+    const { service, degraded } = await serviceWith(demoCatalog(), embedder);
+    embedder.calls = [];
+    // Already past the reserve: answered at once from the rules, the model never asked.
+    const late = await service.understand('nike running shoes under $50', '', { deadline: new Date(Date.now() + 3) });
+    expect(late.categories).toEqual([]);
+    expect(late.filters.brands).toEqual(['Nike']);
+    expect(late.filters.price?.max).toBe(50);
+    expect(embedder.calls).toEqual([]);
+    expect(degraded).toEqual(['category_prediction_skipped']);
+    // Time enough: categories as usual.
+    const inTime = await service.understand('nike running shoes', '', { deadline: new Date(Date.now() + 10_000) });
+    expect(inTime.categories.length).toBeGreaterThan(0);
+  });
+
   it('does not call the model for a query with no product words', async () => {
     const embedder = new FakeEmbedder();
     const { service } = await serviceWith(demoCatalog(), embedder);
@@ -141,5 +157,15 @@ describe('category prediction on the request path', () => {
     await service.understand('under $50', '');
     await service.understand('', '');
     expect(embedder.calls).toEqual([]);
+  });
+});
+
+describe('categoryBudgetMs', () => {
+  const options = { categoryTimeoutMs: 150, deadlineReserveMs: 30 };
+  it('is the configured budget without a deadline, and what the deadline leaves less the reserve with one', () => {
+    expect(categoryBudgetMs(options, 1_000)).toBe(150);
+    expect(categoryBudgetMs(options, 1_000, new Date(1_000 + 1_000))).toBe(150);
+    expect(categoryBudgetMs(options, 1_000, new Date(1_000 + 130))).toBe(100);
+    expect(categoryBudgetMs(options, 1_000, new Date(1_000 + 20))).toBeLessThanOrEqual(0);
   });
 });

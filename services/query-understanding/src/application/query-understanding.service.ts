@@ -12,6 +12,25 @@ export interface UnderstandOptions {
   maxQueryChars: number;
   /** Budget of the optional category prediction (one Embed call). */
   categoryTimeoutMs: number;
+  /** Time kept back from the caller's deadline to answer in: parsing, encoding, the way back. */
+  deadlineReserveMs: number;
+}
+
+/** What Understand knows of the call it serves. */
+export interface UnderstandCall {
+  signal?: AbortSignal;
+  /** The caller's deadline: the parsed query must reach the caller before it. */
+  deadline?: Date;
+}
+
+/**
+ * How long the category model may take for a call: the configured budget, but never so long that
+ * the answer (with its filters and brands, which need no model) would reach the caller after its
+ * deadline. Zero or less: do not ask the model at all.
+ */
+export function categoryBudgetMs(options: Pick<UnderstandOptions, 'categoryTimeoutMs' | 'deadlineReserveMs'>, nowMs: number, deadline?: Date): number {
+  if (!deadline) return options.categoryTimeoutMs;
+  return Math.min(options.categoryTimeoutMs, deadline.getTime() - nowMs - options.deadlineReserveMs);
 }
 
 export interface UnderstandResult extends ParsedQueryResult {
@@ -25,7 +44,8 @@ export const MAX_LOCALE_HINT_CHARS = 35;
  * under a millisecond), then ask the optional category model. The category model is a
  * nice-to-have on the request path: when it is missing, slow or failing, the parsed query is
  * returned without categories, never an error, and the failure is logged (throttled) and
- * counted.
+ * counted. It is asked only for what is left of the caller's deadline (less a reserve to answer
+ * in), so a slow model costs the categories, never the filters and brands the rules found.
  *
  * An empty query (or one that normalises to nothing) is valid and gives an empty ParsedQuery:
  * a search box may send "" and the API says it may be empty; callers decide what an empty
@@ -50,11 +70,16 @@ export class QueryUnderstandingApplicationService {
     return this.store.parser.parse(query, localeHint);
   }
 
-  async understand(query: string, localeHint: string, signal?: AbortSignal): Promise<UnderstandResult> {
+  async understand(query: string, localeHint: string, call: UnderstandCall = {}): Promise<UnderstandResult> {
     const parsed = this.parse(query, localeHint);
     if (!this.categories?.model || !namesProducts(parsed)) return { ...parsed, categories: [] };
+    const timeoutMs = categoryBudgetMs(this.options, Date.now(), call.deadline);
+    if (timeoutMs <= 0) {
+      this.onDegraded('category_prediction_skipped');
+      return { ...parsed, categories: [] };
+    }
     try {
-      const options = signal ? { timeoutMs: this.options.categoryTimeoutMs, signal } : { timeoutMs: this.options.categoryTimeoutMs };
+      const options = call.signal ? { timeoutMs, signal: call.signal } : { timeoutMs };
       // The query as typed, not a cleaned-up form: the ranker embeds exactly this text for
       // retrieval at the same moment, and the embedding service runs the model once for both
       // (in-flight sharing and its query cache). A cleaned-up text (prices, colours removed)

@@ -37,6 +37,8 @@ export const queryUnderstandingConfigSchema = z
 
     // Category prediction.
     QU_CATEGORY_TIMEOUT_MS: env.int({ min: 1, max: 10_000, default: 150 }),
+    /** Kept back from the caller's deadline: the category model gets at most what is left minus this. */
+    QU_DEADLINE_RESERVE_MS: env.int({ min: 0, max: 10_000, default: 30 }),
     QU_CATEGORY_TOP_K: env.int({ min: 1, max: 20, default: 3 }),
     QU_CATEGORY_MAX_DEPTH: env.int({ min: 1, max: 10, default: 3 }),
     QU_CATEGORY_MIN_PRODUCTS: env.int({ min: 1, max: 100_000, default: 3 }),

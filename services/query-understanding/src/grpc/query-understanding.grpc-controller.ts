@@ -10,7 +10,7 @@ export class QueryUnderstandingGrpcController {
   implementation(): ServiceImplementation<typeof QueryUnderstandingService> {
     return {
       understand: async (request, context: CallContext) => ({
-        parsed: toParsedQuery(await this.understanding.understand(request.query, request.localeHint, context.signal)),
+        parsed: toParsedQuery(await this.understanding.understand(request.query, request.localeHint, { signal: context.signal, ...(context.deadline ? { deadline: context.deadline } : {}) })),
       }),
     };
   }
