@@ -13,6 +13,10 @@ export const retrievalConfigSchema = z.object({
   QDRANT_URL: env.optionalString(),
   QDRANT_API_KEY: env.optionalString(),
   QDRANT_COLLECTION: env.string('shopsense_products'),
+  /** Qdrant searches and reads (the request path): past it the dense source is reported unavailable and the rest answers. */
+  RETRIEVAL_QDRANT_TIMEOUT_MS: env.int({ min: 10, max: 600_000, default: 500 }),
+  /** Qdrant writes and collection changes (upserts wait until applied). */
+  RETRIEVAL_QDRANT_WRITE_TIMEOUT_MS: env.int({ min: 100, max: 600_000, default: 30_000 }),
   /** `kafka`: publish catalog changes to, and index them from, shopsense.catalog.v1. */
   RETRIEVAL_EVENT_BUS: env.oneOf(['none', 'kafka'] as const, 'none'),
   ...kafkaConfigShape,

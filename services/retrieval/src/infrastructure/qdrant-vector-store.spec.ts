@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { QdrantClient } from '@qdrant/js-client-rest';
 import { FiltersSchema } from '@shopsense/contracts';
 import { describeVectorStoreContract } from '../testing/vector-store.contract';
 import { normalizeFilters } from '../domain/filters';
@@ -36,17 +37,26 @@ const qdrantUrl = process.env['QDRANT_URL'];
 if (qdrantUrl) {
   let n = 0;
   const aliases = new WeakMap<object, string>();
+  const apiKey = process.env['QDRANT_API_KEY'];
+  const open = (alias: string) => new QdrantVectorStore({ url: qdrantUrl, alias, apiKey, timeoutMs: 10_000, writeTimeoutMs: 30_000 });
   describeVectorStoreContract(`qdrant at ${qdrantUrl}`, {
     async create() {
       const alias = `shopsense_contract_${Date.now()}_${n++}`;
-      const store = new QdrantVectorStore({ url: qdrantUrl, alias, apiKey: process.env['QDRANT_API_KEY'] });
+      const store = open(alias);
       aliases.set(store, alias);
       return store;
     },
     async reopen(store) {
-      const next = new QdrantVectorStore({ url: qdrantUrl, alias: aliases.get(store)!, apiKey: process.env['QDRANT_API_KEY'] });
+      const next = open(aliases.get(store)!);
       aliases.set(next, aliases.get(store)!);
       return next;
+    },
+    // The suite leaves nothing on the server: the alias and every collection version behind it.
+    async dispose(store) {
+      const alias = aliases.get(store)!;
+      const admin = new QdrantClient({ url: qdrantUrl, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
+      await admin.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: alias } }] }).catch(() => undefined);
+      for (const { name } of (await admin.getCollections()).collections) if (name.startsWith(`${alias}_v`)) await admin.deleteCollection(name);
     },
   });
 } else {

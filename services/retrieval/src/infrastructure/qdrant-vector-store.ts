@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { AppError } from '@shopsense/errors';
 import { recommendationVector, type VectorHit, type VectorPoint, type VectorStore } from '../application/vector-store.port';
 import type { ItemPayload, NormalizedFilters } from '../domain/filters';
 
@@ -10,6 +11,12 @@ export interface QdrantVectorStoreOptions {
   alias: string;
   /** Points per upsert request. */
   batchSize?: number;
+  /** Ids per retrieve request: 256 point ids are ~10 KB of request and ~1 MB of 384-d vectors in JSON. */
+  retrieveBatchSize?: number;
+  /** How long a search or read may take before it fails (the caller then serves without this source). */
+  timeoutMs: number;
+  /** How long a write or a collection change may take (upserts wait for Qdrant to apply them). */
+  writeTimeoutMs: number;
 }
 
 type QdrantFilter = { must?: object[]; must_not?: object[] };
@@ -67,13 +74,18 @@ const PAYLOAD_INDEXES: [string, 'keyword' | 'float' | 'bool'][] = [
  */
 export class QdrantVectorStore implements VectorStore {
   readonly kind = 'qdrant' as const;
+  /** Searches and reads, on the request path: a short timeout, so a hung Qdrant costs one source, not the Search. */
+  private readonly reader: QdrantClient;
+  /** Writes and collection changes: a long timeout (upserts wait for Qdrant to apply them). */
   private readonly client: QdrantClient;
   private collection = '';
   private dimension = 0;
 
   constructor(private readonly options: QdrantVectorStoreOptions) {
     // checkCompatibility would call the server from the constructor (conventions: no I/O there).
-    this.client = new QdrantClient({ url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}), checkCompatibility: false });
+    const common = { url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}), checkCompatibility: false };
+    this.reader = new QdrantClient({ ...common, timeout: options.timeoutMs });
+    this.client = new QdrantClient({ ...common, timeout: options.writeTimeoutMs });
   }
 
   async init(dimension: number): Promise<void> {
@@ -138,21 +150,21 @@ export class QdrantVectorStore implements VectorStore {
   }
 
   async delete(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.client.delete(this.collection, { wait: true, points: ids.map(pointId) });
+    const batchSize = this.options.batchSize ?? 256;
+    for (let i = 0; i < ids.length; i += batchSize) await this.client.delete(this.collection, { wait: true, points: ids.slice(i, i + batchSize).map(pointId) });
   }
 
   async search(vector: Float32Array, k: number, filters: NormalizedFilters, excludeIds?: ReadonlySet<string>): Promise<VectorHit[]> {
     if (k <= 0) return [];
     const filter = toQdrantFilter(filters, excludeIds);
-    const result = await this.client.query(this.collection, { query: Array.from(vector), using: 'dense', limit: k, with_payload: ['item_id'], ...(filter ? { filter } : {}) });
+    const result = await this.read('search', () => this.reader.query(this.collection, { query: Array.from(vector), using: 'dense', limit: k, with_payload: ['item_id'], ...(filter ? { filter } : {}) }));
     return this.toHits(result.points);
   }
 
   /** Server-side hybrid search: dense and sparse prefetches fused by reciprocal rank. */
   async hybridSearch(vector: Float32Array, sparse: { indices: number[]; values: number[] }, k: number, filters: NormalizedFilters): Promise<VectorHit[]> {
     const filter = toQdrantFilter(filters);
-    const result = await this.client.query(this.collection, {
+    const result = await this.read('hybrid search', () => this.reader.query(this.collection, {
       prefetch: [
         { query: Array.from(vector), using: 'dense', limit: k * 4, ...(filter ? { filter } : {}) },
         { query: sparse, using: 'bm25', limit: k * 4, ...(filter ? { filter } : {}) },
@@ -160,7 +172,7 @@ export class QdrantVectorStore implements VectorStore {
       query: { fusion: 'rrf' },
       limit: k,
       with_payload: ['item_id'],
-    });
+    }));
     return this.toHits(result.points);
   }
 
@@ -172,14 +184,17 @@ export class QdrantVectorStore implements VectorStore {
     return this.search(query, k, filters, new Set([...positiveIds, ...negativeIds]));
   }
 
+  /** In requests of `retrieveBatchSize` ids, one after another: a whole catalog in one request passed the server's 32 MB limit. */
   async getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    if (ids.length === 0) return out;
-    const points = await this.client.retrieve(this.collection, { ids: ids.map(pointId), with_vector: ['dense'], with_payload: ['item_id'] });
-    for (const p of points) {
-      const dense = (p.vector as Record<string, number[]> | undefined)?.['dense'];
-      const id = (p.payload as { item_id?: string } | null)?.item_id;
-      if (dense && id) out.set(id, Float32Array.from(dense));
+    const batchSize = this.options.retrieveBatchSize ?? 256;
+    for (let i = 0; i < ids.length; i += batchSize) {
+      const points = await this.read('retrieve', () => this.reader.retrieve(this.collection, { ids: ids.slice(i, i + batchSize).map(pointId), with_vector: ['dense'], with_payload: ['item_id'] }));
+      for (const p of points) {
+        const dense = (p.vector as Record<string, number[]> | undefined)?.['dense'];
+        const id = (p.payload as { item_id?: string } | null)?.item_id;
+        if (dense && id) out.set(id, Float32Array.from(dense));
+      }
     }
     return out;
   }
@@ -194,6 +209,18 @@ export class QdrantVectorStore implements VectorStore {
 
   async close(): Promise<void> {
     // The REST client holds no connection to close.
+  }
+
+  /** A read on the request path; past its timeout, an error that says which setting bounded it. */
+  private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { name?: string }).name === 'AbortError' || (error as { name?: string }).name === 'TimeoutError') {
+        throw new AppError('DEADLINE_EXCEEDED', `Qdrant ${what} got no answer within ${this.options.timeoutMs} ms (RETRIEVAL_QDRANT_TIMEOUT_MS)`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   private toHits(points: { payload?: Record<string, unknown> | null; score: number }[]): VectorHit[] {

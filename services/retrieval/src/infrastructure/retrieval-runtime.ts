@@ -45,7 +45,7 @@ export class RetrievalRuntime {
     const model = await waitForEmbedder(embedder, logger);
     const vectors: VectorStore =
       config.RETRIEVAL_VECTOR_STORE === 'qdrant'
-        ? new QdrantVectorStore({ url: config.QDRANT_URL!, apiKey: config.QDRANT_API_KEY, alias: config.QDRANT_COLLECTION })
+        ? new QdrantVectorStore({ url: config.QDRANT_URL!, apiKey: config.QDRANT_API_KEY, alias: config.QDRANT_COLLECTION, timeoutMs: config.RETRIEVAL_QDRANT_TIMEOUT_MS, writeTimeoutMs: config.RETRIEVAL_QDRANT_WRITE_TIMEOUT_MS })
         : new EmbeddedVectorStore({ dataDir: join(config.RETRIEVAL_DATA_DIR, 'vectors'), m: config.RETRIEVAL_HNSW_M, efConstruction: config.RETRIEVAL_HNSW_EF_CONSTRUCTION, efSearch: config.RETRIEVAL_HNSW_EF_SEARCH });
     await vectors.init(model.dimension);
     const catalog = new CatalogLogStore(config.RETRIEVAL_DATA_DIR);

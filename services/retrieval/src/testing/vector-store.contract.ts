@@ -12,6 +12,8 @@ export interface StoreFactory {
   create(): Promise<VectorStore>;
   /** The same store as a fresh instance over the same data (a restart). */
   reopen(store: VectorStore): Promise<VectorStore>;
+  /** Removes what `create` made (a server keeps it otherwise), after the store is closed. */
+  dispose?(store: VectorStore): Promise<void>;
 }
 
 const DIM = 8;
@@ -47,6 +49,7 @@ export function describeVectorStoreContract(name: string, factory: StoreFactory)
     });
     afterEach(async () => {
       await store.close();
+      await factory.dispose?.(store);
     });
 
     const ids = async (promise: Promise<{ id: string }[]>) => (await promise).map((h) => h.id);
