@@ -18,7 +18,7 @@ import { startService } from '@shopsense/service-runtime';
 import { embeddingService } from '../../services/embedding/src/embedding.service-definition';
 import { normalizeFilters, type NormalizedFilters } from '../../services/retrieval/src/domain/filters';
 import { embeddingText } from '../../services/retrieval/src/domain/product-rules';
-import { importCatalog } from '../../services/retrieval/src/import/catalog-importer';
+import { importCatalog } from '@shopsense/catalog-import';
 import { EmbeddedVectorStore } from '../../services/retrieval/src/infrastructure/embedded-vector-store';
 import { retrievalService } from '../../services/retrieval/src/retrieval.service-definition';
 import { syntheticCatalog } from '../../services/retrieval/src/testing/synthetic-vectors';

@@ -1,5 +1,5 @@
 import { CatalogService } from '@shopsense/contracts';
-import { importCatalog } from '@shopsense/retrieval-service';
+import { importCatalog } from '@shopsense/catalog-import';
 import { CliError, connect, explainCallError, type ConnectionOptions } from './connection';
 import type { Output } from './query-commands';
 

@@ -1,3 +1,2 @@
-/** What the standalone runner and the CLI compose: the service definition and the catalog importer. */
+/** What the standalone runner composes: the service definition. */
 export { retrievalService, retrievalServiceWith } from './retrieval.service-definition';
-export { importCatalog, type ImportProgress } from './import/catalog-importer';

@@ -10,7 +10,7 @@ import { startService, type RunningService } from '@shopsense/service-runtime';
 import { startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
 import { AMAZON_QUERIES } from '../test/amazon-queries';
 import { productProblem } from './domain/product-rules';
-import { importCatalog } from './import/catalog-importer';
+import { importCatalog } from '@shopsense/catalog-import';
 import { retrievalService } from './retrieval.service-definition';
 
 const modelDir = process.env['EMBEDDING_MODEL_DIR'];

@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { CatalogService } from '@shopsense/contracts';
 import { channelCredentials, createGrpcClient } from '@shopsense/grpc';
-import { importCatalog } from '../import/catalog-importer';
+import { importCatalog } from '@shopsense/catalog-import';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
