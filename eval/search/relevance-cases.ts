@@ -151,7 +151,8 @@ export function lexicalSearch(port: number, catalog: ReadonlyMap<string, Product
   const client = createGrpcClient(RetrievalService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 60_000 });
   return {
     search: async (query) => {
-      const { candidates } = await client.retrieve({ queryText: query, limit: 20 });
+      // Dense disabled: with a query text alone, Retrieve would embed it and fuse both sources.
+      const { candidates } = await client.retrieve({ queryText: query, limit: 20, kPerSource: { dense: 0 } });
       return { products: candidates.map((c) => catalog.get(c.itemId)).filter((p): p is Product => p !== undefined), degraded: [] };
     },
     close: () => client.close(),
