@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPOSITORY_ROOT } from './standalone.config';
 
@@ -31,6 +31,9 @@ async function readOrCreate(file: string, create: () => string): Promise<string>
 
 export async function openDataFolder(root: string): Promise<DataFolder> {
   const secrets = join(root, 'secrets');
+  // Everything in it is this user's alone: user state, dead letters (raw ids), keys.
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
   await mkdir(secrets, { recursive: true, mode: 0o700 });
   const hmacKeysFile = join(secrets, 'hmac-keys.json');
   await readOrCreate(hmacKeysFile, () => JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));

@@ -60,6 +60,13 @@ export interface EventBus {
   publish<S extends DescMessage>(topic: TopicDefinition<S>, records: OutgoingRecord<S>[], format?: WireFormat): Promise<void>;
   publishRaw(topic: string, records: RawRecord[]): Promise<void>;
   subscribe<S extends DescMessage>(topic: TopicDefinition<S>, options: SubscribeOptions<S>): Promise<Subscription>;
+  /**
+   * Removes the dead letters recorded under `key` where this bus keeps them itself (standalone's
+   * dead-letter file; behaviour events are keyed by user id, so ForgetUser passes the raw id).
+   * Absent where the dead letters live in a topic this process cannot rewrite (Kafka: the
+   * topic's retention bounds them, docs/events.md). Returns how many were removed.
+   */
+  forgetDeadLetters?(key: string): Promise<number>;
   close(): Promise<void>;
 }
 

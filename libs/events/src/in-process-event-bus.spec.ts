@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { createLogger } from '@shopsense/observability';
@@ -9,10 +9,17 @@ import { deadLetter, done, retry, type HandlerOutcome } from './event-bus';
 import { InProcessEventBus } from './in-process-event-bus';
 import { Topics } from './topic-registry';
 
-function setup() {
-  const deadLetterFile = join(mkdtempSync(join(tmpdir(), 'bus-')), 'dead-letters.jsonl');
-  const bus = new InProcessEventBus({ deadLetterFile, logger: createLogger('test', 'silent') });
+function setup(deadLetterMaxBytes?: number) {
+  const deadLetterFile = join(mkdtempSync(join(tmpdir(), 'bus-')), 'data', 'dead-letters.jsonl');
+  const bus = new InProcessEventBus({ deadLetterFile, logger: createLogger('test', 'silent'), ...(deadLetterMaxBytes ? { deadLetterMaxBytes } : {}) });
   return { bus, deadLetterFile };
+}
+
+/** Dead-letters every record of `users` (one each) through a group that refuses them all. */
+async function deadLetterEach(bus: InProcessEventBus, deadLetterFile: string, users: string[]): Promise<void> {
+  await bus.subscribe(Topics.behaviorEvents, { groupId: 'refuse', handler: async () => deadLetter('refused') });
+  await bus.publish(Topics.behaviorEvents, users.map((user, i) => ({ key: user, message: create(BehaviorEventSchema, { eventId: `e${i}`, userId: user }) })));
+  await expectEventually(() => expect(existsSync(deadLetterFile) ? readFileSync(deadLetterFile, 'utf8').trim().split('\n').length : 0).toBe(users.length));
 }
 
 const event = (eventId: string) => ({ key: 'u1', message: create(BehaviorEventSchema, { eventId, userId: 'u1' }) });
@@ -69,6 +76,34 @@ describe('InProcessEventBus', () => {
     await expectEventually(() => expect(processed).toEqual(['flaky', 'after']));
     expect(attempts).toBe(3);
     expect(readFileSync(deadLetterFile, 'utf8')).toContain('handler failed 2 time(s): boom');
+    await bus.close();
+  });
+
+  it('keeps dead letters readable by this user only, and forgets a user\'s (keyed by user id) on request', async () => {
+    const { bus, deadLetterFile } = setup();
+    await deadLetterEach(bus, deadLetterFile, ['alice', 'bob', 'alice']);
+    expect(statSync(deadLetterFile).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(deadLetterFile)).mode & 0o777).toBe(0o700);
+    expect(await bus.forgetDeadLetters('alice')).toBe(2);
+    const left = readFileSync(deadLetterFile, 'utf8');
+    expect(left).not.toContain('alice');
+    expect(left.trim().split('\n').map((l) => JSON.parse(l).key)).toEqual(['bob']);
+    expect(statSync(deadLetterFile).mode & 0o777).toBe(0o600);
+    expect(await bus.forgetDeadLetters('nobody')).toBe(0);
+    await bus.close();
+  });
+
+  it('drops the oldest half of the dead letters when the file passes its size limit', async () => {
+    const { bus, deadLetterFile } = setup(2_000);
+    const users = Array.from({ length: 12 }, (_, i) => `user-${String(i).padStart(2, '0')}`);
+    await bus.subscribe(Topics.behaviorEvents, { groupId: 'refuse', handler: async () => deadLetter('refused') });
+    await bus.publish(Topics.behaviorEvents, users.map((user, i) => ({ key: user, message: create(BehaviorEventSchema, { eventId: `e${i}`, userId: user }) })));
+    await expectEventually(() => expect(readFileSync(deadLetterFile, 'utf8')).toContain('user-11'));
+    const keys = readFileSync(deadLetterFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l).key as string);
+    expect(statSync(deadLetterFile).size).toBeLessThanOrEqual(2_000);
+    expect(keys.at(-1)).toBe('user-11'); // the newest kept, the oldest gone
+    expect(keys).not.toContain('user-00');
+    expect(keys).toEqual([...keys].sort());
     await bus.close();
   });
 });

@@ -1,4 +1,5 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DescMessage } from '@bufbuild/protobuf';
 import type { Logger } from '@shopsense/observability';
@@ -22,7 +23,14 @@ export interface InProcessEventBusOptions {
   logger: Logger;
   /** Records kept per topic; older ones are dropped once every subscriber has passed them. */
   retainRecords?: number;
+  /**
+   * Size of the dead-letter file at most: past it, the oldest half of its records is dropped (and
+   * the drop logged with the count), so a stream of bad events cannot fill the disk. 64 MiB.
+   */
+  deadLetterMaxBytes?: number;
 }
+
+const DEFAULT_DEAD_LETTER_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * The standalone adapter: one partition per topic held in memory, a cursor per consumer group,
@@ -34,6 +42,8 @@ export class InProcessEventBus implements EventBus {
   private readonly running = new Set<{ stop(): Promise<void> }>();
   /** Where each subscription stands, so records all of them passed can be dropped. */
   private readonly positions = new Map<object, () => { topic: string; offset: number }>();
+  /** Dead-letter file writes, one after another (appends, trims and scrubs rewrite the same file). */
+  private deadLetterWrites: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: InProcessEventBusOptions) {}
 
@@ -126,8 +136,54 @@ export class InProcessEventBus implements EventBus {
   private async appendDeadLetter(key: string | Buffer | null, value: Buffer | null, headers: Record<string, string>): Promise<void> {
     this.options.logger.warn({ reason: reasonForLog(headers[DeadLetterHeaders.reason]), topic: headers[DeadLetterHeaders.sourceTopic] }, 'record dead-lettered');
     const line = JSON.stringify({ key: key === null ? null : key.toString(), value_base64: value?.toString('base64') ?? null, headers }) + '\n';
-    await mkdir(dirname(this.options.deadLetterFile), { recursive: true });
-    await appendFile(this.options.deadLetterFile, line, 'utf8');
+    await this.writeDeadLetters(async (file) => {
+      // Personal data (events carry user ids): readable by this user only, in a folder only it can enter.
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await appendFile(file, line, { encoding: 'utf8', mode: 0o600 });
+      await chmod(file, 0o600); // a file an older version created 0644
+      if ((await stat(file)).size > (this.options.deadLetterMaxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES)) {
+        const lines = await this.deadLetterLines(file);
+        const dropped = Math.ceil(lines.length / 2);
+        await this.rewrite(file, lines.slice(dropped));
+        this.options.logger.warn({ dropped, kept: lines.length - dropped, file }, 'dead-letter file past its size limit: the oldest half of its records dropped');
+      }
+    });
+  }
+
+  async forgetDeadLetters(key: string): Promise<number> {
+    let removed = 0;
+    await this.writeDeadLetters(async (file) => {
+      if (!existsSync(file)) return;
+      const lines = await this.deadLetterLines(file);
+      const kept = lines.filter((line) => {
+        try {
+          return (JSON.parse(line) as { key?: string | null }).key !== key;
+        } catch {
+          return true; // not ours to judge; kept as it is
+        }
+      });
+      removed = lines.length - kept.length;
+      if (removed > 0) await this.rewrite(file, kept);
+    });
+    return removed;
+  }
+
+  private writeDeadLetters(work: (file: string) => Promise<void>): Promise<void> {
+    const next = this.deadLetterWrites.then(() => work(this.options.deadLetterFile));
+    this.deadLetterWrites = next.catch(() => undefined);
+    return next;
+  }
+
+  private async deadLetterLines(file: string): Promise<string[]> {
+    return (await readFile(file, 'utf8')).split('\n').filter((line) => line.length > 0);
+  }
+
+  /** Replaces the file whole (written beside it, then renamed), 0600. */
+  private async rewrite(file: string, lines: readonly string[]): Promise<void> {
+    const temporary = `${file}.tmp`;
+    await writeFile(temporary, lines.map((line) => `${line}\n`).join(''), { encoding: 'utf8', mode: 0o600 });
+    await chmod(temporary, 0o600);
+    await rename(temporary, file);
   }
 
   async close(): Promise<void> {

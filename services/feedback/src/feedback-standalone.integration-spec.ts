@@ -64,6 +64,8 @@ describe('feedback in standalone mode (in-process bus, in-memory state)', () => 
 
     await client.forgetUser({ userId: 'solo' });
     expect((await store.readForRanking({ pseudonym: user, itemIds: [] })).profile).toBeNull();
+    // The dead letter held the raw id (key and payload): forgotten with the rest.
+    expect(readFileSync(deadLetterFile, 'utf8')).not.toContain('solo');
     await expect(client.forgetUser({ userId: '' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     client.close();
   });

@@ -96,6 +96,8 @@ export class CollectorApplicationService {
     const requestedAt = timestampFromMs(this.clock());
     try {
       await this.store.forget(pseudonyms.map((p) => p.pseudonym));
+      // Rejected events kept the raw id (a dead letter is the record as it came).
+      await this.deadLetters.forgetUser(userId);
       await this.bus.publish(
         this.topics.forget,
         pseudonyms.map((p) => ({ key: p.pseudonym, message: create(UserForgottenSchema, { pseudonymousUserId: p.pseudonym, keyId: p.keyId, requestedAt }) })),

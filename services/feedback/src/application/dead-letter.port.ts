@@ -21,6 +21,8 @@ export interface DeadLetter {
 /** Where invalid records go: the dead-letter topic (Kafka) or file (standalone), with the reason in headers. */
 export interface DeadLetterSink {
   send(deadLetters: readonly DeadLetter[], consumerGroup: string): Promise<void>;
+  /** Removes a user's dead letters where the sink can (standalone's file); returns how many. */
+  forgetUser(userId: string): Promise<number>;
 }
 
 export const DEAD_LETTER_SINK = Symbol('DEAD_LETTER_SINK');

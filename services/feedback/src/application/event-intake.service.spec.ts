@@ -17,7 +17,7 @@ const binary = (e: BehaviorEvent) => Buffer.from(toBinary(BehaviorEventSchema, e
 function intakeWith(apply: (events: readonly PlannedEvent[]) => Promise<EventOutcome[]>) {
   const dead: DeadLetter[] = [];
   const writer = { apply } as unknown as StateWriter;
-  const intake = new EventIntake(new Pseudonymizer(keyring), writer, { send: async (d) => void dead.push(...d) }, { maxAgeSeconds: 86_400, maxFutureSkewSeconds: 300 }, 16, new FeedbackMetrics(new Registry()), createLogger('test', 'silent'));
+  const intake = new EventIntake(new Pseudonymizer(keyring), writer, { send: async (d) => void dead.push(...d), forgetUser: async () => 0 }, { maxAgeSeconds: 86_400, maxFutureSkewSeconds: 300 }, 16, new FeedbackMetrics(new Registry()), createLogger('test', 'silent'));
   return { intake, dead };
 }
 

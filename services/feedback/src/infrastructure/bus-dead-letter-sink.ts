@@ -22,6 +22,11 @@ export class BusDeadLetterSink implements DeadLetterSink {
     private readonly logger: Logger,
   ) {}
 
+  /** Behaviour events are keyed by user id, so are their dead letters: the bus drops them where it keeps them. */
+  async forgetUser(userId: string): Promise<number> {
+    return (await this.bus.forgetDeadLetters?.(userId)) ?? 0;
+  }
+
   async send(deadLetters: readonly DeadLetter[], consumerGroup: string): Promise<void> {
     if (deadLetters.length === 0) return;
     const failedAt = new Date().toISOString();

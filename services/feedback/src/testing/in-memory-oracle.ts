@@ -44,7 +44,7 @@ export async function oracleState(list: readonly BehaviorEvent[], keyring: HmacK
   const metrics = new FeedbackMetrics(new Registry());
   const logger = createLogger('oracle', 'silent');
   const writer = new StateWriter(store, new FixtureVectorSource(dimension), DEFAULT_PLANNER_SETTINGS, metrics, () => undefined);
-  const intake = new EventIntake(new Pseudonymizer(keyring), writer, { send: async () => undefined }, { maxAgeSeconds: 7 * 86_400, maxFutureSkewSeconds: 300 }, store.keys.dedupShards, metrics, logger);
+  const intake = new EventIntake(new Pseudonymizer(keyring), writer, { send: async () => undefined, forgetUser: async () => 0 }, { maxAgeSeconds: 7 * 86_400, maxFutureSkewSeconds: 300 }, store.keys.dedupShards, metrics, logger);
   for (let i = 0; i < list.length; i += 500) {
     const planned = list.slice(i, i + 500).map((e) => {
       const admission = intake.admit(e, Date.now());
