@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { env, z } from '@shopsense/config';
+import { admissionConfigShape, env, z } from '@shopsense/config';
 
 /** The checkout's root: defaults below are relative to it, so `npm start` works from any folder. */
 export const REPOSITORY_ROOT = resolve(__dirname, '../../..');
@@ -25,6 +25,8 @@ export const standaloneConfigSchema = z
     EMBEDDING_MODEL_DIR: env.optionalString(),
     /** Log level of the services inside (the runner prints its own progress regardless). */
     LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'warn'),
+    /** Admission control of the public server (the services inside run without). */
+    ...admissionConfigShape,
   })
   .superRefine((c, ctx) => {
     const loopback = c.SHOPSENSE_HOST === '127.0.0.1' || c.SHOPSENSE_HOST === 'localhost' || c.SHOPSENSE_HOST === '::1';

@@ -11,7 +11,7 @@ import { queryUnderstandingServiceWith } from '@shopsense/query-understanding-se
 import { rankingServiceWith } from '@shopsense/ranking-service';
 import { retrievalServiceWith } from '@shopsense/retrieval-service';
 import { importCatalog } from '@shopsense/catalog-import';
-import { GRPC_SERVICES, PeriodicTask, startService, type RunningService, type ServiceDefinition, type ServiceRegistration } from '@shopsense/service-runtime';
+import { admissionFromConfig, GRPC_SERVICES, PeriodicTask, startService, type RunningService, type ServiceDefinition, type ServiceRegistration } from '@shopsense/service-runtime';
 import type { ConfigSchema } from '@shopsense/config';
 import { DEFAULT_STORE_SETTINGS, loadMemoryStateSnapshot, MemoryUserStateStore, saveMemoryStateSnapshot } from '@shopsense/user-state';
 import { ensureModel, openDataFolder, type DataFolder } from './first-run';
@@ -35,8 +35,13 @@ export interface RunningStandalone {
   stop(): Promise<void>;
 }
 
-/** The variables every inside service gets: loopback, ephemeral ports, no TLS or keys between them. */
+/**
+ * The variables every inside service gets: loopback, ephemeral ports, no TLS or keys between
+ * them, and no admission control: the public server admits each call once, and a second limit
+ * inside would only turn calls it admitted into degraded answers.
+ */
 const INSIDE = {
+  GRPC_ADMISSION: 'off',
   GRPC_HOST: '127.0.0.1',
   GRPC_PORT: '0',
   GRPC_TLS_MODE: 'insecure',
@@ -117,6 +122,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
       maxSendMessageBytes: 16 * 1024 * 1024,
       shutdownGraceMs: 10_000,
       reflection: true,
+      ...admissionFromConfig(config),
       logger,
       metrics,
     });

@@ -2,6 +2,17 @@ import { z } from 'zod';
 import { env } from './env';
 
 /**
+ * Admission control of a gRPC server (libs/grpc admission.ts). Shared by the services and the
+ * standalone runner's public server.
+ */
+export const admissionConfigShape = {
+  GRPC_ADMISSION: env.oneOf(['adaptive', 'off'] as const, 'adaptive'),
+  GRPC_ADMISSION_TARGET_LATENCY_MS: env.int({ min: 1, max: 60_000, default: 100 }),
+  GRPC_ADMISSION_MIN_LIMIT: env.int({ min: 1, max: 256, default: 4 }),
+  GRPC_ADMISSION_MAX_QUEUE_WAIT_MS: env.int({ min: 0, max: 60_000, default: 1_000 }),
+};
+
+/**
  * Variables every service reads: its gRPC listener, transport security, logging and metrics.
  * TLS and API-key authentication are on unless explicitly turned off, so a deployment can only
  * end up insecure by saying so.
@@ -19,6 +30,7 @@ export const grpcServerConfigShape = {
   GRPC_MAX_SEND_MESSAGE_BYTES: env.int({ min: 1024, max: 256 * 1024 * 1024, default: 16 * 1024 * 1024 }),
   GRPC_SHUTDOWN_GRACE_MS: env.int({ min: 0, max: 600_000, default: 15_000 }),
   GRPC_REFLECTION: env.bool(true),
+  ...admissionConfigShape,
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   METRICS_PORT: env.int({ min: 0, max: 65535, default: 9464 }),
   METRICS_HOST: env.string('0.0.0.0'),

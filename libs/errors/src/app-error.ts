@@ -27,12 +27,15 @@ export interface FieldViolation {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly fieldViolations: readonly FieldViolation[];
+  /** For RESOURCE_EXHAUSTED and UNAVAILABLE: when a retry is likely to succeed (ms). */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { fieldViolations?: FieldViolation[]; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { fieldViolations?: FieldViolation[]; retryAfterMs?: number; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.fieldViolations = options.fieldViolations ?? [];
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   /** An INVALID_ARGUMENT error whose message names every bad field. */

@@ -2,7 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { EmbeddingService, type EmbedRequest } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
-import { childTraceContext, createLogger, currentRequestContext, runWithRequestContext } from '@shopsense/observability';
+import { childTraceContext, createLogger, currentRequestContext, runWithRequestContext, ServiceMetrics } from '@shopsense/observability';
+import { DEFAULT_ADMISSION_CONFIG } from './admission';
 import { createTlsFixture, type TlsFixture } from '@shopsense/testing';
 import { channelCredentials } from './credentials';
 import { createGrpcClient } from './grpc-client';
@@ -191,6 +192,64 @@ describe('GrpcServer over real gRPC', () => {
       inner.close();
       raw.close();
       await proxy.shutdown();
+    });
+  });
+
+  describe('admission control', () => {
+    it('refuses a call beyond the limit with RESOURCE_EXHAUSTED and a retry hint, never the exempt Embed, and admits again once a slot frees', async () => {
+      let entered!: () => void;
+      let release!: () => void;
+      const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const metrics = new ServiceMetrics('admission-test', { defaultMetrics: false });
+      // One slot and no queue: the verdict cannot depend on how fast this machine is.
+      const server = new GrpcServer({
+        host: '127.0.0.1',
+        port: 0,
+        tls: { mode: 'insecure' },
+        apiKeys: undefined,
+        maxReceiveMessageBytes: 64 * 1024,
+        maxSendMessageBytes: 1024 * 1024,
+        shutdownGraceMs: 5_000,
+        reflection: false,
+        admission: { ...DEFAULT_ADMISSION_CONFIG, initialLimit: 1, minLimit: 1, maxLimit: 1, maxQueue: 0 },
+        logger,
+        metrics,
+      });
+      server.addService(EmbeddingService, {
+        embed: (request: EmbedRequest) => ({ modelVersion: 'test-1', dimension: 1, embeddings: request.texts.map((t) => ({ values: [t.length] })) }),
+        getModelInfo: async () => {
+          entered();
+          await gate;
+          return { model: { name: 'test', version: 'test-1', dimension: 1 } };
+        },
+      });
+      const port = await server.start();
+      const client = createGrpcClient(EmbeddingService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 10_000 });
+      try {
+        const holding = client.getModelInfo({});
+        await handlerEntered;
+
+        const refused = await errorOf(client.getModelInfo({}));
+        expect(refused.code).toBe('RESOURCE_EXHAUSTED');
+        expect(refused.message).toMatch(/server at capacity: 1 calls in flight \(limit 1\) and 0 waiting; retry in \d+ ms/);
+        const pushback = (refused.cause as grpc.ServiceError).metadata.get('grpc-retry-pushback-ms')[0];
+        expect(Number(pushback)).toBeGreaterThanOrEqual(10);
+
+        // Exempt: served while the only slot is taken.
+        expect((await client.embed({ texts: ['abc'] })).embeddings[0]!.values).toEqual([3]);
+
+        release();
+        await holding;
+        await expect(client.getModelInfo({})).resolves.toMatchObject({ model: { version: 'test-1' } });
+        const counted = (await metrics.admissionCalls.get()).values.map((v) => [v.labels['method'], v.labels['outcome'], v.value]);
+        expect(counted).toEqual(expect.arrayContaining([['GetModelInfo', 'admitted', 2], ['GetModelInfo', 'shed', 1]]));
+        expect(counted.some(([method]) => method === 'Embed')).toBe(false);
+      } finally {
+        release();
+        client.close();
+        await server.shutdown();
+      }
     });
   });
 

@@ -21,10 +21,12 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@shopsense/observability';
+import { AdmissionController, AdmissionRefused, type AdmissionConfig, type AdmissionPermit } from './admission';
 import { ApiKeyAuthorizer, type ApiKeyClient } from './api-keys';
 import { apiKeyInterceptor } from './auth-interceptor';
 import { serverCredentials, type ServerTlsOptions } from './credentials';
 import { addReflection } from './reflection';
+import { callClassOf } from './call-classes';
 import { methodPath, serverServiceDefinition } from './service-definition';
 import type { CallContext, ServiceImplementation } from './service-implementation';
 import { statusName, toServiceError } from './status-mapping';
@@ -40,6 +42,8 @@ export interface GrpcServerOptions {
   /** How long SIGTERM waits for in-flight calls before cancelling them. */
   shutdownGraceMs: number;
   reflection: boolean;
+  /** Admission control (see admission.ts); absent: every call is taken. */
+  admission?: AdmissionConfig;
   logger: Logger;
   metrics?: ServiceMetrics;
 }
@@ -56,17 +60,19 @@ function firstString(metadata: Metadata, key: string): string | undefined {
 
 /**
  * A gRPC server for protobuf-es services with what every ShopSense service needs built in:
- * health and reflection, API-key auth and TLS, request ids and trace context, deadlines as
- * AbortSignals, one error mapping, latency metrics, and a drain on shutdown.
+ * health and reflection, API-key auth and TLS, admission control, request ids and trace
+ * context, deadlines as AbortSignals, one error mapping, latency metrics, and a drain on shutdown.
  */
 export class GrpcServer {
   private readonly server: Server;
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
   private readonly registered: Registered[] = [];
+  private readonly admission: AdmissionController | undefined;
   private started = false;
   private boundPort?: number;
 
   constructor(private readonly options: GrpcServerOptions) {
+    this.admission = options.admission ? new AdmissionController(options.admission) : undefined;
     const interceptors: ServerInterceptor[] = [];
     if (options.apiKeys) interceptors.push(apiKeyInterceptor(new ApiKeyAuthorizer(options.apiKeys), options.logger));
     this.server = new Server({
@@ -195,6 +201,7 @@ export class GrpcServer {
     call.sendMetadata(responseMetadata);
 
     let finished = false;
+    let permit: AdmissionPermit | undefined;
     const finish = (error: unknown, response?: unknown) => {
       if (finished) return;
       finished = true;
@@ -212,6 +219,11 @@ export class GrpcServer {
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.options.metrics?.grpcServerHandlingSeconds.observe({ service: service.typeName, method: method.name, code: statusName(code) }, seconds);
+      if (permit) {
+        // The limiter learns from the time the call held its slot, not from its wait for one.
+        permit.release({ latencyMs: seconds * 1000 - permit.queuedMs, overloaded: code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.RESOURCE_EXHAUSTED });
+        this.recordAdmissionState();
+      }
     };
 
     if (deadline && deadline.getTime() <= Date.now()) {
@@ -220,14 +232,50 @@ export class GrpcServer {
     }
 
     const context: CallContext = { method: path, requestId, signal: abort.signal, metadata: call.metadata, peer: call.getPeer(), ...(deadline ? { deadline } : {}) };
-    runWithRequestContext({ requestId, trace, signal: abort.signal, ...(deadline ? { deadline } : {}) }, () => {
-      Promise.resolve()
-        .then(() => run(context))
-        .then(
-          (response) => finish(undefined, response),
-          (error: unknown) => finish(error),
-        );
-    });
+    const handle = () =>
+      runWithRequestContext({ requestId, trace, signal: abort.signal, ...(deadline ? { deadline } : {}) }, () => {
+        Promise.resolve()
+          .then(() => run(context))
+          .then(
+            (response) => finish(undefined, response),
+            (error: unknown) => finish(error),
+          );
+      });
+
+    const callClass = callClassOf(service.typeName, method.name);
+    if (!this.admission || callClass === 'exempt') {
+      handle();
+      return;
+    }
+    // Admission comes before decoding: a refused call costs as little as it can.
+    this.admission.acquire(callClass, deadline?.getTime()).then(
+      (granted) => {
+        this.options.metrics?.admissionCalls.inc({ service: service.typeName, method: method.name, outcome: granted.waited ? 'queued' : 'admitted' });
+        if (abort.signal.aborted) {
+          // Cancelled or past its deadline while it waited: the slot goes straight back.
+          granted.release({ latencyMs: 0, overloaded: false });
+          finish(abort.signal.reason);
+          return;
+        }
+        permit = granted;
+        this.recordAdmissionState();
+        handle();
+      },
+      (error: unknown) => {
+        this.options.metrics?.admissionCalls.inc({ service: service.typeName, method: method.name, outcome: 'shed' });
+        this.recordAdmissionState();
+        finish(error instanceof AdmissionRefused ? new AppError('RESOURCE_EXHAUSTED', error.message, { retryAfterMs: error.retryAfterMs }) : error);
+      },
+    );
+  }
+
+  private recordAdmissionState(): void {
+    const metrics = this.options.metrics;
+    if (!metrics || !this.admission) return;
+    const { limit, inFlight, queued } = this.admission.snapshot();
+    metrics.admissionState.set({ state: 'limit' }, limit);
+    metrics.admissionState.set({ state: 'in_flight' }, inFlight);
+    metrics.admissionState.set({ state: 'queued' }, queued);
   }
 }
 

@@ -7,3 +7,5 @@ export * from './reflection';
 export * from './service-definition';
 export * from './service-implementation';
 export * from './status-mapping';
+export * from './admission';
+export * from './call-classes';

@@ -35,6 +35,8 @@ export function statusName(status: number): string {
  * the googleapis protos for four fields.
  */
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
+/** gRPC's retry pushback trailer: clients with a retry policy wait this many ms before retrying. */
+export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 const BAD_REQUEST_TYPE_URL = 'type.googleapis.com/google.rpc.BadRequest';
 
 export function encodeStatusDetails(status: number, message: string, violations: readonly FieldViolation[]): Uint8Array {
@@ -97,6 +99,7 @@ export function toServiceError(error: unknown, correlationId: string): Partial<S
     if (error.fieldViolations.length > 0) {
       metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeStatusDetails(code, error.message, error.fieldViolations)));
     }
+    if (error.retryAfterMs !== undefined) metadata.set(RETRY_PUSHBACK_KEY, String(Math.max(0, Math.round(error.retryAfterMs))));
     return { code, details: error.message, metadata };
   }
   return { code: GrpcStatus.INTERNAL, details: `internal error (correlation id ${correlationId})`, metadata: new Metadata() };

@@ -11,6 +11,8 @@ export class ServiceMetrics {
   readonly grpcServerHandlingSeconds: Histogram<'service' | 'method' | 'code'>;
   readonly grpcClientHandlingSeconds: Histogram<'service' | 'method' | 'code'>;
   readonly degradedResponses: Counter<'reason'>;
+  readonly admissionCalls: Counter<'service' | 'method' | 'outcome'>;
+  readonly admissionState: Gauge<'state'>;
   readonly buildInfo: Gauge<'service' | 'version'>;
 
   constructor(readonly service: string, options: { defaultMetrics?: boolean } = {}) {
@@ -35,6 +37,18 @@ export class ServiceMetrics {
       name: 'shopsense_degraded_responses_total',
       help: 'Responses served with a lesser result because an optional dependency failed, by reason.',
       labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    this.admissionCalls = new Counter({
+      name: 'grpc_server_admission_total',
+      help: 'Calls by what admission control did with them: admitted at once, queued (admitted after waiting) or shed (refused RESOURCE_EXHAUSTED); exempt calls are not counted.',
+      labelNames: ['service', 'method', 'outcome'],
+      registers: [this.registry],
+    });
+    this.admissionState = new Gauge({
+      name: 'grpc_server_admission',
+      help: 'Admission control now: the concurrency limit, the calls in flight under it, and the calls waiting for a slot.',
+      labelNames: ['state'],
       registers: [this.registry],
     });
     this.buildInfo = new Gauge({
