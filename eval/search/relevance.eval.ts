@@ -11,14 +11,21 @@
  * relevant product in the top 10), MRR (first relevant within the top 20), precision@5 and the
  * share of cases meeting their own threshold (what the e2e test asserts on a slice).
  *
+ * Then RankingService.Rank with a query on ../shared/datasets/multicpr-zh (each title a product):
+ * pairwise accuracy of the scores it gives a query's titles, and whether the order sent changes
+ * the answer, beside character overlap on the same pairs.
+ *
  *   npm run eval:relevance
  *   (EMBEDDING_MODEL_DIR or the fetched default model; model.int8.onnx unless EMBEDDING_TEST_MODEL_FILE)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Product } from '@shopsense/contracts';
-import { loadAmazonProducts, loadDemoProducts, sharedDatasetAvailable, writeProductsJsonl } from '@shopsense/datasets';
+import * as grpc from '@grpc/grpc-js';
+import { create } from '@bufbuild/protobuf';
+import { ProductSchema, RankingService, type Product } from '@shopsense/contracts';
+import { loadAmazonProducts, loadDemoProducts, loadMultiCpr, pairwiseAccuracy, sharedDatasetAvailable, writeProductsJsonl } from '@shopsense/datasets';
+import { createGrpcClient } from '@shopsense/grpc';
 import { writeEvaluationSection } from '../lib/evaluation-doc';
 import { AMAZON_CASES, AMAZON_CROSS_LINGUAL_CASES, DEMO_CASES, judge, lexicalSearch, rankingSearch, startRelevanceStandalone, type JudgedQuery, type RelevanceCase } from './relevance-cases';
 
@@ -60,10 +67,8 @@ interface CaseSet {
 }
 
 async function evaluateCatalog(products: Product[], sets: CaseSet[]): Promise<Record<string, { search: SetMetrics; lexical: SetMetrics; lines: string[] }>> {
-  const file = join(mkdtempSync(join(tmpdir(), 'eval-relevance-')), 'products.jsonl');
-  writeProductsJsonl(file, products);
   const started = Date.now();
-  const running = await startRelevanceStandalone(file);
+  const running = await startRelevanceStandaloneWith(products);
   console.error(`standalone ready with ${products.length} products in ${Math.round((Date.now() - started) / 1000)} s`);
   const byId = new Map(products.map((p) => [p.id, p]));
   const ranking = rankingSearch(running.port);
@@ -85,6 +90,44 @@ async function evaluateCatalog(products: Product[], sets: CaseSet[]): Promise<Re
   }
 }
 
+/**
+ * RankingService.Rank with a query, before any feedback, on the multicpr-zh pairs: each title a
+ * product, each query's titles sent as one Rank call (in file order, then reversed). Pairwise
+ * accuracy of the scores Rank gives (the README's protocol), and the share of queries whose
+ * order does not depend on the order sent; beside character overlap on the same pairs.
+ */
+async function evaluateRankOnMultiCpr(): Promise<{ pairwise_accuracy: number; order_invariant_share: number; overlap_baseline: number; comparisons: number; queries: number }> {
+  const pairs = loadMultiCpr();
+  const titles = [...new Set(pairs.map((p) => p.title))];
+  const idOf = new Map(titles.map((t, i) => [t, `mcpr-${i}`]));
+  const running = await startRelevanceStandaloneWith(titles.map((title, i) => create(ProductSchema, { id: `mcpr-${i}`, title })));
+  const client = createGrpcClient(RankingService, `127.0.0.1:${running.port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 60_000 });
+  try {
+    const scoreOf = new Map<string, number>();
+    let invariant = 0;
+    const queries = [...new Set(pairs.map((p) => p.query))];
+    for (const query of queries) {
+      const ids = [...new Set(pairs.filter((p) => p.query === query).map((p) => idOf.get(p.title)!))];
+      const forward = await client.rank({ query, itemIds: ids });
+      const backward = await client.rank({ query, itemIds: [...ids].reverse() });
+      for (const item of forward.items) scoreOf.set(`${query}\u0000${item.itemId}`, item.score);
+      if (forward.items.map((i) => i.itemId).join() === backward.items.map((i) => i.itemId).join()) invariant++;
+    }
+    const ranked = pairwiseAccuracy(pairs, (p) => scoreOf.get(`${p.query}\u0000${idOf.get(p.title)}`) ?? Number.NEGATIVE_INFINITY);
+    const overlap = pairwiseAccuracy(pairs, (p) => [...new Set(p.query)].filter((ch) => p.title.includes(ch)).length / new Set(p.query).size);
+    return { pairwise_accuracy: round(ranked.accuracy), order_invariant_share: round(invariant / queries.length), overlap_baseline: round(overlap.accuracy), comparisons: ranked.comparisons, queries: queries.length };
+  } finally {
+    client.close();
+    await running.stop();
+  }
+}
+
+async function startRelevanceStandaloneWith(products: Product[]) {
+  const file = join(mkdtempSync(join(tmpdir(), 'eval-relevance-')), 'products.jsonl');
+  writeProductsJsonl(file, products);
+  return startRelevanceStandalone(file);
+}
+
 async function main(): Promise<void> {
   const results = await evaluateCatalog(loadDemoProducts(), [{ name: 'demo', cases: DEMO_CASES }]);
   if (sharedDatasetAvailable('amazon-scientific')) {
@@ -92,6 +135,8 @@ async function main(): Promise<void> {
   } else {
     console.error('../shared/datasets/amazon-scientific is absent: only the demo catalog is evaluated');
   }
+  const rank = sharedDatasetAvailable('multicpr-zh') ? await evaluateRankOnMultiCpr() : undefined;
+  if (!rank) console.error('../shared/datasets/multicpr-zh is absent: Rank is not evaluated');
   const rows = Object.entries(results).flatMap(([name, r]) =>
     (['search', 'lexical'] as const).map((system) => {
       const m = r[system];
@@ -106,10 +151,17 @@ RankingService.Search on the standalone runner (model.int8.onnx unless EMBEDDING
 
 | set | system | queries | NDCG@10 | HR@10 | MRR | P@5 | pass rate |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-${rows.join('\n')}`,
+${rows.join('\n')}
+${
+  rank
+    ? `
+RankingService.Rank with the query, before any feedback, on multicpr-zh (${rank.queries} queries, each query's titles sent as one call; ${rank.comparisons} matching/non-matching pairs): pairwise accuracy **${rank.pairwise_accuracy}** (character overlap on the same pairs: ${rank.overlap_baseline}; eval:multicpr's hybrid retrieval score, for comparison, in its own section); the same order whichever order the items are sent in for ${Math.round(rank.order_invariant_share * 100)}% of the queries.`
+    : ''
+}`,
   );
   const summary: Record<string, unknown> = {};
   for (const [name, r] of Object.entries(results)) summary[name] = { search: r.search, lexical: r.lexical };
+  if (rank) summary['rank_multicpr'] = rank;
   console.log(JSON.stringify(summary));
 }
 

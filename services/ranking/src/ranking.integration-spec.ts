@@ -203,6 +203,16 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
     expect(sum(response.items.map((i) => i.clickProbability))).toBeCloseTo(1, 9);
   });
 
+  it('ranks given items by their relevance to the query before any feedback, whatever order they are sent in', async () => {
+    // rankingNoQu has no model snapshot: the untrained model, started from the relevance prior.
+    const items = ['hp-1', 'shoe-4', 'mug-1', 'bag-2', 'mug-4'];
+    const forward = await clientNoQu.rank({ itemIds: items, query: 'ceramic coffee mug' });
+    const backward = await clientNoQu.rank({ itemIds: [...items].reverse(), query: 'ceramic coffee mug' });
+    expect(forward.modelVersion).toBe('untrained');
+    expect(forward.items[0]!.itemId).toBe('mug-1');
+    expect(forward.items.map((i) => i.itemId)).toEqual(backward.items.map((i) => i.itemId));
+  });
+
   it('recommends items similar to the item on the page, never the item itself', async () => {
     const response = await client.recommend({ context: { case: 'item', value: { itemId: 'mug-1' } }, limit: 4, explain: true });
     const ids = response.items.map((i) => i.itemId);
@@ -233,7 +243,7 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
     const response = await clientNoQu.search({ query: 'coffee mug', pageSize: 5 });
     expect(response.degraded).toEqual([Degradation.QUERY_UNDERSTANDING_UNAVAILABLE]);
     expect(response.items[0]!.itemId).toMatch(/^mug-/);
-    // No model snapshot in its data dir: the untrained model keeps the retrieval order.
+    // No model snapshot in its data dir: the untrained model (the relevance prior) serves.
     expect(response.modelVersion).toBe('untrained');
   });
 

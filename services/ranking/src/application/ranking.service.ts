@@ -447,7 +447,9 @@ export class RankingApplicationService {
     // Built by assignment rather than conditional spreads: this runs for every candidate of every request.
     const inputs = candidates.map((c, index): CandidateInput => {
       // A SourceScore message has the fields of a RetrievalHit: handed over as it is.
-      const input: CandidateInput = { itemId: c.itemId, retrievalRank: index, sources: c.sources };
+      const input: CandidateInput = { itemId: c.itemId, sources: c.sources };
+      // Rank's items were given, not retrieved: their order is the caller's, not a retrieval rank.
+      if (request.surface !== 'rank') input.retrievalRank = index;
       const vector = vectors.get(c.itemId);
       if (vector) input.vector = vector;
       const product = products.get(c.itemId);

@@ -40,6 +40,30 @@ export const BIAS = 'bias';
 /** Starts at a 5% click probability: the order of magnitude of a list's per-item CTR. */
 export const DEFAULT_FTRL_CONFIG: FtrlConfig = { alpha: 0.1, beta: 1, l1: 0.1, l2: 1, perFeature: { [BIAS]: { l1: 0, l2: 0 } }, initialWeights: { [BIAS]: Math.log(0.05 / 0.95) } };
 
+/**
+ * Where a served ranker starts before any feedback: from the relevance the query-match features
+ * already measure, not from the intercept alone (which scores every item the same, keeps the
+ * fused retrieval order and explains nothing). Logit weights, sized to each feature's spread: a
+ * query–item cosine of the multilingual model moves about 0.1 between a matching product and an
+ * unrelated one (× 8 ≈ 0.8); log1p(BM25) is 0 without a lexical match and 1–3 with one; the fused
+ * retrieval rank breaks what is left; a price inside the asked range and the fit to "cheap" or
+ * "premium" count about one logit each. The shopper's two interest vectors together weigh half as much as the
+ * query (a history reorders what matches the query, it does not replace it) and count for
+ * nothing without a history (their cosine is 0). Online learning moves every weight from here.
+ */
+export const RELEVANCE_PRIOR_WEIGHTS: Readonly<Record<string, number>> = {
+  query_item_cosine: 8,
+  user_item_cosine_short: 2,
+  user_item_cosine_long: 2,
+  retrieval_lexical_score: 1,
+  retrieval_rr: 0.5,
+  price_fit: 1,
+  price_boost_fit: 1,
+};
+
+/** The served model's configuration: DEFAULT_FTRL_CONFIG started from RELEVANCE_PRIOR_WEIGHTS. */
+export const SERVING_FTRL_CONFIG: FtrlConfig = { ...DEFAULT_FTRL_CONFIG, initialWeights: { ...DEFAULT_FTRL_CONFIG.initialWeights, ...RELEVANCE_PRIOR_WEIGHTS } };
+
 export const UNTRAINED_VERSION = 'untrained';
 
 /** The persisted form: plain JSON, coordinates sorted by name. */

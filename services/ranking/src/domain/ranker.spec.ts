@@ -1,6 +1,6 @@
 import { Degradation } from '@shopsense/contracts';
 import { parseBusinessRules } from './business-rules';
-import { FtrlModel } from './ftrl';
+import { FtrlModel, SERVING_FTRL_CONFIG } from './ftrl';
 import { DegradationReport } from './pipeline';
 import { NOOP_MODEL_VERSION, rankCandidates, type RankInput, type ScoringModel } from './ranker';
 import { aCandidate, aContext } from './testing/ranking-factories';
@@ -111,5 +111,45 @@ describe('rankCandidates', () => {
 
   it('handles an empty candidate list', () => {
     expect(rankCandidates(input({ candidates: [], model: tasteModel() }))).toEqual({ items: [], modelVersion: 'ftrl-test', hidden: [], pinned: [] });
+  });
+
+  it('orders by relevance before any feedback: two items that differ only in their lexical match score differently, and the explanation names the feature', () => {
+    const same = { retrievalRank: undefined, vector: [0.6, 0.8], product: { price: 20, inStock: true } };
+    const outcome = rankCandidates(
+      input({
+        context: aContext({ queryText: 'running shoes', queryVector: [0.6, 0.8] }),
+        // Given in the "wrong" order: the one without a lexical match first.
+        candidates: [aCandidate({ itemId: 'unmatched', ...same, sources: [] }), aCandidate({ itemId: 'matched', ...same, sources: [{ source: 'lexical', score: 6, rank: 0 }] })],
+        model: new FtrlModel(SERVING_FTRL_CONFIG),
+        explain: true,
+      }),
+    );
+    expect(ids(outcome)).toEqual(['matched', 'unmatched']);
+    const [matched, unmatched] = outcome.items;
+    expect(matched!.score - unmatched!.score).toBeCloseTo(Math.log1p(6) * SERVING_FTRL_CONFIG.initialWeights!['retrieval_lexical_score']!, 9);
+    const differing = matched!.contributions!.filter((c) => !unmatched!.contributions!.some((u) => u.feature === c.feature && u.contribution === c.contribution));
+    expect(differing.map((c) => c.feature)).toEqual(['retrieval_lexical_score']);
+    expect(matched!.reasons).toContain("matches 'running shoes'");
+    // Both share the query–item cosine term: relevance, not just the intercept, even for the unmatched one.
+    expect(unmatched!.contributions!.map((c) => c.feature)).toEqual(expect.arrayContaining(['bias', 'query_item_cosine']));
+  });
+
+  it("lets a shopper's history reorder items the query matches equally, but not outrank an item the query matches better", () => {
+    const model = new FtrlModel(SERVING_FTRL_CONFIG);
+    const history = [1, 0];
+    // Query vector [0.6, 0.8]: 'liked' and 'other' match it equally (cosine 0.96); 'liked' is nearer the history.
+    const liked = aCandidate({ itemId: 'liked', retrievalRank: undefined, vector: [0.8, 0.6], sources: [] });
+    const other = aCandidate({ itemId: 'other', retrievalRank: undefined, vector: [0.352, 0.936], sources: [] });
+    const context = aContext({ queryText: 'q', queryVector: [0.6, 0.8], userShortVector: history, userLongVector: history });
+    expect(ids(rankCandidates(input({ context, candidates: [other, liked], model })))).toEqual(['liked', 'other']);
+    const anonymous = aContext({ queryText: 'q', queryVector: [0.6, 0.8] });
+    // Without a history the two tie: it is the history alone that put 'liked' first.
+    const [first, second] = rankCandidates(input({ context: anonymous, candidates: [liked, other], model })).items;
+    expect(first!.score).toBeCloseTo(second!.score, 9);
+
+    // An item of the history that the query hardly matches stays below the one it matches.
+    const exact = aCandidate({ itemId: 'exact', retrievalRank: undefined, vector: [0.6, 0.8], sources: [] });
+    const offQuery = aCandidate({ itemId: 'off-query', retrievalRank: undefined, vector: [1, 0], sources: [] });
+    expect(ids(rankCandidates(input({ context, candidates: [offQuery, exact], model })))).toEqual(['exact', 'off-query']);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelProvider } from '../application/ranking.ports';
-import { DEFAULT_FTRL_CONFIG, FtrlModel, snapshotVersion } from '../domain';
+import { FtrlModel, SERVING_FTRL_CONFIG, snapshotVersion } from '../domain';
 
 const VERSION_FILE = /^[A-Za-z0-9_.-]{1,128}$/;
 /** Promoted or pinned versions kept in memory (for pages of earlier lists and experiment pins). */
@@ -10,8 +10,8 @@ const KEEP_LOADED = 8;
 
 /**
  * Versioned model snapshots on disk: `<dir>/<version>.json` (written beside, then renamed) and
- * `<dir>/CURRENT` naming the promoted one. Serves the promoted model, or an untrained one (the
- * intercept only: every item scores the same, so the retrieval order is kept) before any promotion.
+ * `<dir>/CURRENT` naming the promoted one. Serves the promoted model, or before any promotion an
+ * untrained one that starts from the relevance prior (SERVING_FTRL_CONFIG).
  */
 export class ModelRegistry implements ModelProvider {
   private serving: FtrlModel;
@@ -20,7 +20,7 @@ export class ModelRegistry implements ModelProvider {
   private readonly pinned = new Map<string, FtrlModel>();
 
   private constructor(private readonly dir: string) {
-    this.serving = new FtrlModel(DEFAULT_FTRL_CONFIG);
+    this.serving = new FtrlModel(SERVING_FTRL_CONFIG);
   }
 
   static async open(dataDir: string): Promise<ModelRegistry> {
