@@ -66,6 +66,44 @@ describe('AdmissionController', () => {
     expect(await settled(patient)).toBe(false);
   });
 
+  it('estimates the wait from how fast slots have been freeing, not only from the service time', async () => {
+    const { admission, clock } = controller({ initialLimit: 1, maxLimit: 1, targetLatencyMs: 1_000, queueDelayTargetMs: 10_000 });
+    // Each call holds its slot 10 ms, but slots free only every 200 ms (a saturated machine).
+    let held = await admission.acquire('interactive');
+    const waiters = [admission.acquire('interactive'), admission.acquire('interactive'), admission.acquire('interactive')];
+    for (const next of waiters) {
+      clock.now += 200;
+      held.release({ latencyMs: 10, overloaded: false });
+      held = await next;
+    }
+    void admission.acquire('interactive').catch(() => undefined);
+    // One waiting ahead: by the service time it would get a slot in about 20 ms; by the drain rate, 400 ms.
+    await expect(admission.acquire('interactive', clock.now + 300)).rejects.toThrow(/its deadline would pass while it waits/);
+    const patient = admission.acquire('interactive', clock.now + 600);
+    expect(await settled(patient)).toBe(false);
+  });
+
+  it('tells a burst from overload: while the queue stands, a call waits at most overloadQueueWaitMs whatever its deadline', async () => {
+    const { admission, clock } = controller({ initialLimit: 1, maxLimit: 1, targetLatencyMs: 1_000, maxQueue: 10 });
+    let held = await admission.acquire('interactive');
+    // A burst: calls with far deadlines wait their turn (each waits 60 ms, over the 20 ms target).
+    const waiters = Array.from({ length: 4 }, () => admission.acquire('interactive', clock.now + 10_000));
+    for (const next of waiters) {
+      clock.now += 60;
+      held.release({ latencyMs: 60, overloaded: false });
+      held = await next;
+    }
+    // Every call of the last 100 ms waited over 20 ms: the queue stands. A call that would wait
+    // one drain interval (60 ms > 25 ms) is refused at once, however far its deadline.
+    await expect(admission.acquire('interactive', clock.now + 10_000)).rejects.toThrow(/calls have waited over 20 ms for 100 ms/);
+
+    // A call admitted at once ends the standing queue: waiting by deadline again.
+    held.release({ latencyMs: 60, overloaded: false });
+    held = await admission.acquire('interactive');
+    const patient = admission.acquire('interactive', clock.now + 10_000);
+    expect(await settled(patient)).toBe(false);
+  });
+
   it('refuses a waiting call when no slot frees within the longest wait', async () => {
     const { admission } = controller({ maxQueueWaitMs: 300 });
     await admission.acquire('interactive');

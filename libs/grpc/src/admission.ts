@@ -14,6 +14,13 @@
  * the limit was in use, raises it by 1/limit (about one per limit's worth of calls). Only
  * interactive calls move the limit: bulk calls are long by nature.
  *
+ * The queue tells a burst from overload as CoDel does (the controlled-delay queue of Nichols and
+ * Jacobson, used this way in front of servers at Facebook): while calls leave the queue within
+ * `queueDelayTargetMs`, a call may wait as long as its deadline allows, so a burst is served;
+ * once every call in the last `queueDelayIntervalMs` waited longer than that (a standing queue),
+ * new calls wait at most `overloadQueueWaitMs`, so what cannot be served is refused while the
+ * caller can still retry, rather than at its deadline.
+ *
  * Classes: `exempt` calls (ForgetUser, health) are never shed nor counted; `interactive` calls
  * wait before `bulk` ones; bulk calls take at most half the limit, so a catalog import cannot
  * take every slot from the shoppers.
@@ -38,6 +45,11 @@ export interface AdmissionConfig {
    * caller can still retry elsewhere.
    */
   maxQueueWaitMs: number;
+  /** A queue whose calls all waited longer than this for a whole interval is a standing queue. */
+  queueDelayTargetMs: number;
+  queueDelayIntervalMs: number;
+  /** The longest a call waits while the queue is standing. */
+  overloadQueueWaitMs: number;
 }
 
 export const DEFAULT_ADMISSION_CONFIG: AdmissionConfig = {
@@ -50,6 +62,9 @@ export const DEFAULT_ADMISSION_CONFIG: AdmissionConfig = {
   backoffRatio: 0.9,
   maxQueue: 256,
   maxQueueWaitMs: 1_000,
+  queueDelayTargetMs: 20,
+  queueDelayIntervalMs: 100,
+  overloadQueueWaitMs: 25,
 };
 
 /** What a call's end tells the limiter. */
@@ -105,6 +120,18 @@ export class AdmissionController {
   private bulkInFlight = 0;
   /** Smoothed service time of interactive calls (ms); 0 until the first one ends. */
   private serviceMs = 0;
+  /**
+   * Smoothed time between slots freeing while calls wait (ms): the queue's measured drain rate.
+   * Under CPU saturation it is longer than serviceMs / limit suggests (transport, refusals and
+   * other threads share the cores), and a wait estimated from the latter admits calls to the
+   * queue that then cannot be served before their deadline.
+   */
+  private drainIntervalMs = 0;
+  private lastDrainAt: number | undefined;
+  /** CoDel's state: the shortest wait seen in the current interval, and whether the queue stands. */
+  private intervalStartedAt = 0;
+  private intervalMinWaitMs = Infinity;
+  private standingQueue = false;
   private readonly interactiveQueue: Waiter[] = [];
   private readonly bulkQueue: Waiter[] = [];
 
@@ -128,7 +155,10 @@ export class AdmissionController {
    */
   acquire(callClass: CallClass, deadline?: number): Promise<AdmissionPermit> {
     if (callClass === 'exempt') return Promise.resolve(NO_PERMIT);
-    if (this.hasSlotFor(callClass)) return Promise.resolve(this.grant(callClass, undefined));
+    if (this.hasSlotFor(callClass)) {
+      this.observeWait(0);
+      return Promise.resolve(this.grant(callClass, undefined));
+    }
 
     const queued = this.interactiveQueue.length + this.bulkQueue.length;
     if (queued >= this.config.maxQueue) {
@@ -136,10 +166,12 @@ export class AdmissionController {
     }
     const ahead = callClass === 'interactive' ? this.interactiveQueue.length : queued;
     const expectedWaitMs = this.expectedWaitMs(ahead);
-    // A caller's deadline says how long it can wait; a call without one gets maxQueueWaitMs.
-    const maxWaitMs = deadline === undefined ? this.config.maxQueueWaitMs : deadline - this.now() - this.serviceMs;
+    // A caller's deadline says how long it can wait (a call without one gets maxQueueWaitMs),
+    // unless the queue is standing: then waiting only delays the refusal.
+    const allowedWaitMs = deadline === undefined ? this.config.maxQueueWaitMs : deadline - this.now() - this.serviceMs;
+    const maxWaitMs = this.standingQueue ? Math.min(allowedWaitMs, this.config.overloadQueueWaitMs) : allowedWaitMs;
     if (expectedWaitMs > maxWaitMs) {
-      const why = deadline !== undefined ? 'its deadline would pass while it waits' : `the wait for a slot would pass ${this.config.maxQueueWaitMs} ms`;
+      const why = maxWaitMs < allowedWaitMs ? `calls have waited over ${this.config.queueDelayTargetMs} ms for ${this.config.queueDelayIntervalMs} ms` : deadline !== undefined ? 'its deadline would pass while it waits' : `the wait for a slot would pass ${this.config.maxQueueWaitMs} ms`;
       return Promise.reject(this.refusal(`server at capacity: ${this.inFlight} calls in flight (limit ${Math.floor(this.limit)}), ${queued} waiting; ${why}`));
     }
 
@@ -154,6 +186,7 @@ export class AdmissionController {
           const index = queue.indexOf(waiter);
           if (index < 0) return;
           queue.splice(index, 1);
+          this.observeWait(this.now() - waiter.enqueuedAt);
           reject(this.refusal(`server at capacity: no slot freed within ${Math.round(Math.max(0, maxWaitMs))} ms`));
         }, Math.max(0, maxWaitMs)),
       };
@@ -183,6 +216,7 @@ export class AdmissionController {
         this.inFlight -= 1;
         if (callClass === 'bulk') this.bulkInFlight -= 1;
         else this.learn(outcome, limitInUse);
+        this.measureDrain();
         this.admitWaiting();
       },
     };
@@ -198,18 +232,47 @@ export class AdmissionController {
     }
   }
 
+  /** CoDel: the queue stands when the shortest wait of a whole interval was over the target. */
+  private observeWait(waitedMs: number): void {
+    const now = this.now();
+    this.intervalMinWaitMs = Math.min(this.intervalMinWaitMs, waitedMs);
+    if (waitedMs <= this.config.queueDelayTargetMs) this.standingQueue = false;
+    if (now - this.intervalStartedAt >= this.config.queueDelayIntervalMs) {
+      this.standingQueue = this.intervalMinWaitMs > this.config.queueDelayTargetMs;
+      this.intervalStartedAt = now;
+      this.intervalMinWaitMs = Infinity;
+    }
+  }
+
+  private measureDrain(): void {
+    const now = this.now();
+    const waiting = this.interactiveQueue.length + this.bulkQueue.length > 0;
+    if (waiting && this.lastDrainAt !== undefined) {
+      const interval = now - this.lastDrainAt;
+      this.drainIntervalMs = this.drainIntervalMs === 0 ? interval : this.drainIntervalMs + LATENCY_EWMA_WEIGHT * (interval - this.drainIntervalMs);
+    }
+    // Only intervals inside a busy period say how fast the queue drains; an idle gap says nothing.
+    this.lastDrainAt = waiting ? now : undefined;
+  }
+
   private admitWaiting(): void {
     for (;;) {
       const next = this.interactiveQueue[0] && this.hasSlotFor('interactive') ? this.interactiveQueue.shift() : this.bulkQueue[0] && this.hasSlotFor('bulk') ? this.bulkQueue.shift() : undefined;
       if (!next) return;
       clearTimeout(next.timer);
-      next.resolve(this.grant(next.callClass, this.now() - next.enqueuedAt));
+      const waitedMs = this.now() - next.enqueuedAt;
+      this.observeWait(waitedMs);
+      next.resolve(this.grant(next.callClass, waitedMs));
     }
   }
 
-  /** Time for `ahead` queued calls and this one to get a slot, at the current limit and service time. */
+  /**
+   * Time for `ahead` queued calls and this one to get a slot: at the measured drain rate when the
+   * queue has been busy, never faster than the limit and the service time allow.
+   */
   private expectedWaitMs(ahead: number): number {
-    return Math.ceil((ahead + 1) / Math.max(1, Math.floor(this.limit))) * this.serviceMs;
+    const byServiceTime = Math.ceil((ahead + 1) / Math.max(1, Math.floor(this.limit))) * this.serviceMs;
+    return Math.max(byServiceTime, (ahead + 1) * this.drainIntervalMs);
   }
 
   private refusal(message: string): AdmissionRefused {
@@ -228,5 +291,6 @@ export function admissionConfigProblems(config: AdmissionConfig): string[] {
   if (!(config.backoffRatio > 0 && config.backoffRatio < 1)) problems.push('backoffRatio must lie strictly between 0 and 1');
   if (!(config.maxQueue >= 0)) problems.push('maxQueue must not be negative');
   if (!(config.maxQueueWaitMs >= 0)) problems.push('maxQueueWaitMs must not be negative');
+  if (!(config.queueDelayTargetMs >= 0 && config.queueDelayIntervalMs > 0 && config.overloadQueueWaitMs >= 0)) problems.push('queueDelayTargetMs and overloadQueueWaitMs must not be negative, queueDelayIntervalMs must be positive');
   return problems;
 }
