@@ -37,4 +37,10 @@ describe('record codec', () => {
     expect(decoded.ok).toBe(false);
     expect(!decoded.ok && decoded.reason).toMatch(reason);
   });
+
+  it('never quotes a content-type header it does not support into the reason', () => {
+    const decoded = decodeRecord(BehaviorEventSchema, Buffer.from('x'), 'text/plain; owner=alice@example.com');
+    expect(!decoded.ok && decoded.reason).toMatch(/unsupported content-type \(a value of 35 characters; use /);
+    expect(!decoded.ok && decoded.reason).not.toMatch(/alice|text\/plain/);
+  });
 });

@@ -33,7 +33,9 @@ export function decodeRecord<S extends DescMessage>(schema: S, value: Buffer | n
     if (type === PROTOBUF_CONTENT_TYPE || type === 'application/protobuf' || type === 'application/vnd.google.protobuf') {
       return { ok: true, message: fromBinary(schema, value) };
     }
-    return { ok: false, reason: `unsupported content-type '${contentType}' (use ${PROTOBUF_CONTENT_TYPE} or ${JSON_CONTENT_TYPE})` };
+    // The header's value is the producer's text: it is not quoted into a reason, which ends up
+    // in dead-letter headers and logs (a producer could put anything there, personal data included).
+    return { ok: false, reason: `unsupported content-type (a value of ${contentType?.length ?? 0} characters; use ${PROTOBUF_CONTENT_TYPE} or ${JSON_CONTENT_TYPE})` };
   } catch (error) {
     return { ok: false, reason: `not a valid ${schema.typeName} (${type}): ${(error as Error).message}` };
   }
