@@ -131,7 +131,7 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
     { initialMs: config.UPSTREAM_TIMEOUT_MS, maxMs: DEFAULT_VECTOR_DEADLINES.maxMs },
   );
   const eventIntake = new EventIntake(pseudonymizer, writer, deadLetters, limits, settings.dedupShards, metrics, logger);
-  const collector = new CollectorApplicationService(bus, topics, store, pseudonymizer, deadLetters, limits, metrics, logger);
+  const collector = new CollectorApplicationService(bus, topics, store, pseudonymizer, deadLetters, limits, metrics, logger, config.FEEDBACK_TRACK_PUBLISH_TIMEOUT_MS);
   const intake = kafkaBus
     ? new KafkaBatchIntake(
         kafkaBus.client,

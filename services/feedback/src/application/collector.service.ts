@@ -3,7 +3,7 @@ import { timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { BehaviorEventSchema, UserForgottenSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
 import { PROTOBUF_CONTENT_TYPE, CONTENT_TYPE_HEADER, type EventBus, type OutgoingRecord, type TopicDefinition } from '@shopsense/events';
-import type { Logger } from '@shopsense/observability';
+import { currentRequestContext, type Logger } from '@shopsense/observability';
 import type { Pseudonymizer, UserStateStore } from '@shopsense/user-state';
 import { validateEvent, type ValidationLimits } from '../domain/event-validation';
 import type { DeadLetterSink } from './dead-letter.port';
@@ -11,6 +11,8 @@ import type { FeedbackMetrics } from './feedback-metrics';
 
 export const MAX_TRACK_EVENTS = 500;
 export const TRACK_CONSUMER_GROUP = 'collector-track';
+/** Left of a caller's deadline for the answer itself to travel back. */
+const ANSWER_RESERVE_MS = 50;
 
 export interface TrackResult {
   accepted: number;
@@ -33,6 +35,8 @@ export class CollectorApplicationService {
     private readonly limits: ValidationLimits,
     private readonly metrics: FeedbackMetrics,
     private readonly logger: Logger,
+    /** The longest Track waits for the bus to take its events (less when the caller's deadline is nearer). */
+    private readonly publishTimeoutMs: number,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -57,8 +61,17 @@ export class CollectorApplicationService {
       }
       valid.push({ key: event.userId, message });
     });
+    // With the broker down, the Kafka client retries for about 40 s: a caller learns it at once
+    // (UNAVAILABLE within its deadline) and retries, which Track's idempotence makes safe.
+    const deadline = currentRequestContext()?.deadline?.getTime();
+    const budgetMs = Math.max(0, Math.min(this.publishTimeoutMs, deadline === undefined ? Infinity : deadline - this.clock() - ANSWER_RESERVE_MS));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), budgetMs);
+    });
+    let published: Promise<unknown>;
     try {
-      await Promise.all([
+      published = Promise.all([
         this.bus.publish(this.topics.events, valid),
         rejected.length > 0
           ? this.deadLetters.send(
@@ -79,8 +92,16 @@ export class CollectorApplicationService {
             )
           : Promise.resolve(),
       ]);
+      if ((await Promise.race([published, timedOut])) === 'timeout') {
+        // The events may still be published later; a retry is deduplicated by event_id.
+        published.catch(() => undefined);
+        throw new AppError('UNAVAILABLE', `the event bus did not take the events within ${budgetMs} ms; retry the batch (Track is idempotent by event_id)`);
+      }
     } catch (error) {
+      if (error instanceof AppError) throw error;
       throw new AppError('UNAVAILABLE', 'the event bus did not take the events; retry the batch (Track is idempotent by event_id)', { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
     this.metrics.events.inc({ source: 'track', outcome: 'published' }, valid.length);
     if (rejected.length > 0) {

@@ -30,6 +30,8 @@ export const feedbackConfigSchema = z
     FEEDBACK_TRAINING_TOPIC: env.string(Topics.trainingExamples.name),
     FEEDBACK_FORGET_TOPIC: env.string(Topics.usersForgotten.name),
     FEEDBACK_CONSUMER_GROUP: env.string('shopsense-feedback'),
+    /** The longest Track waits for the bus to take its events before answering UNAVAILABLE. */
+    FEEDBACK_TRACK_PUBLISH_TIMEOUT_MS: env.int({ min: 100, max: 120_000, default: 5_000 }),
     FEEDBACK_BATCH_SIZE: env.int({ min: 1, max: 5_000, default: 1_000 }),
     FEEDBACK_PARTITIONS_CONCURRENTLY: env.int({ min: 1, max: 64, default: 6 }),
     FEEDBACK_KAFKA_SESSION_TIMEOUT_MS: env.int({ min: 6_000, max: 300_000, default: 30_000 }),
