@@ -26,31 +26,25 @@
  * higher ratio, so the target holds for both modes when it holds for the headline. When no rate is
  * sustained (a busy machine), the lowest rate stands in and `sustained` is false.
  *
- * Modes: `cluster`: every service its own process (embedding, retrieval, query understanding,
- * feedback, ranking), catalog changes and behaviour events on the local Kafka (topics of the
- * run's own), user state in the local Redis (a key prefix of the run's own). `standalone`: the
- * standalone runner (apps/standalone) in one process, every API on one port, embedded adapters.
- * Both serve the same model file (EMBEDDING_MODEL_FILE, default model.int8.onnx).
+ * Modes (bench/lib/deployments.ts): `cluster` (five processes, the local Kafka and Redis) and
+ * `standalone` (the standalone runner in one process). Both serve the same model file (EMBEDDING_MODEL_FILE, default model.int8.onnx).
  * Writes docs/benchmarks.md; the last line printed is one JSON object.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
-import { BehaviorEventSchema, CatalogService, CollectorService, Degradation, EmbeddingKind, EmbeddingService, EventType, RankingService, type Product } from '@shopsense/contracts';
+import { BehaviorEventSchema, CollectorService, Degradation, EmbeddingKind, EmbeddingService, EventType, RankingService, type Product } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
-import { deleteKeysWithPrefix, embeddingModelDir, ensureModelFile, localInfrastructure, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
+import { embeddingModelDir, ensureModelFile } from '@shopsense/testing';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
+import { MODES, prepareCatalog, until, type ModeStarter } from '../lib/deployments';
 import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop';
 import { percentile, round } from '../lib/stats';
 import { QueryPool, searchQueries } from './search-queries';
-import { DEMO_CATALOG_FILE, loadDemoProducts } from '@shopsense/datasets';
-import { standaloneInferenceThreads } from '../../apps/standalone/src/inference-threads';
+import { loadDemoProducts } from '@shopsense/datasets';
 
 const ROOT = resolve(__dirname, '../..');
 const STANDALONE_FILE = join(ROOT, 'apps/standalone/src/standalone.ts');
@@ -63,22 +57,6 @@ const CALL_TIMEOUT_MS = 5_000;
 const SUSTAINED_P99_MS = 100;
 const SATURATED_P99_MS = 1_000;
 const insecure = grpc.credentials.createInsecure();
-
-/** A running deployment of one mode: where its public APIs and its embedding service answer. */
-interface Deployment {
-  description: string;
-  rankingAddr: string;
-  collectorAddr: string;
-  catalogAddr: string;
-  embeddingAddr: string;
-  /** Whether the catalog is still to be indexed through CatalogService (standalone indexes it on its first start). */
-  needsCatalog: boolean;
-  /** Prometheus endpoints of the ranking and embedding processes (cluster mode), for the per-hop breakdown. */
-  metrics?: { ranking: string; embedding: string };
-  stop(): Promise<void>;
-}
-
-type ModeStarter = (modelDir: string) => Promise<Deployment>;
 
 interface ModeResult {
   mode: string;
@@ -153,138 +131,6 @@ function hopsBetween(before: Totals, after: Totals, searches: number): Hops {
   return hops;
 }
 
-function writeKeysFile(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'bench-search-keys-')), 'hmac-keys.json');
-  writeFileSync(file, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }), { mode: 0o600 });
-  return file;
-}
-
-async function stopProcess(p: TsProcess | undefined): Promise<void> {
-  if (!p) return;
-  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-  await p.exited;
-}
-
-/** Cluster mode: five processes, the local Kafka (topics of this run) and Redis (a key prefix of this run). */
-const startCluster: ModeStarter = async (modelDir) => {
-  const { brokers, redisUrl } = localInfrastructure();
-  const run = randomBytes(4).toString('hex');
-  const topics = { catalog: `bench.search.catalog.${run}`, events: `bench.search.events.${run}`, training: `bench.search.training.${run}`, forget: `bench.search.forget.${run}` };
-  const prefix = `bench:search:${run}:`;
-  const kafka = new Kafka({ clientId: `bench-search-${run}`, brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: topic === topics.events ? 3 : 1, replicationFactor: 1 })), waitForLeaders: true });
-  const keysFile = writeKeysFile();
-  const started: TsProcess[] = [];
-  const kafkaEnv = { KAFKA_BROKERS: brokers.join(',') };
-  const stop = async () => {
-    for (const p of started.reverse()) await stopProcess(p);
-    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-    await admin.disconnect();
-    const redis = new Redis(redisUrl);
-    await deleteKeysWithPrefix(redis, prefix);
-    redis.disconnect();
-  };
-  try {
-    const metricsPorts: Record<string, number> = {};
-    const start = async (main: string, env: NodeJS.ProcessEnv) => {
-      const p = await startServiceProcess(main, { UPSTREAM_TLS_MODE: 'insecure', ...env }, 180_000);
-      started.push(p);
-      metricsPorts[main] = p.metricsPort;
-      return `127.0.0.1:${p.grpcPort}`;
-    };
-    // One inference thread: the embedder's share of this machine, as the chart sets it from a CPU
-    // limit of 1. With a thread per core it would take both cores from the other four services.
-    const embedding = await start('services/embedding/src/main.ts', { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_MODEL_FILE: MODEL_FILE, EMBEDDING_INTRA_OP_THREADS: '1' });
-    const qu = await start('services/query-understanding/src/main.ts', { ...kafkaEnv, QU_EVENT_BUS: 'kafka', QU_CATALOG_TOPIC: topics.catalog, EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure' });
-    const retrieval = await start('services/retrieval/src/main.ts', {
-      ...kafkaEnv,
-      EMBEDDING_ADDR: embedding,
-      UPSTREAM_TIMEOUT_MS: '60000',
-      RETRIEVAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-search-retrieval-')),
-      RETRIEVAL_EVENT_BUS: 'kafka',
-      RETRIEVAL_CATALOG_TOPIC: topics.catalog,
-      RETRIEVAL_CONSUMER_GROUP: `bench-search-retrieval-${run}`,
-    });
-    const feedback = await start('services/feedback/src/main.ts', {
-      ...kafkaEnv,
-      REDIS_URL: redisUrl,
-      RETRIEVAL_ADDR: retrieval,
-      FEEDBACK_HMAC_KEYS_FILE: keysFile,
-      FEEDBACK_EVENTS_TOPIC: topics.events,
-      FEEDBACK_TRAINING_TOPIC: topics.training,
-      FEEDBACK_FORGET_TOPIC: topics.forget,
-      FEEDBACK_CONSUMER_GROUP: `bench-search-feedback-${run}`,
-      FEEDBACK_REDIS_KEY_PREFIX: prefix,
-    });
-    const ranking = await start('services/ranking/src/main.ts', {
-      RETRIEVAL_ADDR: retrieval,
-      EMBEDDING_ADDR: embedding,
-      QUERY_UNDERSTANDING_ADDR: qu,
-      USER_STATE_STORE: 'redis',
-      REDIS_URL: redisUrl,
-      RANKING_REDIS_KEY_PREFIX: prefix,
-      RANKING_HMAC_KEYS_FILE: keysFile,
-      RANKING_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-search-ranking-')),
-      RANKING_PAGE_TOKEN_SECRETS: randomBytes(24).toString('hex'),
-    });
-    return {
-      description: `5 processes (embedding ${MODEL_FILE} on one inference thread, retrieval with the embedded index, query understanding, feedback, ranking); Kafka ${brokers.join(',')}, Redis ${redisUrl}`,
-      rankingAddr: ranking,
-      collectorAddr: feedback,
-      catalogAddr: retrieval,
-      embeddingAddr: embedding,
-      needsCatalog: true,
-      metrics: { ranking: `http://127.0.0.1:${metricsPorts['services/ranking/src/main.ts']}/metrics`, embedding: `http://127.0.0.1:${metricsPorts['services/embedding/src/main.ts']}/metrics` },
-      stop,
-    };
-  } catch (error) {
-    await stop().catch(() => undefined);
-    throw error;
-  }
-};
-
-/** Standalone mode: the runner of `npm start` (apps/standalone) in a process of its own. */
-const startStandaloneMode: ModeStarter = async (modelDir) => {
-  const runner: TsProcess = spawnTs('bench/search/standalone-runner.ts', {
-    SHOPSENSE_PORT: '0',
-    SHOPSENSE_METRICS_PORT: '0',
-    SHOPSENSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-search-standalone-')),
-    SHOPSENSE_CATALOG_FILE: DEMO_CATALOG_FILE,
-    SHOPSENSE_EXPERIMENTS_FILE: 'none',
-    EMBEDDING_MODEL_DIR: modelDir,
-    EMBEDDING_MODEL_FILE: MODEL_FILE,
-    LOG_LEVEL: 'warn',
-  });
-  const line = await runner.waitForLine(/"msg":"STANDALONE_READY"/, 600_000).catch(async (error: unknown) => {
-    await stopProcess(runner);
-    throw error;
-  });
-  const { port } = JSON.parse(line) as { port: number };
-  const addr = `127.0.0.1:${port}`;
-  return {
-    description: `one process (apps/standalone, embedding ${MODEL_FILE} on ${standaloneInferenceThreads(process.env)} inference thread(s), in-process bus, embedded index, in-memory user state), every API on one port`,
-    rankingAddr: addr,
-    collectorAddr: addr,
-    catalogAddr: addr,
-    embeddingAddr: addr,
-    needsCatalog: false,
-    stop: () => stopProcess(runner),
-  };
-};
-
-const MODES: Record<string, ModeStarter> = { cluster: startCluster, standalone: startStandaloneMode };
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 /**
  * `samples` calls one at a time, each timed from its send. With `intervalMs` > 0 the calls leave on
  * a schedule of one per interval (a call running past its slot delays the next), so both ends sit
@@ -334,23 +180,11 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
   const log = (line: string) => process.stderr.write(`[${mode}] ${line}\n`);
   log('starting');
   const t0 = Date.now();
-  const deployment = await start(modelDir);
+  const deployment = await start(modelDir, { modelFile: MODEL_FILE });
   try {
     log(`started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const ranking = createGrpcClient(RankingService, deployment.rankingAddr, { credentials: insecure, defaultTimeoutMs: CALL_TIMEOUT_MS, maxRetries: 0 });
-    if (deployment.needsCatalog) {
-      const catalog = createGrpcClient(CatalogService, deployment.catalogAddr, { credentials: insecure, defaultTimeoutMs: 600_000 });
-      for (let i = 0; i < products.length; i += 256) {
-        const r = await catalog.upsertProducts(products.slice(i, i + 256).map((product) => ({ product })));
-        if (r.rejections.length > 0) throw new Error(`catalog rejected ${r.rejections.length} products: ${r.rejections[0]!.reason}`);
-      }
-      catalog.close();
-      log(`catalog of ${products.length} products upserted`);
-    }
-    await until('the catalog is searchable', async () => (await ranking.search({ query: 'running shoes', pageSize: 10 }, { timeoutMs: 30_000 })).items.length === 10);
-    // Query understanding trains its category model on the catalog in the background (bulk
-    // embedding work); measuring before it ends would measure the training, not the steady state.
-    await until('query understanding has its category model', async () => ((await ranking.search({ query: 'running shoes', pageSize: 1 }, { timeoutMs: 30_000 })).parsedQuery?.categories.length ?? 0) > 0);
+    await prepareCatalog(deployment, products, log);
 
     // Shoppers with a history: each clicked a few items of one category.
     const users = Array.from({ length: USERS }, (_, u) => `bench-user-${u}-${randomBytes(3).toString('hex')}`);
