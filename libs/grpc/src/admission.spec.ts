@@ -88,6 +88,7 @@ describe('AdmissionController', () => {
     let held = await admission.acquire('interactive');
     // A burst: calls with far deadlines wait their turn (each waits 60 ms, over the 20 ms target).
     const waiters = Array.from({ length: 4 }, () => admission.acquire('interactive', clock.now + 10_000));
+    const early = admission.acquire('interactive', clock.now + 10_000);
     for (const next of waiters) {
       clock.now += 60;
       held.release({ latencyMs: 60, overloaded: false });
@@ -96,6 +97,11 @@ describe('AdmissionController', () => {
     // Every call of the last 100 ms waited over 20 ms: the queue stands. A call that would wait
     // one drain interval (60 ms > 25 ms) is refused at once, however far its deadline.
     await expect(admission.acquire('interactive', clock.now + 10_000)).rejects.toThrow(/calls have waited over 20 ms for 100 ms/);
+
+    // A call that queued before the queue stood, with a far deadline, waits no longer than a new one.
+    expect(await settled(early)).toBe(false);
+    jest.advanceTimersByTime(25);
+    await expect(early).rejects.toThrow(/no slot freed within \d+ ms/);
 
     // A call admitted at once ends the standing queue: waiting by deadline again.
     held.release({ latencyMs: 60, overloaded: false });

@@ -104,7 +104,9 @@ interface Waiter {
   enqueuedAt: number;
   resolve: (permit: AdmissionPermit) => void;
   reject: (refusal: AdmissionRefused) => void;
-  timer: ReturnType<typeof setTimeout>;
+  /** When the call gives up waiting (`now` clock) and the timer that refuses it then. */
+  expiresAt: number;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 /** Smoothing of the service-time estimate: about the last ten calls. */
@@ -176,22 +178,28 @@ export class AdmissionController {
     }
 
     return new Promise<AdmissionPermit>((resolve, reject) => {
-      const queue = callClass === 'interactive' ? this.interactiveQueue : this.bulkQueue;
-      const waiter: Waiter = {
-        callClass,
-        enqueuedAt: this.now(),
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          const index = queue.indexOf(waiter);
-          if (index < 0) return;
-          queue.splice(index, 1);
-          this.observeWait(this.now() - waiter.enqueuedAt);
-          reject(this.refusal(`server at capacity: no slot freed within ${Math.round(Math.max(0, maxWaitMs))} ms`));
-        }, Math.max(0, maxWaitMs)),
-      };
-      queue.push(waiter);
+      const waiter: Waiter = { callClass, enqueuedAt: this.now(), resolve, reject, expiresAt: this.now() + Math.max(0, maxWaitMs) };
+      (callClass === 'interactive' ? this.interactiveQueue : this.bulkQueue).push(waiter);
+      this.armTimer(waiter);
     });
+  }
+
+  /** Refuses the waiter at its expiry unless a slot reaches it first. */
+  private armTimer(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    waiter.timer = setTimeout(
+      () => {
+        const queue = waiter.callClass === 'interactive' ? this.interactiveQueue : this.bulkQueue;
+        const index = queue.indexOf(waiter);
+        if (index < 0) return;
+        queue.splice(index, 1);
+        // The time it was allowed, which it has waited (measured on `now`, which may be coarser).
+        const waitedMs = Math.max(this.now() - waiter.enqueuedAt, waiter.expiresAt - waiter.enqueuedAt);
+        this.observeWait(waitedMs);
+        waiter.reject(this.refusal(`server at capacity: no slot freed within ${Math.round(waitedMs)} ms`));
+      },
+      Math.max(0, waiter.expiresAt - this.now()),
+    );
   }
 
   private hasSlotFor(callClass: 'interactive' | 'bulk'): boolean {
@@ -238,9 +246,21 @@ export class AdmissionController {
     this.intervalMinWaitMs = Math.min(this.intervalMinWaitMs, waitedMs);
     if (waitedMs <= this.config.queueDelayTargetMs) this.standingQueue = false;
     if (now - this.intervalStartedAt >= this.config.queueDelayIntervalMs) {
+      const wasStanding = this.standingQueue;
       this.standingQueue = this.intervalMinWaitMs > this.config.queueDelayTargetMs;
       this.intervalStartedAt = now;
       this.intervalMinWaitMs = Infinity;
+      // Calls queued before the queue stood were given their deadline to wait: now they get what
+      // a new call gets, so a refusal still comes while the caller can retry.
+      if (this.standingQueue && !wasStanding) this.shortenWaits(now + this.config.overloadQueueWaitMs);
+    }
+  }
+
+  private shortenWaits(latest: number): void {
+    for (const waiter of [...this.interactiveQueue, ...this.bulkQueue]) {
+      if (waiter.expiresAt <= latest) continue;
+      waiter.expiresAt = latest;
+      this.armTimer(waiter);
     }
   }
 
