@@ -31,6 +31,8 @@ export interface RetrieveCall {
   /** Sources to skip (k = 0), e.g. dense when the query could not be embedded. */
   skipSources: string[];
   fusion?: { method?: 'rrf' | 'weighted'; rrfK?: number; weights?: Partial<Record<string, number>> };
+  /** With no query, vector or seed: the catalog's newest in-stock products (source `catalog`). */
+  browseCatalog?: boolean;
 }
 
 export interface CandidateSource {

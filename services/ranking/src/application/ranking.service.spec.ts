@@ -23,6 +23,11 @@ class FakeRetrieval implements CandidateSource, ProductSource {
     this.lastRetrieve = call;
     if (this.retrieveDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.retrieveDelayMs));
     if (this.failRetrieve) throw Object.assign(new Error('down'), { name: 'Error' });
+    if (call.browseCatalog) {
+      // The catalog, in its order, less what the caller excludes.
+      const browsed = IDS.filter((id) => !call.excludeItemIds.includes(id)).slice(0, call.limit);
+      return { candidates: browsed.map((id, rank) => create(CandidateSchema, { itemId: id, score: 0, sources: [{ source: 'catalog', score: 0, rank }] })), unavailableSources: [] };
+    }
     return { candidates: IDS.map(candidate), unavailableSources: this.unavailable };
   }
   async similarItems(itemId: string) {
@@ -193,13 +198,17 @@ describe('RankingApplicationService', () => {
     expect(retrieval.calls.retrieve).toBe(0);
   });
 
-  it('Recommend for an item never returns the item, and an anonymous home page is empty rather than an error', async () => {
-    const { service } = setup();
+  it('Recommend for an item never returns the item, and a home page with nothing known is filled from the catalog, flagged', async () => {
+    const { service, retrieval } = setup();
     const similar = await service.recommend(create(RecommendRequestSchema, { context: { case: 'item', value: { itemId: 'b' } }, limit: 3 }), call);
     expect(similar.items?.map((i) => i.itemId)).toEqual(['a', 'c', 'd']);
-    const home = await service.recommend(create(RecommendRequestSchema, {}), call);
-    expect(home.items).toEqual([]);
-    expect(home.degraded).toEqual([]);
+    expect(similar.degraded).toEqual([]);
+    // A new shop: no events, so no history, neighbours or popular items.
+    const home = await service.recommend(create(RecommendRequestSchema, { limit: 4 }), call);
+    expect(home.items?.map((i) => i.itemId)).toEqual(['a', 'b', 'c', 'd']);
+    expect(home.items?.[0]?.sources).toEqual(['catalog']);
+    expect(home.degraded).toEqual([Degradation.CATALOG_FALLBACK]);
+    expect(retrieval.lastRetrieve).toMatchObject({ browseCatalog: true, limit: 4, queryText: '', seedItemIds: [] });
   });
 });
 
@@ -218,14 +227,18 @@ describe('Recommend candidate sources', () => {
     const { service, state, retrieval } = setup();
     state.extra = behaviour();
     const response = await service.recommend(create(RecommendRequestSchema, { userId: 'u1', excludeSeen: true, limit: 5 }), call);
+    const retrieveCall = retrieval.lastRetrieve;
     // Behaviour first (z: 5, y: 0.7 × 2), then retrieval's order, then popular items as the fallback; seen items never.
     expect(response.items?.map((i) => i.itemId)).toEqual(['z', 'y', 'c', 'd', 'e']);
     expect(response.items?.[0]?.sources).toEqual(['co_occurrence']);
     const all = await service.recommend(create(RecommendRequestSchema, { userId: 'u1', excludeSeen: true, limit: 100 }), call);
     expect(all.items?.at(-1)).toMatchObject({ itemId: 'p', sources: ['popularity'] });
     expect(state.reads[0]!.candidates).toEqual({ seeds: 10, neighboursPerSeed: 50, popular: 100 });
-    expect(retrieval.lastRetrieve?.seedItemIds).toEqual(['a', 'b']);
+    expect(retrieveCall?.seedItemIds).toEqual(['a', 'b']);
     expect(response.degraded).toEqual([]);
+    // A hundred asked, fewer known: the catalog had nothing left to add (all proposed or seen), so no flag.
+    expect(retrieval.lastRetrieve).toMatchObject({ browseCatalog: true, excludeItemIds: expect.arrayContaining(['a', 'b', 'c', 'p']) });
+    expect(all.degraded).toEqual([]);
   });
 
   it('uses the anchor as the seed on an item page', async () => {
@@ -238,24 +251,29 @@ describe('Recommend candidate sources', () => {
     expect(response.items?.map((i) => i.itemId)).toEqual(['w', 'a']);
   });
 
-  it('serves popular items to anonymous users, and nothing (flagged) when the store is down before any read', async () => {
+  it('serves popular items to anonymous users, filled up from the catalog, and the catalog alone (flagged) when the store is down before any read', async () => {
     const { service, state } = setup();
     state.fail = 'error';
     const cold = await service.recommend(create(RecommendRequestSchema, { limit: 5 }), call);
-    expect(cold.items).toEqual([]);
-    expect(cold.degraded).toEqual([Degradation.USER_STATE_UNAVAILABLE]);
+    expect(cold.items?.map((i) => i.itemId)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(cold.degraded).toEqual([Degradation.USER_STATE_UNAVAILABLE, Degradation.CATALOG_FALLBACK]);
     state.fail = 'no';
     state.extra = { popular: [{ itemId: 'p', score: 50 }, { itemId: 'q', score: 5 }] };
     const anonymous = await service.recommend(create(RecommendRequestSchema, { limit: 5 }), call);
-    expect(anonymous.items?.map((i) => i.itemId)).toEqual(['p', 'q']);
+    expect(anonymous.items?.map((i) => i.itemId)).toEqual(['p', 'q', 'a', 'b', 'c']);
+    expect(anonymous.degraded).toEqual([Degradation.CATALOG_FALLBACK]);
+    // Enough popular items: no fallback.
+    const two = await service.recommend(create(RecommendRequestSchema, { limit: 2 }), call);
+    expect(two.items?.map((i) => i.itemId)).toEqual(['p', 'q']);
+    expect(two.degraded).toEqual([]);
   });
 
   it('serves the last popular items it read while the store is down, flagged', async () => {
     const { service, state } = setup();
     state.extra = { popular: [{ itemId: 'p', score: 50 }, { itemId: 'q', score: 5 }] };
-    await service.recommend(create(RecommendRequestSchema, { userId: 'u1', limit: 5 }), call);
+    await service.recommend(create(RecommendRequestSchema, { userId: 'u1', limit: 2 }), call);
     state.fail = 'error';
-    const down = await service.recommend(create(RecommendRequestSchema, { userId: 'u2', limit: 5 }), call);
+    const down = await service.recommend(create(RecommendRequestSchema, { userId: 'u2', limit: 2 }), call);
     expect(down.items?.map((i) => i.itemId)).toEqual(['p', 'q']);
     expect(down.degraded).toEqual([Degradation.USER_STATE_UNAVAILABLE]);
   });

@@ -292,6 +292,17 @@ export class RankingApplicationService {
       limit: depth,
     });
     const candidates = fused.map((f) => create(CandidateSchema, { itemId: f.itemId, score: f.score, sources: f.sources }));
+    // A new shop (no events) or a page nothing is known about: fill the list from the catalog
+    // rather than answer with fewer items than asked, and say so.
+    if (candidates.length < limit) {
+      const fill = await this.timed('recommend', 'catalog_fallback', () =>
+        this.retrieve({ queryText: '', seedItemIds: [], excludeItemIds: [...exclude, ...candidates.map((c) => c.itemId)], ...(filters ? { filters } : {}), limit: limit - candidates.length, skipSources: [], browseCatalog: true }, report, call),
+      );
+      if (fill.length > 0) {
+        candidates.push(...fill);
+        report.record('catalogFallback', 'unavailable', `too few personal or popular items: ${fill.length} of ${limit} from the catalog`);
+      }
+    }
     const ranked = await this.rankList(candidates, { surface: 'recommend', rawQuery: '', queryText: '', queryVector: undefined, parsed: undefined, filters, pseudonym: pseudonym?.pseudonym, channel: request.channel, params, explain: request.explain, report, call, now, prefetched: { vectors, asked: new Set(ids) } });
     const page = ranked.items.slice(0, limit);
     this.finish('recommend', call.requestId, page, 0, ranked, assignments, request.channel, report, now);

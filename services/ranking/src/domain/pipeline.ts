@@ -22,6 +22,7 @@ export const FAILURES = {
   catalog: { stage: 'features', degradation: Degradation.CATALOG_UNAVAILABLE, fallback: 'features and items without product details' },
   model: { stage: 'score', degradation: Degradation.MODEL_UNAVAILABLE, fallback: 'retrieval order' },
   rerank: { stage: 'rerank', degradation: Degradation.RERANK_UNAVAILABLE, fallback: 'model order without diversity or business rules' },
+  catalogFallback: { stage: 'retrieve', degradation: Degradation.CATALOG_FALLBACK, fallback: "the catalog's most recently updated in-stock products" },
 } as const satisfies Record<string, { stage: Stage; degradation: Degradation; fallback: string }>;
 
 export type Failure = keyof typeof FAILURES;

@@ -93,6 +93,7 @@ export class GrpcRetrieval implements CandidateSource, ProductSource {
         excludeItemIds: call.excludeItemIds,
         ...(call.filters ? { filters: call.filters } : {}),
         limit: call.limit,
+        browseCatalog: call.browseCatalog ?? false,
         kPerSource: { ...k('dense'), ...k('lexical'), ...k('userInterest'), ...k('similar') },
         ...(call.fusion
           ? {

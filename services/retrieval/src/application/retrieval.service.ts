@@ -14,6 +14,8 @@ export interface RetrieveQuery {
   userVector?: Float32Array;
   seedItemIds: string[];
   excludeItemIds: string[];
+  /** With nothing else to go on: in-stock catalog products (source `catalog`), most recently updated first. */
+  browseCatalog?: boolean;
   filters: NormalizedFilters;
   limits: { dense: number; lexical: number; userInterest: number; similar: number };
   weights: { dense: number; lexical: number; userInterest: number; similar: number };
@@ -54,7 +56,7 @@ export class RetrievalApplicationService {
       .check(query.seedItemIds.length <= RETRIEVAL_LIMITS.maxIds, 'seed_item_ids', `at most ${RETRIEVAL_LIMITS.maxIds}`)
       .check(query.excludeItemIds.length <= RETRIEVAL_LIMITS.maxIds * 10, 'exclude_item_ids', `at most ${RETRIEVAL_LIMITS.maxIds * 10}`);
     for (const [source, k] of Object.entries(query.limits)) v.range(k, 0, RETRIEVAL_LIMITS.maxPerSource, `k_per_source.${source}`);
-    v.check(!!(query.queryText.trim() || query.queryVector || query.userVector || query.seedItemIds.length), 'query_text', 'give a query text, a query vector, a user vector or seed items');
+    v.check(!!(query.queryText.trim() || query.queryVector || query.userVector || query.seedItemIds.length || query.browseCatalog), 'query_text', 'give a query text, a query vector, a user vector, seed items or browse_catalog');
     v.throwIfInvalid();
   }
 
@@ -92,12 +94,32 @@ export class RetrievalApplicationService {
     if (query.seedItemIds.length > 0) {
       tasks.push(attempt('similar', query.weights.similar, query.limits.similar, () => this.vectors.recommend(query.seedItemIds, [], query.limits.similar, query.filters).then((hits) => hits.filter((h) => !exclude.has(h.id)))));
     }
+    const nothingElse = !query.queryText.trim() && !query.queryVector && !query.userVector && query.seedItemIds.length === 0;
+    if (query.browseCatalog && nothingElse) lists.push({ source: 'catalog', weight: 1, items: this.browseCatalog(query.limit, query.filters, exclude) });
     await Promise.all(tasks);
     // Keep the source order stable so fused ties break the same way every time.
-    const order = ['dense', 'lexical', 'user_interest', 'similar'];
+    const order = ['dense', 'lexical', 'user_interest', 'similar', 'catalog'];
     lists.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
     const fused = query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK);
     return { candidates: fused.slice(0, query.limit), unavailableSources: unavailable.sort() };
+  }
+
+  /**
+   * In-stock products under the filters, most recently updated first (those without a time last,
+   * in catalog order). One pass over the catalog: this serves lists nothing else can fill, not
+   * the request path of an established shop. Score: the update time in days since the epoch.
+   */
+  browseCatalog(k: number, filters: NormalizedFilters, exclude: ReadonlySet<string>): { id: string; score: number }[] {
+    const found: { id: string; updatedMs: number; order: number }[] = [];
+    let order = 0;
+    for (const { product } of this.catalog.all()) {
+      order += 1;
+      if (!product.inStock || exclude.has(product.id) || !matchesFilters(payloadOf(product), filters)) continue;
+      const updatedMs = product.updatedAt ? Number(product.updatedAt.seconds) * 1000 + product.updatedAt.nanos / 1e6 : -Infinity;
+      found.push({ id: product.id, updatedMs, order });
+    }
+    found.sort((a, b) => b.updatedMs - a.updatedMs || a.order - b.order);
+    return found.slice(0, k).map((f) => ({ id: f.id, score: Number.isFinite(f.updatedMs) ? f.updatedMs / 86_400_000 : 0 }));
   }
 
   lexicalSearch(text: string, k: number, filters: NormalizedFilters, exclude: ReadonlySet<string>) {

@@ -21,6 +21,7 @@ export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
     ...(request.userVector.length ? { userVector: Float32Array.from(request.userVector) } : {}),
     seedItemIds: request.seedItemIds,
     excludeItemIds: request.excludeItemIds,
+    ...(request.browseCatalog ? { browseCatalog: true } : {}),
     filters: normalizeFilters(request.filters),
     limits: {
       dense: k?.dense ?? DEFAULTS.limits.dense,
