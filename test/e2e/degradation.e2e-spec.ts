@@ -275,16 +275,17 @@ describe('degradation under failure mid-load (real gRPC, Kafka, Redis, model)', 
     expect(during.length).toBeGreaterThan(20);
     expect(after.length).toBeGreaterThan(3);
     for (const o of before) expect([o.label, o.degraded]).toEqual([o.label, []]);
-    for (const o of during) expect([o.label, o.degraded]).toEqual([o.label, [Degradation.USER_STATE_UNAVAILABLE]]);
-    for (const o of after) expect([o.label, o.degraded]).toEqual([o.label, []]);
     // Home recommendations come from the state (behaviour and popular items): while Redis is away,
-    // ranking serves the popular items of its last successful read, if it ever saw any.
+    // ranking serves the popular items of its last successful read, and the catalog fills the rest.
+    // (The restarted Redis may hold fewer popular items than before, so the fill can go on after.)
+    const withoutFill = (o: Outcome) => o.degraded.filter((d) => o.label !== 'recommend-home' || d !== Degradation.CATALOG_FALLBACK);
+    for (const o of during) expect([o.label, withoutFill(o)]).toEqual([o.label, [Degradation.USER_STATE_UNAVAILABLE]]);
+    for (const o of after) expect([o.label, withoutFill(o)]).toEqual([o.label, []]);
     const homeBefore = before.filter((o) => o.label === 'recommend-home').map((o) => o.items.length);
     const homeDuring = during.filter((o) => o.label === 'recommend-home').map((o) => o.items.length);
     process.stdout.write(`recommend-home items before / during the Redis outage: ${JSON.stringify(homeBefore)} / ${JSON.stringify(homeDuring)}\n`);
-    if (homeBefore.some((n) => n > 0)) for (const n of homeDuring) expect(n).toBeGreaterThan(0);
-    // Results still come back: searches and item-page recommendations are not empty.
-    for (const o of during.filter((x) => x.label !== 'recommend-home')) expect([o.label, o.items.length]).toEqual([o.label, 10]);
+    // Results still come back, full: searches and recommendations are never short while the catalog has products.
+    for (const o of during) expect([o.label, o.items.length]).toEqual([o.label, 10]);
     // Not personalised: during the outage the user gets exactly what an anonymous shopper gets.
     for (const q of QUERIES) {
       const mine = during.filter((o) => o.label === `search-user:${q}`).map((o) => ids(o.items));
