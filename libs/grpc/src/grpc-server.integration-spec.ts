@@ -38,7 +38,7 @@ function embeddingImplementation(seen: Seen): ServiceImplementation<typeof Embed
   };
 }
 
-async function startServer(overrides: Partial<GrpcServerOptions> = {}) {
+async function startServer(overrides: Partial<GrpcServerOptions> = {}, implementation?: ServiceImplementation<typeof EmbeddingService>) {
   const seen: Seen = { requestIds: [], upstreamDeadlines: [], receivedAt: [] };
   const server = new GrpcServer({
     host: '127.0.0.1',
@@ -52,7 +52,7 @@ async function startServer(overrides: Partial<GrpcServerOptions> = {}) {
     logger,
     ...overrides,
   });
-  server.addService(EmbeddingService, embeddingImplementation(seen));
+  server.addService(EmbeddingService, implementation ?? embeddingImplementation(seen));
   const port = await server.start();
   return { server, port, seen };
 }
@@ -203,28 +203,17 @@ describe('GrpcServer over real gRPC', () => {
       const gate = new Promise<void>((resolve) => (release = resolve));
       const metrics = new ServiceMetrics('admission-test', { defaultMetrics: false });
       // One slot and no queue: the verdict cannot depend on how fast this machine is.
-      const server = new GrpcServer({
-        host: '127.0.0.1',
-        port: 0,
-        tls: { mode: 'insecure' },
-        apiKeys: undefined,
-        maxReceiveMessageBytes: 64 * 1024,
-        maxSendMessageBytes: 1024 * 1024,
-        shutdownGraceMs: 5_000,
-        reflection: false,
-        admission: { ...DEFAULT_ADMISSION_CONFIG, initialLimit: 1, minLimit: 1, maxLimit: 1, maxQueue: 0 },
-        logger,
-        metrics,
-      });
-      server.addService(EmbeddingService, {
-        embed: (request: EmbedRequest) => ({ modelVersion: 'test-1', dimension: 1, embeddings: request.texts.map((t) => ({ values: [t.length] })) }),
-        getModelInfo: async () => {
-          entered();
-          await gate;
-          return { model: { name: 'test', version: 'test-1', dimension: 1 } };
+      const { server, port } = await startServer(
+        { admission: { ...DEFAULT_ADMISSION_CONFIG, initialLimit: 1, minLimit: 1, maxLimit: 1, maxQueue: 0 }, metrics },
+        {
+          embed: (request: EmbedRequest) => ({ modelVersion: 'test-1', dimension: 1, embeddings: request.texts.map((t) => ({ values: [t.length] })) }),
+          getModelInfo: async () => {
+            entered();
+            await gate;
+            return { model: { name: 'test', version: 'test-1', dimension: 1 } };
+          },
         },
-      });
-      const port = await server.start();
+      );
       const client = createGrpcClient(EmbeddingService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 10_000 });
       try {
         const holding = client.getModelInfo({});
