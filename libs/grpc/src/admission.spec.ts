@@ -67,7 +67,7 @@ describe('AdmissionController', () => {
   });
 
   it('estimates the wait from how fast slots have been freeing, not only from the service time', async () => {
-    const { admission, clock } = controller({ initialLimit: 1, maxLimit: 1, targetLatencyMs: 1_000, queueDelayTargetMs: 10_000 });
+    const { admission, clock } = controller({ initialLimit: 1, maxLimit: 1, targetLatencyMs: 1_000, queueDelayIntervalMs: 10_000 });
     // Each call holds its slot 10 ms, but slots free only every 200 ms (a saturated machine).
     let held = await admission.acquire('interactive');
     const waiters = [admission.acquire('interactive'), admission.acquire('interactive'), admission.acquire('interactive')];
@@ -83,27 +83,32 @@ describe('AdmissionController', () => {
     expect(await settled(patient)).toBe(false);
   });
 
-  it('tells a burst from overload: while the queue stands, a call waits at most overloadQueueWaitMs whatever its deadline', async () => {
+  it('tells a burst from overload: once the queue has not emptied for 100 ms, a call waits at most overloadQueueWaitMs whatever its deadline', async () => {
     const { admission, clock } = controller({ initialLimit: 1, maxLimit: 1, targetLatencyMs: 1_000, maxQueue: 10 });
     let held = await admission.acquire('interactive');
-    // A burst: calls with far deadlines wait their turn (each waits 60 ms, over the 20 ms target).
+    // A burst: calls with far deadlines queue and wait their turn, one slot every 60 ms.
     const waiters = Array.from({ length: 4 }, () => admission.acquire('interactive', clock.now + 10_000));
     const early = admission.acquire('interactive', clock.now + 10_000);
+    clock.now += 60;
+    // 60 ms in, the queue is a burst still: a new call may wait for its deadline.
+    const inBurst = admission.acquire('interactive', clock.now + 10_000);
+    expect(await settled(inBurst)).toBe(false);
     for (const next of waiters) {
-      clock.now += 60;
       held.release({ latencyMs: 60, overloaded: false });
       held = await next;
+      clock.now += 60;
     }
-    // Every call of the last 100 ms waited over 20 ms: the queue stands. A call that would wait
-    // one drain interval (60 ms > 25 ms) is refused at once, however far its deadline.
-    await expect(admission.acquire('interactive', clock.now + 10_000)).rejects.toThrow(/calls have waited over 20 ms for 100 ms/);
+    // The queue has held calls for 300 ms: it stands. A call that would wait one drain interval
+    // (60 ms > 25 ms) is refused on arrival, however far its deadline.
+    await expect(admission.acquire('interactive', clock.now + 10_000)).rejects.toThrow(/the queue has not emptied for over 100 ms/);
 
-    // A call that queued before the queue stood, with a far deadline, waits no longer than a new one.
+    // The calls that queued before, with far deadlines, now wait no longer than a new one would.
     expect(await settled(early)).toBe(false);
     jest.advanceTimersByTime(25);
     await expect(early).rejects.toThrow(/no slot freed within \d+ ms/);
+    await expect(inBurst).rejects.toThrow(/no slot freed within \d+ ms/);
 
-    // A call admitted at once ends the standing queue: waiting by deadline again.
+    // The queue emptied: a burst again, waiting by deadline.
     held.release({ latencyMs: 60, overloaded: false });
     held = await admission.acquire('interactive');
     const patient = admission.acquire('interactive', clock.now + 10_000);

@@ -14,12 +14,13 @@
  * the limit was in use, raises it by 1/limit (about one per limit's worth of calls). Only
  * interactive calls move the limit: bulk calls are long by nature.
  *
- * The queue tells a burst from overload as CoDel does (the controlled-delay queue of Nichols and
- * Jacobson, used this way in front of servers at Facebook): while calls leave the queue within
- * `queueDelayTargetMs`, a call may wait as long as its deadline allows, so a burst is served;
- * once every call in the last `queueDelayIntervalMs` waited longer than that (a standing queue),
- * new calls wait at most `overloadQueueWaitMs`, so what cannot be served is refused while the
- * caller can still retry, rather than at its deadline.
+ * The queue tells a burst from overload as the controlled-delay queue Facebook puts in front of
+ * its servers does (after CoDel, Nichols and Jacobson): a queue that empties within
+ * `queueDelayIntervalMs` is a burst, and a call may wait as long as its deadline allows; a queue
+ * that has not emptied for longer is standing (overload), and a call waits at most
+ * `overloadQueueWaitMs`, so what cannot be served is refused on arrival while the caller can
+ * still retry, rather than at its deadline. Only an empty queue ends the standing state: judging
+ * it by the waits would clear it as soon as the short waits worked, and let the queue pile up again.
  *
  * Classes: `exempt` calls (ForgetUser, health) are never shed nor counted; `interactive` calls
  * wait before `bulk` ones; bulk calls take at most half the limit, so a catalog import cannot
@@ -45,8 +46,7 @@ export interface AdmissionConfig {
    * caller can still retry elsewhere.
    */
   maxQueueWaitMs: number;
-  /** A queue whose calls all waited longer than this for a whole interval is a standing queue. */
-  queueDelayTargetMs: number;
+  /** A queue that has not emptied for longer than this is standing. */
   queueDelayIntervalMs: number;
   /** The longest a call waits while the queue is standing. */
   overloadQueueWaitMs: number;
@@ -62,7 +62,6 @@ export const DEFAULT_ADMISSION_CONFIG: AdmissionConfig = {
   backoffRatio: 0.9,
   maxQueue: 256,
   maxQueueWaitMs: 1_000,
-  queueDelayTargetMs: 20,
   queueDelayIntervalMs: 100,
   overloadQueueWaitMs: 25,
 };
@@ -130,9 +129,8 @@ export class AdmissionController {
    */
   private drainIntervalMs = 0;
   private lastDrainAt: number | undefined;
-  /** CoDel's state: the shortest wait seen in the current interval, and whether the queue stands. */
-  private intervalStartedAt = 0;
-  private intervalMinWaitMs = Infinity;
+  /** Since when the queue has held a call (undefined: empty), and whether it was last seen standing. */
+  private queueBusySince: number | undefined;
   private standingQueue = false;
   private readonly interactiveQueue: Waiter[] = [];
   private readonly bulkQueue: Waiter[] = [];
@@ -157,10 +155,8 @@ export class AdmissionController {
    */
   acquire(callClass: CallClass, deadline?: number): Promise<AdmissionPermit> {
     if (callClass === 'exempt') return Promise.resolve(NO_PERMIT);
-    if (this.hasSlotFor(callClass)) {
-      this.observeWait(0);
-      return Promise.resolve(this.grant(callClass, undefined));
-    }
+    if (this.hasSlotFor(callClass)) return Promise.resolve(this.grant(callClass, undefined));
+    this.checkStanding();
 
     const queued = this.interactiveQueue.length + this.bulkQueue.length;
     if (queued >= this.config.maxQueue) {
@@ -173,12 +169,13 @@ export class AdmissionController {
     const allowedWaitMs = deadline === undefined ? this.config.maxQueueWaitMs : deadline - this.now() - this.serviceMs;
     const maxWaitMs = this.standingQueue ? Math.min(allowedWaitMs, this.config.overloadQueueWaitMs) : allowedWaitMs;
     if (expectedWaitMs > maxWaitMs) {
-      const why = maxWaitMs < allowedWaitMs ? `calls have waited over ${this.config.queueDelayTargetMs} ms for ${this.config.queueDelayIntervalMs} ms` : deadline !== undefined ? 'its deadline would pass while it waits' : `the wait for a slot would pass ${this.config.maxQueueWaitMs} ms`;
+      const why = maxWaitMs < allowedWaitMs ? `the queue has not emptied for over ${this.config.queueDelayIntervalMs} ms` : deadline !== undefined ? 'its deadline would pass while it waits' : `the wait for a slot would pass ${this.config.maxQueueWaitMs} ms`;
       return Promise.reject(this.refusal(`server at capacity: ${this.inFlight} calls in flight (limit ${Math.floor(this.limit)}), ${queued} waiting; ${why}`));
     }
 
     return new Promise<AdmissionPermit>((resolve, reject) => {
       const waiter: Waiter = { callClass, enqueuedAt: this.now(), resolve, reject, expiresAt: this.now() + Math.max(0, maxWaitMs) };
+      this.queueBusySince ??= waiter.enqueuedAt;
       (callClass === 'interactive' ? this.interactiveQueue : this.bulkQueue).push(waiter);
       this.armTimer(waiter);
     });
@@ -193,9 +190,9 @@ export class AdmissionController {
         const index = queue.indexOf(waiter);
         if (index < 0) return;
         queue.splice(index, 1);
+        this.noteIfEmpty();
         // The time it was allowed, which it has waited (measured on `now`, which may be coarser).
         const waitedMs = Math.max(this.now() - waiter.enqueuedAt, waiter.expiresAt - waiter.enqueuedAt);
-        this.observeWait(waitedMs);
         waiter.reject(this.refusal(`server at capacity: no slot freed within ${Math.round(waitedMs)} ms`));
       },
       Math.max(0, waiter.expiresAt - this.now()),
@@ -240,20 +237,21 @@ export class AdmissionController {
     }
   }
 
-  /** CoDel: the queue stands when the shortest wait of a whole interval was over the target. */
-  private observeWait(waitedMs: number): void {
+  /**
+   * Notices a queue that has stood too long; at that moment the calls already waiting (given their
+   * deadlines to wait) are cut to what a new call gets, so a refusal still comes in time.
+   */
+  private checkStanding(): void {
     const now = this.now();
-    this.intervalMinWaitMs = Math.min(this.intervalMinWaitMs, waitedMs);
-    if (waitedMs <= this.config.queueDelayTargetMs) this.standingQueue = false;
-    if (now - this.intervalStartedAt >= this.config.queueDelayIntervalMs) {
-      const wasStanding = this.standingQueue;
-      this.standingQueue = this.intervalMinWaitMs > this.config.queueDelayTargetMs;
-      this.intervalStartedAt = now;
-      this.intervalMinWaitMs = Infinity;
-      // Calls queued before the queue stood were given their deadline to wait: now they get what
-      // a new call gets, so a refusal still comes while the caller can retry.
-      if (this.standingQueue && !wasStanding) this.shortenWaits(now + this.config.overloadQueueWaitMs);
-    }
+    const standing = this.queueBusySince !== undefined && now - this.queueBusySince > this.config.queueDelayIntervalMs;
+    if (standing && !this.standingQueue) this.shortenWaits(now + this.config.overloadQueueWaitMs);
+    this.standingQueue = standing;
+  }
+
+  private noteIfEmpty(): void {
+    if (this.interactiveQueue.length + this.bulkQueue.length > 0) return;
+    this.queueBusySince = undefined;
+    this.standingQueue = false;
   }
 
   private shortenWaits(latest: number): void {
@@ -280,9 +278,8 @@ export class AdmissionController {
       const next = this.interactiveQueue[0] && this.hasSlotFor('interactive') ? this.interactiveQueue.shift() : this.bulkQueue[0] && this.hasSlotFor('bulk') ? this.bulkQueue.shift() : undefined;
       if (!next) return;
       clearTimeout(next.timer);
-      const waitedMs = this.now() - next.enqueuedAt;
-      this.observeWait(waitedMs);
-      next.resolve(this.grant(next.callClass, waitedMs));
+      this.noteIfEmpty();
+      next.resolve(this.grant(next.callClass, this.now() - next.enqueuedAt));
     }
   }
 
@@ -311,6 +308,6 @@ export function admissionConfigProblems(config: AdmissionConfig): string[] {
   if (!(config.backoffRatio > 0 && config.backoffRatio < 1)) problems.push('backoffRatio must lie strictly between 0 and 1');
   if (!(config.maxQueue >= 0)) problems.push('maxQueue must not be negative');
   if (!(config.maxQueueWaitMs >= 0)) problems.push('maxQueueWaitMs must not be negative');
-  if (!(config.queueDelayTargetMs >= 0 && config.queueDelayIntervalMs > 0 && config.overloadQueueWaitMs >= 0)) problems.push('queueDelayTargetMs and overloadQueueWaitMs must not be negative, queueDelayIntervalMs must be positive');
+  if (!(config.queueDelayIntervalMs > 0 && config.overloadQueueWaitMs >= 0)) problems.push('queueDelayIntervalMs must be positive and overloadQueueWaitMs not negative');
   return problems;
 }
