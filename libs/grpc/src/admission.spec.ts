@@ -170,6 +170,15 @@ describe('AdmissionController', () => {
     expect(admission.snapshot().limit).toBe(12);
   });
 
+  it('learns nothing from a permit released without an outcome (a call that never ran)', async () => {
+    const { admission } = controller({ initialLimit: 4, minLimit: 1, backoffRatio: 0.5, targetLatencyMs: 100 });
+    const permits = await Promise.all([1, 2, 3].map(() => admission.acquire('interactive')));
+    permits[0]!.release(undefined);
+    expect(admission.snapshot()).toMatchObject({ limit: 4, inFlight: 2 });
+    permits[1]!.release(slow);
+    expect(admission.snapshot()).toMatchObject({ limit: 2, inFlight: 1 });
+  });
+
   it('ignores a second release of the same permit', async () => {
     const { admission } = controller();
     const permit = await admission.acquire('interactive');

@@ -22,7 +22,7 @@
  * still retry, rather than at its deadline. Only an empty queue ends the standing state: judging
  * it by the waits would clear it as soon as the short waits worked, and let the queue pile up again.
  *
- * Classes: `exempt` calls (ForgetUser, health) are never shed nor counted; `interactive` calls
+ * Classes: `exempt` calls (ForgetUser, Embed; health never reaches here) are never shed nor counted; `interactive` calls
  * wait before `bulk` ones; bulk calls take at most half the limit, so a catalog import cannot
  * take every slot from the shoppers.
  */
@@ -73,12 +73,15 @@ export interface CallOutcome {
   overloaded: boolean;
 }
 
-/** A slot held by an admitted call; `release` must be called once, when the call ends. */
+/**
+ * A slot held by an admitted call; `release` must be called once, when the call ends, with what
+ * the limiter should learn from it (nothing for a call that never ran).
+ */
 export interface AdmissionPermit {
   /** Whether the call waited in the queue, and for how long (ms). */
   readonly waited: boolean;
   readonly queuedMs: number;
-  release(outcome: CallOutcome): void;
+  release(outcome: CallOutcome | undefined): void;
 }
 
 /** Why a call was refused, and when a retry is likely to be admitted. */
@@ -145,7 +148,11 @@ export class AdmissionController {
   }
 
   snapshot(): AdmissionSnapshot {
-    return { limit: Math.floor(this.limit), inFlight: this.inFlight, queued: this.interactiveQueue.length + this.bulkQueue.length };
+    return { limit: Math.floor(this.limit), inFlight: this.inFlight, queued: this.queued };
+  }
+
+  private get queued(): number {
+    return this.interactiveQueue.length + this.bulkQueue.length;
   }
 
   /**
@@ -158,7 +165,7 @@ export class AdmissionController {
     if (this.hasSlotFor(callClass)) return Promise.resolve(this.grant(callClass, undefined));
     this.checkStanding();
 
-    const queued = this.interactiveQueue.length + this.bulkQueue.length;
+    const queued = this.queued;
     if (queued >= this.config.maxQueue) {
       return Promise.reject(this.refusal(`server at capacity: ${this.inFlight} calls in flight (limit ${Math.floor(this.limit)}) and ${queued} waiting`));
     }
@@ -220,7 +227,7 @@ export class AdmissionController {
         released = true;
         this.inFlight -= 1;
         if (callClass === 'bulk') this.bulkInFlight -= 1;
-        else this.learn(outcome, limitInUse);
+        else if (outcome) this.learn(outcome, limitInUse);
         this.measureDrain();
         this.admitWaiting();
       },
@@ -249,7 +256,7 @@ export class AdmissionController {
   }
 
   private noteIfEmpty(): void {
-    if (this.interactiveQueue.length + this.bulkQueue.length > 0) return;
+    if (this.queued > 0) return;
     this.queueBusySince = undefined;
     this.standingQueue = false;
   }
@@ -264,7 +271,7 @@ export class AdmissionController {
 
   private measureDrain(): void {
     const now = this.now();
-    const waiting = this.interactiveQueue.length + this.bulkQueue.length > 0;
+    const waiting = this.queued > 0;
     if (waiting && this.lastDrainAt !== undefined) {
       const interval = now - this.lastDrainAt;
       this.drainIntervalMs = this.drainIntervalMs === 0 ? interval : this.drainIntervalMs + LATENCY_EWMA_WEIGHT * (interval - this.drainIntervalMs);
@@ -293,8 +300,7 @@ export class AdmissionController {
   }
 
   private refusal(message: string): AdmissionRefused {
-    const queued = this.interactiveQueue.length + this.bulkQueue.length;
-    const retryAfterMs = Math.max(MIN_RETRY_AFTER_MS, Math.round(this.expectedWaitMs(queued)));
+    const retryAfterMs = Math.max(MIN_RETRY_AFTER_MS, Math.round(this.expectedWaitMs(this.queued)));
     return new AdmissionRefused(`${message}; retry in ${retryAfterMs} ms`, retryAfterMs);
   }
 }

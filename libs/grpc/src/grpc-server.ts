@@ -252,8 +252,9 @@ export class GrpcServer {
       (granted) => {
         this.options.metrics?.admissionCalls.inc({ service: service.typeName, method: method.name, outcome: granted.waited ? 'queued' : 'admitted' });
         if (abort.signal.aborted) {
-          // Cancelled or past its deadline while it waited: the slot goes straight back.
-          granted.release({ latencyMs: 0, overloaded: false });
+          // Cancelled or past its deadline while it waited: the slot goes straight back, and the
+          // limiter learns nothing from a call that never ran.
+          granted.release(undefined);
           finish(abort.signal.reason);
           return;
         }

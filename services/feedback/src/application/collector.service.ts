@@ -69,9 +69,8 @@ export class CollectorApplicationService {
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), budgetMs);
     });
-    let published: Promise<unknown>;
     try {
-      published = Promise.all([
+      const published = Promise.all([
         this.bus.publish(this.topics.events, valid),
         rejected.length > 0
           ? this.deadLetters.send(

@@ -241,6 +241,16 @@ describe('Recommend candidate sources', () => {
     expect(all.degraded).toEqual([]);
   });
 
+  it('does not ask retrieval again for the catalog fill when retrieval already failed in the request', async () => {
+    const { service, state, retrieval } = setup();
+    state.extra = behaviour();
+    retrieval.failRetrieve = true;
+    const response = await service.recommend(create(RecommendRequestSchema, { userId: 'u1', excludeSeen: true, limit: 100 }), call);
+    expect(retrieval.calls.retrieve).toBe(1);
+    expect(response.degraded).toContain(Degradation.RETRIEVAL_UNAVAILABLE);
+    expect(response.degraded).not.toContain(Degradation.CATALOG_FALLBACK);
+  });
+
   it('uses the anchor as the seed on an item page', async () => {
     const { service, state, retrieval } = setup();
     // Every item equally similar to the anchor: the behaviour and popularity terms decide.

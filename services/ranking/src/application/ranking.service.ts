@@ -293,8 +293,9 @@ export class RankingApplicationService {
     });
     const candidates = fused.map((f) => create(CandidateSchema, { itemId: f.itemId, score: f.score, sources: f.sources }));
     // A new shop (no events) or a page nothing is known about: fill the list from the catalog
-    // rather than answer with fewer items than asked, and say so.
-    if (candidates.length < limit) {
+    // rather than answer with fewer items than asked, and say so. Not when retrieval already
+    // failed in this request: a second call would only spend the budget again.
+    if (candidates.length < limit && !report.has('retrieval')) {
       const fill = await this.timed('recommend', 'catalog_fallback', () =>
         this.retrieve({ queryText: '', seedItemIds: [], excludeItemIds: [...exclude, ...candidates.map((c) => c.itemId)], ...(filters ? { filters } : {}), limit: limit - candidates.length, skipSources: [], browseCatalog: true }, report, call),
       );

@@ -47,9 +47,10 @@ export const DEFAULT_FTRL_CONFIG: FtrlConfig = { alpha: 0.1, beta: 1, l1: 0.1, l
  * query–item cosine of the multilingual model moves about 0.1 between a matching product and an
  * unrelated one (× 8 ≈ 0.8); log1p(BM25) is 0 without a lexical match and 1–3 with one; the fused
  * retrieval rank breaks what is left; a price inside the asked range and the fit to "cheap" or
- * "premium" count about one logit each. The shopper's two interest vectors together weigh half as much as the
- * query (a history reorders what matches the query, it does not replace it) and count for
- * nothing without a history (their cosine is 0). Online learning moves every weight from here.
+ * "premium" count about one logit each. The shopper's two interest vectors together weigh half
+ * as much as the query (a history reorders what matches the query, it does not replace it) and
+ * count for nothing without a history (their cosine is 0). Online learning moves every weight
+ * from here.
  */
 export const RELEVANCE_PRIOR_WEIGHTS: Readonly<Record<string, number>> = {
   query_item_cosine: 8,
