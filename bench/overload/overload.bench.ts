@@ -30,6 +30,7 @@ import { loadDemoProducts } from '@shopsense/datasets';
 import { embeddingModelDir, ensureModelFile } from '@shopsense/testing';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { MODES, prepareCatalog, type Deployment } from '../lib/deployments';
+import { runOpenLoop } from '../lib/open-loop';
 import { percentile, round } from '../lib/stats';
 import { searchQueries } from '../search/search-queries';
 
@@ -76,40 +77,29 @@ interface LoadResult {
   clientCpuMsPerCall: number;
 }
 
-/** Open loop: call i goes out at start + i / rate whatever the earlier calls are doing. */
-async function openLoop(rate: number, seconds: number, call: Call, offset = { i: 0 }): Promise<{ records: CallRecord[]; sentPerS: number; cpuMsPerCall: number }> {
-  const total = Math.max(1, Math.round(rate * seconds));
+/**
+ * bench/lib's open loop (call i goes out at start + i / rate whatever the earlier calls are
+ * doing), keeping each call's outcome and its send time since the start, and the load
+ * generator's own CPU per call.
+ */
+async function openLoop(rate: number, seconds: number, call: Call): Promise<{ records: CallRecord[]; sentPerS: number; cpuMsPerCall: number }> {
   const records: CallRecord[] = [];
-  const pending: Promise<void>[] = [];
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      while (sent < total && start + (sent * 1000) / rate <= performance.now()) {
-        const sentAt = performance.now();
-        const index = offset.i++;
-        sent += 1;
-        pending.push(
-          call(index).then(
-            () => void records.push({ sentAtMs: sentAt - start, latencyMs: performance.now() - sentAt, outcome: 'ok' }),
-            (error: unknown) => {
-              const code = (error as { code?: string }).code;
-              const outcome = code === 'RESOURCE_EXHAUSTED' ? 'refused' : code === 'DEADLINE_EXCEEDED' ? 'deadline' : 'error';
-              records.push({ sentAtMs: sentAt - start, latencyMs: performance.now() - sentAt, outcome });
-            },
-          ),
-        );
-      }
-      if (sent >= total) resolve();
-      else setTimeout(tick, Math.max(0, start + (sent * 1000) / rate - performance.now()));
-    };
-    tick();
+  const run = await runOpenLoop(rate, seconds, async (i) => {
+    const sentAt = performance.now();
+    let outcome: CallRecord['outcome'] = 'ok';
+    try {
+      await call(i);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      outcome = code === 'RESOURCE_EXHAUSTED' ? 'refused' : code === 'DEADLINE_EXCEEDED' ? 'deadline' : 'error';
+    }
+    records.push({ sentAtMs: sentAt - start, latencyMs: performance.now() - sentAt, outcome });
+    return outcome;
   });
-  const sendSeconds = Math.max((performance.now() - start) / 1000, 1e-9);
-  await Promise.all(pending);
   const cpu = process.cpuUsage(cpuBefore);
-  return { records, sentPerS: total / sendSeconds, cpuMsPerCall: (cpu.user + cpu.system) / 1000 / total };
+  return { records, sentPerS: run.sentPerS, cpuMsPerCall: (cpu.user + cpu.system) / 1000 / run.requests };
 }
 
 function summarise(rate: number, run: Awaited<ReturnType<typeof openLoop>>): LoadResult {
