@@ -4,12 +4,12 @@
  * them and forgets a user; Ctrl-C stops it; a second `npm start` serves the same index and user
  * state without indexing again.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { npmStart as startStandaloneProcess, ROOT, signalGroup, type StartedStandalone as Started } from './support/standalone-process';
 
-const ROOT = resolve(__dirname, '../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'standalone-e2e-'));
 
 // Generous hop budgets: the machine is shared with the broker and other tests; this checks results.
@@ -25,45 +25,8 @@ const ENV = {
   RANKING_USER_STATE_BUDGET_MS: '5000',
 };
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-  /** The exit code, or the signal's name: npm re-raises the SIGINT its script stopped on. */
-  exited: Promise<number | string>;
-}
-
-/** `npm start` in its own process group, so that Ctrl-C (SIGINT to the group) reaches it as in a terminal. */
-async function npmStart(): Promise<Started> {
-  const child = spawn('npm', ['start'], { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdout!.resume();
-  const exited = new Promise<number | string>((done) => child.on('close', (code, signal) => done(code ?? signal ?? 'unknown')));
-  const port = await new Promise<number>((ready, fail) => {
-    const timer = setInterval(() => {
-      const match = /ShopSense is ready on 127\.0\.0\.1:(\d+)/.exec(stderr);
-      if (match && stderr.includes('READY')) {
-        clearInterval(timer);
-        ready(Number(match[1]));
-      }
-    }, 200);
-    void exited.then((code) => {
-      clearInterval(timer);
-      fail(new Error(`npm start exited (${code}) before it was ready:\n${stderr}`));
-    });
-  });
-  return { child, port, stderr: () => stderr, exited };
-}
-
-async function ctrlC(started: Started): Promise<number | string> {
-  try {
-    process.kill(-started.child.pid!, 'SIGINT');
-  } catch {
-    // Already gone.
-  }
-  return started.exited;
-}
+const npmStart = () => startStandaloneProcess(ENV);
+const ctrlC = (started: Started) => signalGroup(started, 'SIGINT');
 
 function cli(port: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

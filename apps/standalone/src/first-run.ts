@@ -17,6 +17,8 @@ export interface DataFolder {
   retrievalDir: string;
   rankingDir: string;
   userStateSnapshot: string;
+  /** The fsync'd log of tracked events not yet in the snapshot (see InProcessEventBus durable topics). */
+  eventLogDir: string;
   deadLetterFile: string;
   catalogImportRecord: string;
   catalogRejectFile: string;
@@ -45,6 +47,7 @@ export async function openDataFolder(root: string): Promise<DataFolder> {
     retrievalDir: join(root, 'retrieval'),
     rankingDir: join(root, 'ranking'),
     userStateSnapshot: join(root, 'user-state', 'snapshot.json'),
+    eventLogDir: join(root, 'events'),
     deadLetterFile: join(root, 'dead-letters.jsonl'),
     catalogImportRecord: join(root, 'catalog-import.json'),
     catalogRejectFile: join(root, 'catalog-import.rejects.jsonl'),

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { CatalogService, RankingService } from '@shopsense/contracts';
 import { createGrpcClient, GrpcServer, loadApiKeys } from '@shopsense/grpc';
-import { InProcessEventBus } from '@shopsense/events';
+import { InProcessEventBus, Topics } from '@shopsense/events';
 import { embeddingService } from '@shopsense/embedding-service';
 import { feedbackServiceWith } from '@shopsense/feedback-service';
 import { createLogger, MetricsServer, ServiceMetrics } from '@shopsense/observability';
@@ -40,6 +40,10 @@ export interface RunningStandalone {
  * them, and no admission control: the public server admits each call once, and a second limit
  * inside would only turn calls it admitted into degraded answers.
  */
+/** The events topic and its one consumer group: the event log's position is saved with the user state. */
+const EVENTS_TOPIC = Topics.behaviorEvents.name;
+const FEEDBACK_GROUP = 'shopsense-feedback';
+
 const INSIDE = {
   GRPC_ADMISSION: 'off',
   GRPC_HOST: '127.0.0.1',
@@ -64,12 +68,27 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
   const data = await openDataFolder(config.SHOPSENSE_DATA_DIR);
   const modelDir = await ensureModel(config.EMBEDDING_MODEL_DIR, print);
 
-  const bus = new InProcessEventBus({ deadLetterFile: data.deadLetterFile, logger });
+  // Tracked events are acknowledged once they are in the event log on disk; the user state is
+  // saved by snapshots that record how far into the log they go, and a start replays the rest.
+  const bus = new InProcessEventBus({ deadLetterFile: data.deadLetterFile, logger, durable: { dir: data.eventLogDir, topics: [EVENTS_TOPIC] } });
   const userState = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
   const restored = await loadMemoryStateSnapshot(userState, data.userStateSnapshot).catch((error: Error) => {
     throw new Error(`cannot restore user state from ${data.userStateSnapshot}: ${error.message} (move the file away to start with empty user state)`);
   });
   if (restored) print(`User state restored from the snapshot of ${restored.savedAt}`);
+  for (const p of restored?.positions ?? []) bus.seek(p.topic, p.groupId, p.offset);
+  const [eventLog] = await bus.open().catch((error: Error) => {
+    throw new Error(`cannot open the event log in ${data.eventLogDir}: ${error.message}`);
+  });
+  const pending = bus.lag(EVENTS_TOPIC, FEEDBACK_GROUP);
+  if (pending > 0) print(`Event log: ${pending} tracked events not in the snapshot yet; they are applied now`);
+  if (eventLog && eventLog.tornBytes > 0) logger.warn({ bytes: eventLog.tornBytes }, 'event log ended in an unfinished write (never acknowledged): cut off');
+  /** Saves the user state, then drops the log segments whose events it holds. */
+  const saveUserState = async () => {
+    const offset = bus.committedOffset(EVENTS_TOPIC, FEEDBACK_GROUP);
+    await saveMemoryStateSnapshot(userState, data.userStateSnapshot, offset === undefined ? [] : [{ topic: EVENTS_TOPIC, groupId: FEEDBACK_GROUP, offset }]);
+    if (offset !== undefined) await bus.dropLogBefore(EVENTS_TOPIC, offset);
+  };
 
   const started: RunningService[] = [];
   const stopInside = async () => {
@@ -81,21 +100,24 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     print(`Starting ${definition.name}…`);
     const running = await startService(definition, { ...base, ...variables });
     started.push(running);
-    return `127.0.0.1:${running.grpcPort}`;
+    return running;
   };
+  const address = (running: RunningService) => `127.0.0.1:${running.grpcPort}`;
 
   let publicServer: GrpcServer | undefined;
   let metricsServer: MetricsServer | undefined;
   let snapshots: PeriodicTask | undefined;
   try {
-    const embedding = await start(embeddingService, { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_INTRA_OP_THREADS: standaloneInferenceThreads(base) });
+    const embedding = address(await start(embeddingService, { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_INTRA_OP_THREADS: standaloneInferenceThreads(base) }));
     // Query understanding subscribes before retrieval announces the stored catalog, so its brand
     // and category dictionary is complete from the first request.
-    const queryUnderstanding = await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile });
-    const retrieval = await start(retrievalServiceWith({ eventBus: bus, announceStoredCatalog: true }), { EMBEDDING_ADDR: embedding, RETRIEVAL_DATA_DIR: data.retrievalDir, RETRIEVAL_VECTOR_STORE: 'embedded', RETRIEVAL_EVENT_BUS: 'none' });
-    await start(feedbackServiceWith({ eventBus: bus, userState }), {
+    const queryUnderstanding = address(await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile }));
+    const retrieval = address(await start(retrievalServiceWith({ eventBus: bus, announceStoredCatalog: true }), { EMBEDDING_ADDR: embedding, RETRIEVAL_DATA_DIR: data.retrievalDir, RETRIEVAL_VECTOR_STORE: 'embedded', RETRIEVAL_EVENT_BUS: 'none' }));
+    const feedback = await start(feedbackServiceWith({ eventBus: bus, userState }), {
       RETRIEVAL_ADDR: retrieval,
       FEEDBACK_EVENT_BUS: 'in-process',
+      FEEDBACK_EVENTS_TOPIC: EVENTS_TOPIC,
+      FEEDBACK_CONSUMER_GROUP: FEEDBACK_GROUP,
       FEEDBACK_STATE_STORE: 'memory',
       FEEDBACK_DEAD_LETTER_FILE: data.deadLetterFile,
       FEEDBACK_HMAC_KEYS_FILE: data.hmacKeysFile,
@@ -113,6 +135,9 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     });
 
     const metrics = new ServiceMetrics('standalone');
+    // The event path's progress on the public port too: events accepted, applied and dead-lettered, and the backlog.
+    const feedbackRegistry = feedback.metrics.registry;
+    for (const { name } of feedbackRegistry.getMetricsAsArray()) if (name.startsWith('feedback_')) metrics.registry.registerMetric(feedbackRegistry.getSingleMetric(name)!);
     publicServer = new GrpcServer({
       host: config.SHOPSENSE_HOST,
       port: config.SHOPSENSE_PORT,
@@ -141,7 +166,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
       config.SHOPSENSE_SNAPSHOT_INTERVAL_S * 1000,
       async () => {
         userState.purgeExpired();
-        await saveMemoryStateSnapshot(userState, data.userStateSnapshot);
+        await saveUserState();
       },
       logger,
     );
@@ -154,8 +179,8 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
         await snapshots?.stop();
         await server.shutdown();
         await stopInside();
+        await saveUserState();
         await bus.close();
-        await saveMemoryStateSnapshot(userState, data.userStateSnapshot);
         await metricsEndpoint.stop();
       })());
     return { port, metricsPort, data, ...(catalogImport ? { catalogImport } : {}), stop };

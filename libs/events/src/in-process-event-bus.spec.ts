@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { createLogger } from '@shopsense/observability';
 import { expectEventually } from '@shopsense/testing';
@@ -105,5 +105,95 @@ describe('InProcessEventBus', () => {
     expect(keys).not.toContain('user-00');
     expect(keys).toEqual([...keys].sort());
     await bus.close();
+  });
+
+  describe('durable topics and batch subscriptions', () => {
+    const TOPIC = Topics.behaviorEvents.name;
+    const durableBus = (dir: string) => new InProcessEventBus({ deadLetterFile: join(dir, 'dead-letters.jsonl'), logger: createLogger('test', 'silent'), durable: { dir: join(dir, 'log'), topics: [TOPIC] } });
+    const ids = (records: readonly { value: Buffer | null }[]) => records.map((r) => fromBinary(BehaviorEventSchema, r.value!).eventId);
+
+    it('refuses to publish to a durable topic before its log is open', async () => {
+      const bus = durableBus(mkdtempSync(join(tmpdir(), 'bus-durable-')));
+      await expect(bus.publish(Topics.behaviorEvents, [event('1')])).rejects.toThrow(/durable: open\(\) the bus/);
+    });
+
+    it('hands a batch consumer what arrived while it worked, and moves its position only past finished batches', async () => {
+      const bus = durableBus(mkdtempSync(join(tmpdir(), 'bus-durable-')));
+      await bus.open();
+      const batches: string[][] = [];
+      let release!: () => void;
+      const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
+      await bus.subscribeBatches(TOPIC, {
+        groupId: 'g',
+        maxRecords: 3,
+        handler: async (records) => {
+          batches.push(ids(records));
+          if (batches.length === 1) await firstBatchHeld;
+          return true;
+        },
+      });
+      await bus.publish(Topics.behaviorEvents, [event('1')]);
+      await expectEventually(() => expect(batches).toHaveLength(1));
+      await bus.publish(Topics.behaviorEvents, ['2', '3', '4', '5'].map(event));
+      expect(bus.committedOffset(TOPIC, 'g')).toBe(0);
+      expect(bus.lag(TOPIC, 'g')).toBe(5);
+      release();
+      await expectEventually(() => expect(bus.committedOffset(TOPIC, 'g')).toBe(5));
+      expect(batches).toEqual([['1'], ['2', '3', '4'], ['5']]);
+      expect(bus.lag(TOPIC, 'g')).toBe(0);
+      await bus.close();
+    });
+
+    it('retries a batch whose handler throws, and redelivers one it gave back while stopping', async () => {
+      const bus = durableBus(mkdtempSync(join(tmpdir(), 'bus-durable-')));
+      await bus.open();
+      const calls: string[][] = [];
+      const subscription = await bus.subscribeBatches(TOPIC, {
+        groupId: 'g',
+        maxRecords: 10,
+        handler: async (records) => {
+          calls.push(ids(records));
+          if (calls.length === 1) throw new Error('store down');
+          return calls.length < 3;
+        },
+      });
+      await bus.publish(Topics.behaviorEvents, [event('1')]);
+      await expectEventually(() => expect(calls).toHaveLength(2));
+      expect(bus.committedOffset(TOPIC, 'g')).toBe(1);
+      await bus.publish(Topics.behaviorEvents, [event('2')]);
+      await expectEventually(() => expect(calls).toHaveLength(3));
+      await subscription.stop();
+      expect(calls).toEqual([['1'], ['1'], ['2']]);
+      expect(bus.committedOffset(TOPIC, 'g')).toBe(1); // '2' was given back: the next subscription starts at it
+      await bus.close();
+    });
+
+    it('keeps acknowledged records across a restart, resumes a group at the position it is told, and drops what is below it', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bus-durable-'));
+      const before = durableBus(dir);
+      expect(await before.open()).toEqual([{ topic: TOPIC, records: 0, firstOffset: 0, tornBytes: 0 }]);
+      await before.publish(Topics.behaviorEvents, ['1', '2', '3'].map(event));
+      // No close: the process dies here. The position 2 was saved with the consumer's state elsewhere.
+      const after = durableBus(dir);
+      after.seek(TOPIC, 'g', 2);
+      expect(await after.open()).toEqual([{ topic: TOPIC, records: 3, firstOffset: 0, tornBytes: 0 }]);
+      expect(after.lag(TOPIC, 'g')).toBe(1);
+      const seen: string[] = [];
+      await after.subscribeBatches(TOPIC, { groupId: 'g', maxRecords: 10, handler: async (records) => (seen.push(...ids(records)), true) });
+      await expectEventually(() => expect(seen).toEqual(['3']));
+      await after.publish(Topics.behaviorEvents, [event('4')]);
+      await expectEventually(() => expect(after.committedOffset(TOPIC, 'g')).toBe(4));
+      await after.dropLogBefore(TOPIC, 4);
+      await after.close();
+
+      const third = durableBus(dir);
+      expect(await third.open()).toEqual([{ topic: TOPIC, records: 0, firstOffset: 4, tornBytes: 0 }]);
+      await third.publish(Topics.behaviorEvents, [event('5')]);
+      const replayed: string[] = [];
+      await third.subscribeBatches(TOPIC, { groupId: 'g', maxRecords: 10, handler: async (records) => (replayed.push(...ids(records)), true) });
+      await expectEventually(() => expect(replayed).toEqual(['5']));
+      expect(third.committedOffset(TOPIC, 'g')).toBe(5);
+      await third.close();
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { appendFile, chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DescMessage } from '@bufbuild/protobuf';
 import type { Logger } from '@shopsense/observability';
 import type { WireFormat } from './codec';
@@ -9,12 +9,33 @@ import { DEFAULT_RETRY_POLICY, processRecord } from './record-processor';
 import { DEAD_LETTER_TOPIC, type TopicDefinition } from './topic-registry';
 import { reasonForLog } from './log-redaction';
 import { injectTraceHeaders } from './trace-headers';
+import { TopicLog, type LoggedRecord } from './topic-log';
 
-interface StoredRecord {
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-  timestamp: Date;
+type StoredRecord = LoggedRecord;
+
+/** A record as a batch subscription sees it: raw, with its place in the topic. */
+export interface BatchRecord extends StoredRecord {
+  offset: number;
+}
+
+export interface BatchSubscribeOptions {
+  groupId: string;
+  /** Records per handler call at most. */
+  maxRecords: number;
+  /**
+   * Gets the next records in order. Resolves true once each has its final verdict (the group's
+   * position moves past them), false when stopping (they are delivered again). A throw is
+   * retried with backoff: nothing is skipped.
+   */
+  handler: (records: readonly BatchRecord[]) => Promise<boolean>;
+}
+
+export interface DurableTopicsOptions {
+  /** Folder of the logs, one subfolder per topic. */
+  dir: string;
+  topics: readonly string[];
+  /** Segment size (see TopicLog). */
+  segmentBytes?: number;
 }
 
 export interface InProcessEventBusOptions {
@@ -28,6 +49,11 @@ export interface InProcessEventBusOptions {
    * the drop logged with the count), so a stream of bad events cannot fill the disk. 64 MiB.
    */
   deadLetterMaxBytes?: number;
+  /**
+   * Topics whose records are kept in an fsync'd log on disk (`open()` loads them): a publish to
+   * one resolves only once its records are synced, so what was acknowledged survives a crash.
+   */
+  durable?: DurableTopicsOptions;
 }
 
 const DEFAULT_DEAD_LETTER_MAX_BYTES = 64 * 1024 * 1024;
@@ -44,8 +70,69 @@ export class InProcessEventBus implements EventBus {
   private readonly positions = new Map<object, () => { topic: string; offset: number }>();
   /** Dead-letter file writes, one after another (appends, trims and scrubs rewrite the same file). */
   private deadLetterWrites: Promise<unknown> = Promise.resolve();
+  private readonly logs = new Map<string, TopicLog>();
+  /** Each group's position per topic: where its next subscription starts. */
+  private readonly committed = new Map<string, number>();
 
   constructor(private readonly options: InProcessEventBusOptions) {}
+
+  /**
+   * Opens the durable topics' logs and loads the records they still hold (those no consumer has
+   * made durable elsewhere yet, see `dropLogBefore`). Call once, before publishing or subscribing.
+   */
+  async open(): Promise<{ topic: string; records: number; firstOffset: number; tornBytes: number }[]> {
+    const durable = this.options.durable;
+    const opened = [];
+    for (const name of durable?.topics ?? []) {
+      if (this.logs.has(name)) continue;
+      const { log, base, records, tornBytes } = await TopicLog.open(join(durable!.dir, name), { segmentBytes: durable!.segmentBytes });
+      const topic = this.topic(name);
+      if (topic.records.length > 0) throw new Error(`topic ${name} received records before its log was opened`);
+      topic.base = base;
+      topic.records = records;
+      this.logs.set(name, log);
+      opened.push({ topic: name, records: records.length, firstOffset: base, tornBytes });
+    }
+    return opened;
+  }
+
+  private static position(topic: string, groupId: string): string {
+    return `${topic}\u0000${groupId}`;
+  }
+
+  /** Sets where the group's next subscription to the topic starts (a position saved with the state the group built). */
+  seek(topic: string, groupId: string, offset: number): void {
+    this.committed.set(InProcessEventBus.position(topic, groupId), offset);
+  }
+
+  /** The offset of the first record the group has not finished with; undefined before it subscribed or was sought. */
+  committedOffset(topic: string, groupId: string): number | undefined {
+    return this.committed.get(InProcessEventBus.position(topic, groupId));
+  }
+
+  /** Offset the topic's next record gets. */
+  endOffset(topicName: string): number {
+    const topic = this.topic(topicName);
+    return topic.base + topic.records.length;
+  }
+
+  /** Records of the topic the group has not finished with yet (its backlog). */
+  lag(topicName: string, groupId: string): number {
+    return this.endOffset(topicName) - this.startOffset(topicName, groupId, true);
+  }
+
+  /** Deletes the log segments of a durable topic that hold only records below `offset`. */
+  async dropLogBefore(topic: string, offset: number): Promise<number> {
+    return (await this.logs.get(topic)?.dropBefore(offset)) ?? 0;
+  }
+
+  /** Where a group starts: its committed position if it has one, else the earliest record (or the end). */
+  private startOffset(topicName: string, groupId: string, fromBeginning: boolean | undefined): number {
+    const topic = this.topic(topicName);
+    const committed = this.committedOffset(topicName, groupId);
+    if (committed !== undefined) return Math.min(Math.max(committed, topic.base), topic.base + topic.records.length);
+    return fromBeginning === false ? topic.base + topic.records.length : topic.base;
+  }
 
   private topic(name: string) {
     let topic = this.topics.get(name);
@@ -66,14 +153,21 @@ export class InProcessEventBus implements EventBus {
       return;
     }
     const topic = this.topic(topicName);
-    for (const r of records) topic.records.push({ key: r.key, value: r.value, headers: injectTraceHeaders({ ...r.headers }), timestamp: new Date() });
+    const stored: StoredRecord[] = records.map((r) => ({ key: r.key, value: r.value, headers: injectTraceHeaders({ ...r.headers }), timestamp: new Date() }));
+    const log = this.logs.get(topicName);
+    if (!log && this.options.durable?.topics.includes(topicName)) throw new Error(`topic ${topicName} is durable: open() the bus before publishing to it`);
+    // Visible to consumers only once synced, so no effect is ever built on a record a crash could lose.
+    if (log) await log.append(stored);
+    for (const r of stored) topic.records.push(r);
     for (const wake of topic.wake) wake();
   }
 
   async subscribe<S extends DescMessage>(definition: TopicDefinition<S>, options: SubscribeOptions<S>): Promise<Subscription> {
     const topic = this.topic(definition.name);
     const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts };
-    let offset = options.fromBeginning === false ? topic.base + topic.records.length : topic.base;
+    const position = InProcessEventBus.position(definition.name, options.groupId);
+    let offset = this.startOffset(definition.name, options.groupId, options.fromBeginning);
+    this.committed.set(position, offset);
     let active = true;
     let wakeUp: (() => void) | undefined;
     const wake = () => wakeUp?.();
@@ -101,6 +195,7 @@ export class InProcessEventBus implements EventBus {
           });
         }
         offset++;
+        this.committed.set(position, offset);
         this.trim(definition.name);
       }
     })();
@@ -117,6 +212,58 @@ export class InProcessEventBus implements EventBus {
     };
     this.running.add(subscription);
     this.positions.set(subscription, () => ({ topic: definition.name, offset }));
+    return subscription;
+  }
+
+  /** A consumer that takes records in batches (the feedback intake), with the same at-least-once position rules. */
+  async subscribeBatches(topicName: string, options: BatchSubscribeOptions): Promise<Subscription> {
+    const topic = this.topic(topicName);
+    const position = InProcessEventBus.position(topicName, options.groupId);
+    let offset = this.startOffset(topicName, options.groupId, true);
+    this.committed.set(position, offset);
+    let active = true;
+    let wakeUp: (() => void) | undefined;
+    const wake = () => wakeUp?.();
+    topic.wake.add(wake);
+
+    const loop = (async () => {
+      let failures = 0;
+      while (active) {
+        const index = offset - topic.base;
+        if (index >= topic.records.length) {
+          await new Promise<void>((resolve) => (wakeUp = resolve));
+          continue;
+        }
+        const batch = topic.records.slice(index, index + options.maxRecords).map((record, i) => ({ ...record, offset: offset + i }));
+        let finished: boolean;
+        try {
+          finished = await options.handler(batch);
+          failures = 0;
+        } catch (error) {
+          failures++;
+          this.options.logger.error({ err: (error as Error).message, topic: topicName, offset, failures }, 'batch handler failed; retrying the same records');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** Math.min(failures, 6))));
+          continue;
+        }
+        if (!finished) break;
+        offset += batch.length;
+        this.committed.set(position, offset);
+        this.trim(topicName);
+      }
+    })();
+
+    const subscription = {
+      stop: async () => {
+        active = false;
+        topic.wake.delete(wake);
+        wake();
+        await loop;
+        this.running.delete(subscription);
+        this.positions.delete(subscription);
+      },
+    };
+    this.running.add(subscription);
+    this.positions.set(subscription, () => ({ topic: topicName, offset }));
     return subscription;
   }
 
@@ -189,5 +336,7 @@ export class InProcessEventBus implements EventBus {
   async close(): Promise<void> {
     await Promise.all([...this.running].map((s) => s.stop()));
     for (const key of [...this.positions.keys()]) this.positions.delete(key);
+    for (const log of this.logs.values()) await log.close();
+    this.logs.clear();
   }
 }

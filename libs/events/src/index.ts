@@ -6,3 +6,4 @@ export * from './record-processor';
 export * from './supervised-consumer';
 export * from './topic-registry';
 export * from './trace-headers';
+export * from './topic-log';

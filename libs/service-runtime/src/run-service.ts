@@ -19,6 +19,8 @@ export interface RunningService {
   grpcPort: number;
   metricsPort: number;
   app: INestApplicationContext;
+  /** What the service's metrics endpoint serves (standalone re-exports some of it on its public one). */
+  metrics: ServiceMetrics;
   stop(): Promise<void>;
 }
 
@@ -64,7 +66,7 @@ export async function startService<S extends ConfigSchema>(definition: ServiceDe
       await app.close();
       await metricsServer.stop();
     })());
-  return { grpcPort, metricsPort, app, stop };
+  return { grpcPort, metricsPort, app, metrics, stop };
 }
 
 /**

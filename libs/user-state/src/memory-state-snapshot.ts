@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MemoryUserStateStore } from './memory-user-state-store';
 
@@ -11,10 +11,28 @@ import type { MemoryUserStateStore } from './memory-user-state-store';
  */
 export const SNAPSHOT_FORMAT = 'shopsense.memory-user-state.v1';
 
+/**
+ * How far into an event log the saved state goes: every record below `offset` has its effects in
+ * the snapshot (records at and after it may too; replaying them is a no-op by their dedup
+ * records). A restart resumes the log there.
+ */
+export interface LogPosition {
+  topic: string;
+  groupId: string;
+  offset: number;
+}
+
 interface SnapshotFile {
   format: string;
   savedAt: string;
   fields: Record<string, unknown>;
+  positions?: LogPosition[];
+}
+
+export interface RestoredSnapshot {
+  savedAt: string;
+  fields: number;
+  positions: LogPosition[];
 }
 
 function encodeValue(value: unknown): unknown {
@@ -38,9 +56,9 @@ function decodeValue(value: unknown): unknown {
   return Object.fromEntries(Object.entries(tagged).map(([k, v]) => [k, decodeValue(v)]));
 }
 
-export function encodeMemoryState(store: MemoryUserStateStore, now = new Date()): string {
+export function encodeMemoryState(store: MemoryUserStateStore, now = new Date(), positions: readonly LogPosition[] = []): string {
   const fields = Object.fromEntries(Object.entries(store.stateFields()).map(([name, value]) => [name, encodeValue(value)]));
-  const file: SnapshotFile = { format: SNAPSHOT_FORMAT, savedAt: now.toISOString(), fields };
+  const file: SnapshotFile = { format: SNAPSHOT_FORMAT, savedAt: now.toISOString(), fields, positions: [...positions] };
   return JSON.stringify(file);
 }
 
@@ -49,7 +67,7 @@ export function encodeMemoryState(store: MemoryUserStateStore, now = new Date())
  * such a snapshot; fields the snapshot lacks (state added in a newer version) stay empty, and
  * fields this version no longer has are ignored.
  */
-export function restoreMemoryState(store: MemoryUserStateStore, text: string): { savedAt: string; fields: number } {
+export function restoreMemoryState(store: MemoryUserStateStore, text: string): RestoredSnapshot {
   let parsed: SnapshotFile;
   try {
     parsed = JSON.parse(text) as SnapshotFile;
@@ -74,21 +92,40 @@ export function restoreMemoryState(store: MemoryUserStateStore, text: string): {
     }
     restored++;
   }
-  return { savedAt: parsed.savedAt, fields: restored };
+  const positions = parsed.positions ?? [];
+  for (const p of positions) {
+    if (typeof p?.topic !== 'string' || typeof p.groupId !== 'string' || !Number.isSafeInteger(p.offset) || p.offset < 0) throw new Error(`user-state snapshot has a malformed log position: ${JSON.stringify(p)}`);
+  }
+  return { savedAt: parsed.savedAt, fields: restored, positions };
 }
 
-/** Writes the snapshot atomically (temporary file, then rename). Returns its size in bytes. */
-export async function saveMemoryStateSnapshot(store: MemoryUserStateStore, file: string): Promise<number> {
-  const text = encodeMemoryState(store);
+/**
+ * Writes the snapshot atomically and durably (temporary file synced, renamed, folder synced), so
+ * that a log may be cut at its positions once this resolves. Returns its size in bytes.
+ */
+export async function saveMemoryStateSnapshot(store: MemoryUserStateStore, file: string, positions: readonly LogPosition[] = []): Promise<number> {
+  const text = encodeMemoryState(store, new Date(), positions);
   await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, text, { mode: 0o600 });
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await rename(temporary, file);
+  const folder = await open(dirname(file), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
   return Buffer.byteLength(text);
 }
 
 /** Loads a snapshot if the file exists; `undefined` when there is none yet. */
-export async function loadMemoryStateSnapshot(store: MemoryUserStateStore, file: string): Promise<{ savedAt: string; fields: number } | undefined> {
+export async function loadMemoryStateSnapshot(store: MemoryUserStateStore, file: string): Promise<RestoredSnapshot | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

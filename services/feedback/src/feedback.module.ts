@@ -55,6 +55,11 @@ export function plannerSettings(config: FeedbackConfig): PlannerSettings {
   };
 }
 
+function inProcess(bus: EventBus): InProcessEventBus {
+  if (!(bus instanceof InProcessEventBus)) throw new Error('FEEDBACK_EVENT_BUS=in-process needs the in-process bus (the event bus given to the service is another kind)');
+  return bus;
+}
+
 /** Everything the service runs, wired from configuration (the adapters are chosen here). */
 export interface FeedbackComponents {
   store: UserStateStore;
@@ -130,7 +135,7 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
     Date.now,
     { initialMs: config.UPSTREAM_TIMEOUT_MS, maxMs: DEFAULT_VECTOR_DEADLINES.maxMs },
   );
-  const eventIntake = new EventIntake(pseudonymizer, writer, deadLetters, limits, settings.dedupShards, metrics, logger);
+  const eventIntake = new EventIntake(pseudonymizer, writer, deadLetters, limits, settings.dedupShards, metrics, logger, kafkaBus ? 'kafka' : 'in-process');
   const collector = new CollectorApplicationService(bus, topics, store, pseudonymizer, deadLetters, limits, metrics, logger, config.FEEDBACK_TRACK_PUBLISH_TIMEOUT_MS);
   const intake = kafkaBus
     ? new KafkaBatchIntake(
@@ -150,7 +155,7 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
         metrics,
         logger,
       )
-    : new InProcessIntake(bus, topics.events, config.FEEDBACK_CONSUMER_GROUP, eventIntake);
+    : new InProcessIntake(inProcess(bus), topics.events.name, config.FEEDBACK_CONSUMER_GROUP, config.FEEDBACK_BATCH_SIZE, eventIntake, metrics);
   const joiner = new TrainingJoiner(store, bus, topics.training, { intervalMs: config.FEEDBACK_TRAINING_SWEEP_INTERVAL_MS, leaseMs: 60_000, batch: 200 }, metrics, logger);
   const housekeeping = new Housekeeping(
     store,

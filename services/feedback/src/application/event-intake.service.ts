@@ -35,8 +35,8 @@ export function isTransient(error: unknown): boolean {
 /**
  * The intake shared by every way events arrive (conventions §9): decode (protobuf binary or
  * JSON by content-type, unknown fields tolerated), validate, pseudonymise, apply exactly once in
- * effect, and dead-letter whatever cannot be processed with its reason. The Kafka adapter hands
- * it raw records in chunks; the standalone bus hands it decoded events one by one.
+ * effect, and dead-letter whatever cannot be processed with its reason. The Kafka adapter and the
+ * standalone bus both hand it raw records in batches.
  */
 export class EventIntake {
   private readonly pseudonyms = new LruCache<string, Pseudonym>(100_000);
@@ -50,6 +50,8 @@ export class EventIntake {
     private readonly dedupShards: number,
     private readonly metrics: FeedbackMetrics,
     private readonly logger: Logger,
+    /** The `source` label of the intake metrics: which bus the events came from. */
+    private readonly source: 'kafka' | 'in-process' = 'kafka',
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -115,8 +117,8 @@ export class EventIntake {
     if (sent.status === 'rejected') throw sent.reason;
     if (applied.status === 'rejected') throw applied.reason;
     if (applied.value === undefined) return false;
-    for (const r of rejected) this.metrics.deadLetters.inc({ source: 'kafka', stage: r.stage });
-    if (rejected.length > 0) this.metrics.events.inc({ source: 'kafka', outcome: 'dead_lettered' }, rejected.length);
+    for (const r of rejected) this.metrics.deadLetters.inc({ source: this.source, stage: r.stage });
+    if (rejected.length > 0) this.metrics.events.inc({ source: this.source, outcome: 'dead_lettered' }, rejected.length);
 
     const poisoned: DeadLetter[] = [];
     // Counted per outcome, then one inc each: a labelled inc per event costs more than it should.
@@ -125,33 +127,13 @@ export class EventIntake {
       if (typeof outcome === 'string') outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       else poisoned.push({ record: admitted[i]!.record, reason: outcome.poison, stage: 'apply' });
     });
-    for (const [outcome, n] of outcomes) this.metrics.events.inc({ source: 'kafka', outcome }, n);
+    for (const [outcome, n] of outcomes) this.metrics.events.inc({ source: this.source, outcome }, n);
     if (poisoned.length > 0) {
       await this.deadLetters.send(poisoned, consumerGroup);
-      this.metrics.deadLetters.inc({ source: 'kafka', stage: 'apply' }, poisoned.length);
-      this.metrics.events.inc({ source: 'kafka', outcome: 'dead_lettered' }, poisoned.length);
+      this.metrics.deadLetters.inc({ source: this.source, stage: 'apply' }, poisoned.length);
+      this.metrics.events.inc({ source: this.source, outcome: 'dead_lettered' }, poisoned.length);
     }
     return true;
-  }
-
-  /** One decoded event (the standalone bus): the verdict for the bus to act on, undefined when stopped. */
-  async processEvent(event: BehaviorEvent, recordTimestampMs: number, isRunning: () => boolean): Promise<{ ok: true } | { ok: false; reason: string } | undefined> {
-    const admission = this.admit(event, recordTimestampMs);
-    if (!admission.ok) {
-      this.metrics.deadLetters.inc({ source: 'in-process', stage: 'validate' });
-      this.metrics.events.inc({ source: 'in-process', outcome: 'dead_lettered' });
-      return admission;
-    }
-    const applied = await this.applyResilient([admission.planned], isRunning);
-    if (applied === undefined) return undefined;
-    const outcome = applied[0]!;
-    if (typeof outcome !== 'string') {
-      this.metrics.deadLetters.inc({ source: 'in-process', stage: 'apply' });
-      this.metrics.events.inc({ source: 'in-process', outcome: 'dead_lettered' });
-      return { ok: false, reason: outcome.poison };
-    }
-    this.metrics.events.inc({ source: 'in-process', outcome });
-    return { ok: true };
   }
 
   /**

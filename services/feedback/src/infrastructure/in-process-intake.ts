@@ -1,30 +1,47 @@
-import { BehaviorEventSchema } from '@shopsense/contracts';
-import { deadLetter, done, retry, type EventBus, type Subscription, type TopicDefinition } from '@shopsense/events';
+import type { InProcessEventBus, Subscription } from '@shopsense/events';
 import type { EventIntake } from '../application/event-intake.service';
+import type { FeedbackMetrics } from '../application/feedback-metrics';
 
 /**
- * Standalone mode: the in-process bus delivers decoded events one at a time (it dead-letters
- * undecodable records to its file itself); the intake applies each against the in-memory store.
+ * Standalone mode: the in-process bus hands the intake its records in batches, raw, exactly as
+ * the Kafka adapter does, so both modes share one path (decode → validate → plan → apply) and one
+ * set of metrics. A batch is whatever arrived while the previous one was being applied, up to
+ * `maxRecords`; the group's position moves past it only once every record has its verdict.
  */
 export class InProcessIntake {
   private subscription?: Subscription;
   private running = false;
 
   constructor(
-    private readonly bus: EventBus,
-    private readonly topic: TopicDefinition<typeof BehaviorEventSchema>,
+    private readonly bus: InProcessEventBus,
+    private readonly topic: string,
     private readonly groupId: string,
+    private readonly maxRecords: number,
     private readonly intake: EventIntake,
+    private readonly metrics: FeedbackMetrics,
   ) {}
 
   async start(): Promise<void> {
     this.running = true;
-    this.subscription = await this.bus.subscribe(this.topic, {
+    this.subscription = await this.bus.subscribeBatches(this.topic, {
       groupId: this.groupId,
-      handler: async (event, meta) => {
-        const verdict = await this.intake.processEvent(event, meta.timestamp.getTime(), () => this.running);
-        if (verdict === undefined) return retry('stopping');
-        return verdict.ok ? done : deadLetter(verdict.reason);
+      maxRecords: this.maxRecords,
+      handler: async (records) => {
+        const finished = await this.intake.processRecords(
+          records.map((r) => ({
+            key: r.key === null ? null : Buffer.from(r.key),
+            value: r.value,
+            headers: r.headers,
+            timestampMs: r.timestamp.getTime(),
+            topic: this.topic,
+            partition: 0,
+            offset: String(r.offset),
+          })),
+          this.groupId,
+          () => this.running,
+        );
+        if (finished) this.metrics.consumerLag.set({ topic: this.topic, partition: '0' }, this.bus.endOffset(this.topic) - records[records.length - 1]!.offset - 1);
+        return finished;
       },
     });
   }

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../../..');
+
+export interface StartedStandalone {
+  child: ChildProcess;
+  port: number;
+  metricsPort: number;
+  stderr: () => string;
+  /** The exit code, or the signal's name: npm re-raises the signal its script stopped on. */
+  exited: Promise<number | string>;
+}
+
+/** `npm start` in its own process group (as in a terminal, where Ctrl-C reaches the whole group); resolves once it says READY. */
+export async function npmStart(env: NodeJS.ProcessEnv): Promise<StartedStandalone> {
+  const child = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout!.resume();
+  const exited = new Promise<number | string>((done) => child.on('close', (code, signal) => done(code ?? signal ?? 'unknown')));
+  const ports = await new Promise<{ port: number; metricsPort: number }>((ready, fail) => {
+    const timer = setInterval(() => {
+      const match = /ShopSense is ready on 127\.0\.0\.1:(\d+)/.exec(stderr);
+      const metrics = /metrics +http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr);
+      if (match && stderr.includes('READY')) {
+        clearInterval(timer);
+        ready({ port: Number(match[1]), metricsPort: Number(metrics?.[1] ?? 0) });
+      }
+    }, 200);
+    void exited.then((code) => {
+      clearInterval(timer);
+      fail(new Error(`npm start exited (${code}) before it was ready:\n${stderr}`));
+    });
+  });
+  return { child, ...ports, stderr: () => stderr, exited };
+}
+
+/** Sends a signal to the whole process group (SIGINT: Ctrl-C; SIGKILL: a crash); resolves when it is gone. */
+export async function signalGroup(started: StartedStandalone, signal: NodeJS.Signals): Promise<number | string> {
+  try {
+    process.kill(-started.child.pid!, signal);
+  } catch {
+    // Already gone.
+  }
+  return started.exited;
+}
