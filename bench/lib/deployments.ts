@@ -85,7 +85,7 @@ export const startCluster: ModeStarter = async (modelDir, { modelFile, env: extr
     };
     // One inference thread: the embedder's share of this machine, as the chart sets it from a CPU
     // limit of 1. With a thread per core it would take both cores from the other four services.
-    const embedding = await start('services/embedding/src/main.ts', { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_modelFile: modelFile, EMBEDDING_INTRA_OP_THREADS: '1' });
+    const embedding = await start('services/embedding/src/main.ts', { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_MODEL_FILE: modelFile, EMBEDDING_INTRA_OP_THREADS: '1' });
     const qu = await start('services/query-understanding/src/main.ts', { ...kafkaEnv, QU_EVENT_BUS: 'kafka', QU_CATALOG_TOPIC: topics.catalog, EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure' });
     const retrieval = await start('services/retrieval/src/main.ts', {
       ...kafkaEnv,
@@ -143,7 +143,7 @@ export const startStandaloneMode: ModeStarter = async (modelDir, { modelFile, en
     SHOPSENSE_CATALOG_FILE: DEMO_CATALOG_FILE,
     SHOPSENSE_EXPERIMENTS_FILE: 'none',
     EMBEDDING_MODEL_DIR: modelDir,
-    EMBEDDING_modelFile: modelFile,
+    EMBEDDING_MODEL_FILE: modelFile,
     LOG_LEVEL: 'warn',
     ...extra,
   });
