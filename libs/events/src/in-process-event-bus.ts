@@ -153,7 +153,10 @@ export class InProcessEventBus implements EventBus {
       return;
     }
     const topic = this.topic(topicName);
-    const stored: StoredRecord[] = records.map((r) => ({ key: r.key, value: r.value, headers: injectTraceHeaders({ ...r.headers }), timestamp: new Date() }));
+    // One trace context for the call's records: they were published together.
+    const trace = injectTraceHeaders({});
+    const timestamp = new Date();
+    const stored: StoredRecord[] = records.map((r) => ({ key: r.key, value: r.value, headers: { ...trace, ...r.headers }, timestamp }));
     const log = this.logs.get(topicName);
     if (!log && this.options.durable?.topics.includes(topicName)) throw new Error(`topic ${topicName} is durable: open() the bus before publishing to it`);
     // Visible to consumers only once synced, so no effect is ever built on a record a crash could lose.

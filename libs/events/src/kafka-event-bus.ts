@@ -86,10 +86,12 @@ export class KafkaEventBus implements EventBus {
   async publishRaw(topic: string, records: RawRecord[]): Promise<void> {
     if (records.length === 0) return;
     const producer = await this.getProducer();
+    // One trace context for the call's records: they were published together.
+    const trace = injectTraceHeaders({});
     await producer.send({
       topic,
       acks: -1,
-      messages: records.map((r) => ({ key: r.key, value: r.value, headers: injectTraceHeaders({ ...r.headers }) })),
+      messages: records.map((r) => ({ key: r.key, value: r.value, headers: { ...trace, ...r.headers } })),
     });
   }
 

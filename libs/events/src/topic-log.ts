@@ -168,13 +168,13 @@ export class TopicLog {
       this.pending = [];
       try {
         if (this.failure) throw this.failure;
-        for (const append of group) {
-          for (const [i, record] of append.bytes.entries()) {
-            await this.rollIfFull(append.first + i);
-            await this.file.write(record);
-            this.fileBytes += record.length;
-          }
-        }
+        // One segment per group (a segment may pass its size by one group), one writev for it all.
+        await this.rollIfFull(group[0]!.first);
+        const buffers = group.flatMap((append) => append.bytes);
+        const bytes = buffers.reduce((n, b) => n + b.length, 0);
+        const { bytesWritten } = await this.file.writev(buffers);
+        if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
+        this.fileBytes += bytes;
         await this.file.datasync();
         for (const append of group) append.done();
       } catch (error) {
