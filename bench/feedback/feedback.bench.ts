@@ -9,7 +9,8 @@
  *   1. bare end to end: a bare consumer group is running; produce N events; time until its lag is 0;
  *   2. feedback drain: the service starts on the N events already there; rate from its first commit to lag 0;
  *   3. feedback end to end: produce N more events (same users, new ids) while it runs; time until lag 0;
- *   4. bare drain: a new bare group reads the 2N events; rate from its first commit to lag 0.
+ *   4. bare drain: a new bare group reads the 2N events; rate from its first commit to lag 0;
+ *   5. standalone: N events through Track into the standalone runner (standalone-phase.ts).
  * The ratio is (3) / (1), as the issue defines it (produce N, wait for zero lag); the drain ratio
  * (2) / (4) compares the consumers alone. During (1) and (3) the CPU of every process involved
  * (this one, which produces; the consumer; Redis; the local broker) is read from /proc, so the
@@ -30,11 +31,12 @@ import { toBinary } from '@bufbuild/protobuf';
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { CONTENT_TYPE_HEADER, KafkaEventBus, PROTOBUF_CONTENT_TYPE, type RawRecord } from '@shopsense/events';
 import { createLogger } from '@shopsense/observability';
-import { freePort, localInfrastructure, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
+import { embeddingModelDir, ensureModelFile, freePort, localInfrastructure, spawnTs, startServiceProcess, type TsProcess } from '@shopsense/testing';
 import { generateClickstream } from '../../services/feedback/src/testing/clickstream.workload';
 import { FakeRetrievalServer } from '../../services/feedback/src/testing/fake-retrieval.server';
 import { writeHmacKeys } from '../../services/feedback/src/testing/feedback-harness';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
+import { measureStandalone } from './standalone-phase';
 import { round } from '../lib/stats';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
@@ -256,6 +258,21 @@ async function main(): Promise<void> {
     bareDrainProcess.child.kill('SIGTERM');
     await bareDrainProcess.exited;
 
+    // 5. Standalone: Track → applied in one process, with the workload's items in its catalog.
+    const modelFile = process.env['EMBEDDING_MODEL_FILE'] ?? 'model.int8.onnx';
+    const modelDir = embeddingModelDir();
+    ensureModelFile(modelDir, modelFile);
+    const standaloneRun = `${runId}s`;
+    const standalone = await measureStandalone({
+      events: generateClickstream({ ...options, runId: standaloneRun, events: EVENTS, startMs: Date.now() - EVENTS, seed: 3 }),
+      runId: standaloneRun,
+      categories: options.categories,
+      items: options.items,
+      modelDir,
+      modelFile,
+      log,
+    });
+
     const ratio = feedbackE2e / bareE2e;
     // What the target would take: every party's CPU per event (end-to-end phase) at half the bare rate, in cores.
     const e2eUsPerEvent = Object.values(feedbackCpu.perEventUs).filter(Number.isFinite).reduce((a, b) => a + b, 0);
@@ -289,6 +306,8 @@ ${markdownTable(['phase', 'bench (producer) µs', 'bare consumer µs', 'feedback
 
 At the target (half the bare rate, ${Math.round(bareE2e / 2).toLocaleString('en')} events/s) the end-to-end phase's ${e2eUsPerEvent} µs per event would need **${round(coresAtTarget, 2)} cores** of the ${cpus().length}.
 
+Standalone (${standalone.description}): **${Math.round(standalone.eventsPerS).toLocaleString('en')} events/s** from the first Track call to the last of ${EVENTS.toLocaleString('en')} events applied (target ≥ 20,000), Track alone acknowledging ${Math.round(standalone.trackEventsPerS).toLocaleString('en')} events/s (each call answered once its events are fsync'd to the event log); CPU per event ${standalone.cpuUsPerEvent.standalone} µs in the standalone process (Track, event log, intake, in-memory state) and ${standalone.cpuUsPerEvent.bench} µs in the Track client.
+
 Redis memory: **${Math.round(bytesPerUser)} bytes per user profile** (${profileBytes.profiles.toLocaleString('en')} profiles, each with a ${DIMENSION}-d int8 short-term and long-term vector and up to 16 recent items; measured as the drop in \`used_memory\` when the profile hashes are deleted; target ≤ 1,024). Everything else the run left (dedup records for ${stats.events.toLocaleString('en')} distinct events, item windows, query-item and co-occurrence sets, join state) brings the total to ${Math.round(totalPerUser)} bytes per user; ${stats.keys.toLocaleString('en')} keys in all.`,
     );
     console.log(
@@ -302,6 +321,9 @@ Redis memory: **${Math.round(bytesPerUser)} bytes per user profile** (${profileB
         service_cpu_us_per_event: cpuPerEvent['service'],
         redis_cpu_us_per_event: cpuPerEvent['redis'],
         bare_drain_events_per_s: Math.round(bareDrain),
+        standalone_events_per_s: Math.round(standalone.eventsPerS),
+        standalone_track_events_per_s: Math.round(standalone.trackEventsPerS),
+        standalone_cpu_us_per_event: standalone.cpuUsPerEvent,
         e2e_cpu_us_per_event: feedbackCpu.perEventUs,
         e2e_cores_busy: round(feedbackCpu.busy * cpus().length, 2),
         cores_needed_at_target: round(coresAtTarget, 2),

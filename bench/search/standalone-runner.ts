@@ -1,7 +1,7 @@
 /**
  * The standalone runner (apps/standalone) in a process of its own for bench:search, so the load
  * generator does not share an event loop with the services it measures. Reads the same
- * variables as `npm start`; prints one line {"msg":"STANDALONE_READY","port":…} when serving and
+ * variables as `npm start`; prints one line {"msg":"STANDALONE_READY","port":…,"metricsPort":…} when serving and
  * stops cleanly on SIGTERM.
  */
 import 'reflect-metadata';
@@ -11,7 +11,7 @@ import { standaloneConfigSchema } from '../../apps/standalone/src/standalone.con
 
 async function main(): Promise<void> {
   const running = await startStandalone(loadConfig(standaloneConfigSchema), { print: (line) => process.stderr.write(`${line}\n`) });
-  process.stdout.write(`${JSON.stringify({ msg: 'STANDALONE_READY', port: running.port })}\n`);
+  process.stdout.write(`${JSON.stringify({ msg: 'STANDALONE_READY', port: running.port, metricsPort: running.metricsPort })}\n`);
   process.once('SIGTERM', () => {
     running.stop().then(
       () => process.exit(0),

@@ -1,0 +1,131 @@
+/**
+ * The standalone section of bench:feedback: the standalone runner (apps/standalone, one process)
+ * with a catalog holding every item of the workload, so that events fold real item vectors into
+ * the interest vectors as in production. Events go in through Track on the public port (calls of
+ * 500, a few at a time); the clock runs from the first call to the moment the public metrics say
+ * the backlog is applied (`feedback_consumer_lag` 0 with every event counted).
+ */
+import { request } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { CollectorService, type BehaviorEvent } from '@shopsense/contracts';
+import type { AppError } from '@shopsense/errors';
+import { createGrpcClient } from '@shopsense/grpc';
+import { spawnTs } from '@shopsense/testing';
+import { workloadItem } from '../../services/feedback/src/testing/clickstream.workload';
+import { stopProcess } from '../lib/deployments';
+
+export interface StandaloneFigures {
+  /** Events per second from the first Track call to the last event applied. */
+  eventsPerS: number;
+  /** Events per second acknowledged by Track (durable in the event log). */
+  trackEventsPerS: number;
+  /** CPU per event: the standalone process and this one (the Track client). */
+  cpuUsPerEvent: { standalone: number; bench: number };
+  seconds: number;
+  description: string;
+}
+
+const PER_CALL = 500;
+/** Track calls in flight at once, as several producers would have (BENCH_TRACK_CONCURRENCY). */
+const CONCURRENT_CALLS = Number(process.env['BENCH_TRACK_CONCURRENCY'] ?? 8);
+
+function metricsText(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Events feedback has finished with (any outcome), from the public metrics. */
+async function eventsFinished(metricsPort: number): Promise<number> {
+  let total = 0;
+  for (const match of (await metricsText(metricsPort)).matchAll(/^feedback_events_total\{([^}]*)\} (\S+)$/gm)) if (match[1]!.includes('source="in-process"')) total += Number(match[2]);
+  return total;
+}
+
+function cpuSeconds(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A catalog with every item the workload can name (its categories × items per category). */
+function writeWorkloadCatalog(dir: string, runId: string, categories: number, items: number): string {
+  const file = join(dir, 'catalog.jsonl');
+  const lines: string[] = [];
+  for (let c = 0; c < categories; c++) {
+    for (let i = 0; i < Math.floor(items / categories); i++) {
+      lines.push(JSON.stringify({ id: workloadItem(runId, c, i), title: `Category ${c} product ${i}`, brand: `Brand ${i % 20}`, categoryPath: ['Bench', `Category ${c}`], price: 10 + (i % 90), currency: 'USD' }));
+    }
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+export async function measureStandalone(o: { events: BehaviorEvent[]; runId: string; categories: number; items: number; modelDir: string; modelFile: string; log: (line: string) => void }): Promise<StandaloneFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-feedback-standalone-'));
+  const runner = spawnTs('bench/search/standalone-runner.ts', {
+    SHOPSENSE_PORT: '0',
+    SHOPSENSE_METRICS_PORT: '0',
+    SHOPSENSE_DATA_DIR: join(dir, 'data'),
+    SHOPSENSE_CATALOG_FILE: writeWorkloadCatalog(dir, o.runId, o.categories, o.items),
+    SHOPSENSE_EXPERIMENTS_FILE: 'none',
+    EMBEDDING_MODEL_DIR: o.modelDir,
+    EMBEDDING_MODEL_FILE: o.modelFile,
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    o.log(`standalone: starting and indexing ${o.items} workload items`);
+    const { port, metricsPort } = JSON.parse(await runner.waitForLine(/"msg":"STANDALONE_READY"/, 900_000)) as { port: number; metricsPort: number };
+    const client = createGrpcClient(CollectorService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 120_000 });
+    const calls: BehaviorEvent[][] = [];
+    for (let i = 0; i < o.events.length; i += PER_CALL) calls.push(o.events.slice(i, i + PER_CALL));
+    const baseline = await eventsFinished(metricsPort);
+    const cpuBefore = { standalone: cpuSeconds(runner.child.pid), bench: process.cpuUsage() };
+    const started = performance.now();
+    let next = 0;
+    let refusals = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENT_CALLS }, async () => {
+        while (next < calls.length) {
+          const events = calls[next++]!;
+          // As a producer should: a call refused by admission control is sent again after the pushback (Track is idempotent).
+          for (;;) {
+            try {
+              await client.track({ events });
+              break;
+            } catch (error) {
+              if ((error as AppError).code !== 'RESOURCE_EXHAUSTED') throw error;
+              refusals++;
+              await new Promise((r) => setTimeout(r, (error as AppError).retryAfterMs ?? 100));
+            }
+          }
+        }
+      }),
+    );
+    const trackSeconds = (performance.now() - started) / 1000;
+    o.log(`standalone: ${o.events.length} events acknowledged by Track in ${trackSeconds.toFixed(1)} s (${refusals} calls refused by admission control and sent again)`);
+    while ((await eventsFinished(metricsPort)) - baseline < o.events.length) await new Promise((r) => setTimeout(r, 50));
+    const seconds = (performance.now() - started) / 1000;
+    const bench = process.cpuUsage(cpuBefore.bench);
+    const standaloneCpu = cpuSeconds(runner.child.pid) - cpuBefore.standalone;
+    client.close();
+    return {
+      eventsPerS: o.events.length / seconds,
+      trackEventsPerS: o.events.length / trackSeconds,
+      cpuUsPerEvent: { standalone: Math.round((standaloneCpu / o.events.length) * 1e6), bench: Math.round(((bench.user + bench.system) / 1e6 / o.events.length) * 1e6) },
+      seconds,
+      description: `the standalone runner in one process (model ${o.modelFile}), ${o.items} workload items indexed from a catalog file, events through Track on its public port (${PER_CALL} per call, ${CONCURRENT_CALLS} calls at a time)`,
+    };
+  } finally {
+    await stopProcess(runner);
+  }
+}
