@@ -36,11 +36,13 @@ import { generateClickstream } from '../../services/feedback/src/testing/clickst
 import { FakeRetrievalServer } from '../../services/feedback/src/testing/fake-retrieval.server';
 import { writeHmacKeys } from '../../services/feedback/src/testing/feedback-harness';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
-import { measureStandalone } from './standalone-phase';
+import { historyOf, measureStandalone } from './standalone-phase';
 import { round } from '../lib/stats';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const USERS = Number(process.env['BENCH_USERS'] ?? 100_000);
+/** History sent through ImportEvents in the standalone section. */
+const BACKFILL_EVENTS = Number(process.env['BENCH_BACKFILL_EVENTS'] ?? 1_000_000);
 const DIMENSION = 384;
 const PARTITIONS = 6;
 const { brokers } = localInfrastructure();
@@ -265,6 +267,7 @@ async function main(): Promise<void> {
     const standaloneRun = `${runId}s`;
     const standalone = await measureStandalone({
       events: generateClickstream({ ...options, runId: standaloneRun, events: EVENTS, startMs: Date.now() - EVENTS, seed: 3 }),
+      history: historyOf({ ...options, runId: standaloneRun }, BACKFILL_EVENTS),
       runId: standaloneRun,
       categories: options.categories,
       items: options.items,
@@ -306,7 +309,7 @@ ${markdownTable(['phase', 'bench (producer) µs', 'bare consumer µs', 'feedback
 
 At the target (half the bare rate, ${Math.round(bareE2e / 2).toLocaleString('en')} events/s) the end-to-end phase's ${e2eUsPerEvent} µs per event would need **${round(coresAtTarget, 2)} cores** of the ${cpus().length}.
 
-Standalone (${standalone.description}): **${Math.round(standalone.eventsPerS).toLocaleString('en')} events/s** from the first Track call to the last of ${EVENTS.toLocaleString('en')} events applied (target ≥ 20,000), Track alone acknowledging ${Math.round(standalone.trackEventsPerS).toLocaleString('en')} events/s (each call answered once its events are fsync'd to the event log); CPU per event ${standalone.cpuUsPerEvent.standalone} µs in the standalone process (Track, event log, intake, in-memory state) and ${standalone.cpuUsPerEvent.bench} µs in the Track client.
+Standalone (${standalone.description}): **${Math.round(standalone.eventsPerS).toLocaleString('en')} events/s** from the first Track call to the last of ${EVENTS.toLocaleString('en')} events applied (target ≥ 20,000), Track alone acknowledging ${Math.round(standalone.trackEventsPerS).toLocaleString('en')} events/s (each call answered once its events are fsync'd to the event log); CPU per event ${standalone.cpuUsPerEvent.standalone} µs in the standalone process (Track, event log, intake, in-memory state) and ${standalone.cpuUsPerEvent.bench} µs in the Track client. Backfill of ${standalone.backfill.events.toLocaleString('en')} events of the 90 days before (the same users and items) through ImportEvents, one stream per 100,000 events: **${Math.round(standalone.backfill.eventsPerS).toLocaleString('en')} events/s** from the first sent to the last applied (target ≥ 20,000), ${standalone.backfill.cpuUsPerEvent.standalone} µs of CPU per event in the standalone process and ${standalone.backfill.cpuUsPerEvent.bench} µs in the client.
 
 Redis memory: **${Math.round(bytesPerUser)} bytes per user profile** (${profileBytes.profiles.toLocaleString('en')} profiles, each with a ${DIMENSION}-d int8 short-term and long-term vector and up to 16 recent items; measured as the drop in \`used_memory\` when the profile hashes are deleted; target ≤ 1,024). Everything else the run left (dedup records for ${stats.events.toLocaleString('en')} distinct events, item windows, query-item and co-occurrence sets, join state) brings the total to ${Math.round(totalPerUser)} bytes per user; ${stats.keys.toLocaleString('en')} keys in all.`,
     );
@@ -324,6 +327,9 @@ Redis memory: **${Math.round(bytesPerUser)} bytes per user profile** (${profileB
         standalone_events_per_s: Math.round(standalone.eventsPerS),
         standalone_track_events_per_s: Math.round(standalone.trackEventsPerS),
         standalone_cpu_us_per_event: standalone.cpuUsPerEvent,
+        standalone_backfill_events_per_s: Math.round(standalone.backfill.eventsPerS),
+        standalone_backfill_cpu_us_per_event: standalone.backfill.cpuUsPerEvent,
+        standalone_backfill_events: standalone.backfill.events,
         e2e_cpu_us_per_event: feedbackCpu.perEventUs,
         e2e_cores_busy: round(feedbackCpu.busy * cpus().length, 2),
         cores_needed_at_target: round(coresAtTarget, 2),

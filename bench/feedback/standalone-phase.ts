@@ -12,14 +12,16 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { CollectorService, type BehaviorEvent } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
-import { createGrpcClient } from '@shopsense/grpc';
+import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
 import { spawnTs } from '@shopsense/testing';
-import { workloadItem } from '../../services/feedback/src/testing/clickstream.workload';
+import { generateClickstream, workloadItem, type WorkloadOptions } from '../../services/feedback/src/testing/clickstream.workload';
 import { stopProcess } from '../lib/deployments';
 
 export interface StandaloneFigures {
   /** Events per second from the first Track call to the last event applied. */
   eventsPerS: number;
+  /** History through ImportEvents: events per second from the first sent to the last applied. */
+  backfill: { events: number; eventsPerS: number; cpuUsPerEvent: { standalone: number; bench: number }; seconds: number };
   /** Events per second acknowledged by Track (durable in the event log). */
   trackEventsPerS: number;
   /** CPU per event: the standalone process and this one (the Track client). */
@@ -70,7 +72,50 @@ function writeWorkloadCatalog(dir: string, runId: string, categories: number, it
   return file;
 }
 
-export async function measureStandalone(o: { events: BehaviorEvent[]; runId: string; categories: number; items: number; modelDir: string; modelFile: string; log: (line: string) => void }): Promise<StandaloneFigures> {
+/** Sends history through one ImportEvents stream per 100,000 events, 500 per message. */
+async function importHistory(client: ServiceClient<typeof CollectorService>, history: AsyncIterable<BehaviorEvent[]>): Promise<number> {
+  let accepted = 0;
+  const source = history[Symbol.asyncIterator]();
+  for (let finished = false; !finished; ) {
+    let sent = 0;
+    const chunks = async function* () {
+      while (sent < 100_000) {
+        const next = await source.next();
+        if (next.done) {
+          finished = true;
+          return;
+        }
+        for (let i = 0; i < next.value.length; i += PER_CALL) yield { events: next.value.slice(i, i + PER_CALL) };
+        sent += next.value.length;
+      }
+    };
+    accepted += Number((await client.importEvents(chunks(), { timeoutMs: 600_000 })).accepted);
+  }
+  return accepted;
+}
+
+/**
+ * History for the backfill: the workload's users and items over the 90 days before now, made in
+ * slices of 100,000 events (a million events at once would take gigabytes in this process).
+ */
+export function historyOf(workload: Omit<WorkloadOptions, 'events' | 'startMs' | 'seed' | 'stepMs'>, events: number): { events: number; slices: () => AsyncIterable<BehaviorEvent[]> } {
+  const slice = 100_000;
+  const spanMs = 90 * 86_400_000;
+  const startMs = Date.now() - spanMs - 3_600_000;
+  const stepMs = Math.max(1, Math.floor(spanMs / events));
+  return {
+    events,
+    slices: async function* () {
+      for (let k = 0; k * slice < events; k++) {
+        const list = generateClickstream({ ...workload, events: Math.min(slice, events - k * slice), startMs: startMs + k * slice * stepMs, stepMs, seed: 100 + k });
+        for (const e of list) e.eventId = `h${k}-${e.eventId}`; // the generator numbers each slice's events from 0
+        yield list;
+      }
+    },
+  };
+}
+
+export async function measureStandalone(o: { events: BehaviorEvent[]; history: { events: number; slices: () => AsyncIterable<BehaviorEvent[]> }; runId: string; categories: number; items: number; modelDir: string; modelFile: string; log: (line: string) => void }): Promise<StandaloneFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-feedback-standalone-'));
   const runner = spawnTs('bench/search/standalone-runner.ts', {
     SHOPSENSE_PORT: '0',
@@ -117,8 +162,26 @@ export async function measureStandalone(o: { events: BehaviorEvent[]; runId: str
     const seconds = (performance.now() - started) / 1000;
     const bench = process.cpuUsage(cpuBefore.bench);
     const standaloneCpu = cpuSeconds(runner.child.pid) - cpuBefore.standalone;
+
+    // History: the same users and items, spread over the 90 days before now.
+    o.log(`standalone: backfilling ${o.history.events} events through ImportEvents`);
+    const backfillBaseline = await eventsFinished(metricsPort);
+    const backfillCpuBefore = { standalone: cpuSeconds(runner.child.pid), bench: process.cpuUsage() };
+    const backfillStarted = performance.now();
+    const imported = await importHistory(client, o.history.slices());
+    if (imported !== o.history.events) throw new Error(`ImportEvents accepted ${imported} of ${o.history.events} events`);
+    while ((await eventsFinished(metricsPort)) - backfillBaseline < o.history.events) await new Promise((r) => setTimeout(r, 50));
+    const backfillSeconds = (performance.now() - backfillStarted) / 1000;
+    const backfillBench = process.cpuUsage(backfillCpuBefore.bench);
+    const backfillStandaloneCpu = cpuSeconds(runner.child.pid) - backfillCpuBefore.standalone;
     client.close();
     return {
+      backfill: {
+        events: o.history.events,
+        eventsPerS: o.history.events / backfillSeconds,
+        cpuUsPerEvent: { standalone: Math.round((backfillStandaloneCpu / o.history.events) * 1e6), bench: Math.round((backfillBench.user + backfillBench.system) / o.history.events) },
+        seconds: backfillSeconds,
+      },
       eventsPerS: o.events.length / seconds,
       trackEventsPerS: o.events.length / trackSeconds,
       cpuUsPerEvent: { standalone: Math.round((standaloneCpu / o.events.length) * 1e6), bench: Math.round(((bench.user + bench.system) / 1e6 / o.events.length) * 1e6) },

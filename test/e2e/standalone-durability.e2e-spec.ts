@@ -7,7 +7,8 @@
  * item counters equal the number of events tracked for each item, no fewer (lost) and no more
  * (applied twice).
  */
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { BehaviorEventSchema, CollectorService, EventType } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
 import { DEFAULT_STORE_SETTINGS, loadMemoryStateSnapshot, MemoryUserStateStore } from '@shopsense/user-state';
-import { npmStart, signalGroup, type StartedStandalone } from './support/standalone-process';
+import { npmStart, ROOT, signalGroup, type StartedStandalone } from './support/standalone-process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'standalone-durability-'));
 const ENV = {
@@ -111,4 +112,48 @@ describe('standalone: acknowledged events survive SIGKILL', () => {
     const clicks = itemIds.map((id) => state.items[id]?.last24h.clicks ?? 0);
     expect(clicks).toEqual(itemIds.map(() => (ROUNDS * EVENTS_PER_ROUND) / ITEMS));
   }, 900_000);
+
+  it('backfills history through the CLI: bad lines reported with their reasons, the rest applied once however often it runs', async () => {
+    const backfillDir = mkdtempSync(join(tmpdir(), 'standalone-backfill-'));
+    const env = { ...ENV, SHOPSENSE_DATA_DIR: join(backfillDir, 'data') };
+    running = await npmStart(env);
+    const file = join(backfillDir, 'history.jsonl');
+    const start = Date.now() - 60 * 86_400_000;
+    const lines = Array.from({ length: 3_000 }, (_, i) =>
+      JSON.stringify({ eventId: `hist-${i}`, type: 'EVENT_TYPE_VIEW', userId: `buyer-${i % 40}`, sessionId: `s-${i % 40}`, itemIds: [`item-${i % 90}`], occurredAt: new Date(start + i * 60_000).toISOString() }),
+    );
+    lines.splice(1_000, 0, '{"type": "EVENT_TYPE_VIEW", "userId": "x", "itemIds": ["a"], "occurredAt": ');
+    lines.splice(2_000, 0, JSON.stringify({ eventId: 'no-time', type: 'EVENT_TYPE_VIEW', userId: 'x', itemIds: ['a'] }));
+    writeFileSync(file, lines.join('\n') + '\n');
+    const backfill = () =>
+      new Promise<{ code: number; summary: { accepted: number; rejected: { line: number; reason: string }[]; rejectedCount: number; outOfOrder: number } }>((done) =>
+        execFile('npx', ['shopsense', 'backfill', file, '--json'], { cwd: ROOT, env: { ...env, SHOPSENSE_ADDR: `127.0.0.1:${running!.port}` }, timeout: 300_000 }, (error, stdout) =>
+          done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, summary: JSON.parse(stdout.trim().split('\n').pop()!) }),
+        ),
+      );
+    const outcomes = async () => {
+      const counts: Record<string, number> = {};
+      for (const match of (await metricsText(running!.metricsPort)).matchAll(/^feedback_events_total\{([^}]*)\} (\S+)$/gm)) {
+        if (match[1]!.includes('source="in-process"')) counts[/outcome="([^"]*)"/.exec(match[1]!)![1]!] = Number(match[2]);
+      }
+      return counts;
+    };
+
+    const first = await backfill();
+    expect(first.code).toBe(1); // some lines were rejected: scripts can tell
+    expect(first.summary).toMatchObject({ accepted: 3_000, rejectedCount: 2, outOfOrder: 0 });
+    expect(first.summary.rejected).toEqual([
+      { line: 1_001, reason: expect.stringMatching(/^not JSON/) },
+      { line: 2_001, reason: 'occurred_at is required for imported events' },
+    ]);
+    await applied(running.metricsPort);
+    expect(await outcomes()).toMatchObject({ applied: 3_000 });
+
+    const second = await backfill();
+    expect(second.summary).toMatchObject({ accepted: 3_000, rejectedCount: 2 });
+    await applied(running.metricsPort);
+    // Nothing applied twice: every event of the second run was a duplicate.
+    expect(await outcomes()).toMatchObject({ applied: 3_000, duplicate: 3_000 });
+    expect([0, 'SIGINT']).toContain(await signalGroup(running, 'SIGINT'));
+  }, 600_000);
 });

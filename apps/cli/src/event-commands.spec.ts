@@ -19,6 +19,10 @@ describe('parseEventLine', () => {
     expect(parseEventLine('{"type":"EVENT_TYPE_CLICK","userId":"u","itemIds":["b"]}', now).eventId).not.toBe(first.eventId);
   });
 
+  it('leaves a missing time unset when given no clock (history must carry its own times)', () => {
+    expect(parseEventLine('{"type":"EVENT_TYPE_CLICK","userId":"u","itemIds":["a"]}', undefined).occurredAt).toBeUndefined();
+  });
+
   it('names what is wrong with a bad line', () => {
     expect(() => parseEventLine('{"type":', now)).toThrow(/^not JSON/);
     expect(() => parseEventLine('{"type":"EVENT_TYPE_NOPE"}', now)).toThrow(/EVENT_TYPE_NOPE/);

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { importFile } from './catalog-command';
 import { CliError, type ConnectionOptions } from './connection';
 import { evaluate } from './evaluate-command';
-import { forgetUser, track } from './event-commands';
+import { backfill, forgetUser, track } from './event-commands';
 import { experiments } from './experiments-command';
 import { rank, recommend, search, type Output } from './query-commands';
 
@@ -20,6 +20,7 @@ commands
   rank <id> <id> …          rank the given items for --user and optional --query
   import <file>             index a catalog file (JSONL or CSV) with a progress bar and a reject report (--resume)
   track <events.jsonl>      send behaviour events (protobuf JSON, one per line)
+  backfill <events.jsonl>   load history: events of any age with their own occurredAt, in time order
   forget-user <user-id>     delete a user's state; later events of the user are dropped
   experiments [name]        list experiments, or one experiment's results
   evaluate <name>           run an evaluation on the shared datasets and print its figures
@@ -95,6 +96,9 @@ async function main(argv: string[]): Promise<void> {
     case 'track':
       if (!args[0]) throw new CliError('usage: shopsense track <events.jsonl>');
       return track(args[0], connection, out);
+    case 'backfill':
+      if (!args[0]) throw new CliError('usage: shopsense backfill <events.jsonl>');
+      return backfill(args[0], connection, out);
     case 'forget-user':
       return forgetUser(args[0] ?? '', connection, out);
     case 'experiments':

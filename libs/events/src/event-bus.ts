@@ -67,6 +67,12 @@ export interface EventBus {
    * topic's retention bounds them, docs/events.md). Returns how many were removed.
    */
   forgetDeadLetters?(key: string): Promise<number>;
+  /**
+   * Resolves once every consumer of the topic has fewer than `records` records still to process
+   * (standalone, whose topics live in this process's memory: a bulk producer paces itself with
+   * it). Absent on Kafka, where the brokers hold any backlog.
+   */
+  waitForBacklogBelow?(topic: string, records: number): Promise<void>;
   close(): Promise<void>;
 }
 

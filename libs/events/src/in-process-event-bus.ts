@@ -121,6 +121,14 @@ export class InProcessEventBus implements EventBus {
     return this.endOffset(topicName) - this.startOffset(topicName, groupId, true);
   }
 
+  async waitForBacklogBelow(topicName: string, records: number): Promise<void> {
+    const behind = () => {
+      const end = this.endOffset(topicName);
+      return [...this.positions.values()].map((p) => p()).some((p) => p.topic === topicName && end - p.offset >= records);
+    };
+    while (behind()) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   /** Deletes the log segments of a durable topic that hold only records below `offset`. */
   async dropLogBefore(topic: string, offset: number): Promise<number> {
     return (await this.logs.get(topic)?.dropBefore(offset)) ?? 0;

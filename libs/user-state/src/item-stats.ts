@@ -81,18 +81,27 @@ export function itemStats(windows: ItemWindows, ctrPrior: CtrPrior = DEFAULT_CTR
 const FIELD = /^([hd])(\d+)([icap])$/;
 const METRIC_BY_LETTER: Record<string, (typeof METRICS)[number]> = { i: 'impressions', c: 'clicks', a: 'carts', p: 'purchases' };
 
+const H = 'h'.charCodeAt(0);
+const D = 'd'.charCodeAt(0);
+
 /** Moves hours at least 24 before `hour` into their days and drops days at least 7 before it (the Lua twin is in redis-scripts.ts). */
 export function pruneWindows(fields: Record<string, string>, hour: number): void {
   const today = Math.floor(hour / 24);
-  for (const [field, value] of Object.entries(fields)) {
-    const match = FIELD.exec(field);
-    if (!match) continue;
-    const n = Number(match[2]);
-    if (match[1] === 'h' && n <= hour - 24) {
+  // Parsed by hand, not with FIELD: this runs each time an item opens an hour, which a backfill
+  // (months of history in minutes) does for nearly every event.
+  for (const field in fields) {
+    const kind = field.charCodeAt(0);
+    const metric = field[field.length - 1]!;
+    if ((kind !== H && kind !== D) || METRIC_BY_LETTER[metric] === undefined) continue;
+    const digits = field.slice(1, -1);
+    const n = Number(digits);
+    if (digits === '' || String(n) !== digits) continue;
+    if (kind === H && n <= hour - 24) {
+      const value = fields[field]!;
       delete fields[field];
       const day = Math.floor(n / 24);
-      if (day > today - 7) fields[`d${day}${match[3]}`] = String(Number(fields[`d${day}${match[3]}`] ?? 0) + Number(value));
-    } else if (match[1] === 'd' && n <= today - 7) {
+      if (day > today - 7) fields[`d${day}${metric}`] = String(Number(fields[`d${day}${metric}`] ?? 0) + Number(value));
+    } else if (kind === D && n <= today - 7) {
       delete fields[field];
     }
   }

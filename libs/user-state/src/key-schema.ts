@@ -101,9 +101,19 @@ export function shardOf(text: string, shards: number): number {
   return hash32(text) % shards;
 }
 
+/**
+ * When a dedup hash written now expires (seconds since the epoch): the dedup TTL after its day
+ * ends, and never less than the TTL from now. The second bound is for history (ImportEvents):
+ * an event months old is still a duplicate when its import is redelivered or run again within
+ * the TTL. Live events are at most the TTL old, so for them the first bound is the usual one.
+ */
+export function dedupExpiresAt(day: number, nowSeconds: number, ttlSeconds: number): number {
+  return Math.max((day + 1) * 86400 + ttlSeconds, nowSeconds + ttlSeconds);
+}
+
 /** Where the dedup record of one event lives: a per-day, per-shard hash, field = event id digest. */
 export interface DedupRef {
-  /** Event-time day (days since the epoch): the record lives until that day ends plus the dedup TTL. */
+  /** Event-time day (days since the epoch): the record lives until dedupExpiresAt. */
   day: number;
   shard: number;
   /** 96 bits of SHA-256(event_id), base64url: event ids may embed user ids, so they are never stored raw. */

@@ -1,9 +1,9 @@
 import { addToWindows, windowTotals, type Counts } from './item-stats';
 import { joinItemFields, joinMetaFields, labelField } from './join-state';
-import { StateKeys } from './key-schema';
+import { dedupExpiresAt, StateKeys } from './key-schema';
 import { combinePopularity, engagementWeight, popularityDays, popularityExpireAt } from './popularity';
 import { cooccurrenceSeeds, rankingState } from './ranking-state';
-import { profileLastEventAt, profileRevision, decodeProfile } from './user-profile';
+import { profileLastEventAt, profileRecentRefs, profileRevision } from './user-profile';
 import type {
   ApplyPlan,
   ApplyResult,
@@ -94,7 +94,7 @@ export class MemoryUserStateStore implements UserStateStore {
     const seen = request.dedup.map((d) => this.live(this.dedup, this.dedupKey(d.day, d.shard))?.has(d.field) ?? false);
     const users = request.pseudonyms.map((p) => {
       const profile = this.profiles.get(p) ?? null;
-      const recentItemIds = profile ? decodeProfile(profile).recent.map((e) => this.idByRef.get(e.ref) ?? null) : [];
+      const recentItemIds = profile ? profileRecentRefs(profile).map((ref) => this.idByRef.get(ref) ?? null) : [];
       return { forgotten: this.isForgotten(p), profile: profile ? Buffer.from(profile) : null, recentItemIds };
     });
     const refs = request.internItems.map((item) => {
@@ -127,10 +127,11 @@ export class MemoryUserStateStore implements UserStateStore {
       const key = this.dedupKey(d.day, d.shard);
       let entry = this.dedup.get(key);
       if (!entry || entry.expiresAt <= now) {
-        entry = { value: new Set(), expiresAt: ((d.day + 1) * 86400 + s.dedupTtlSeconds) * 1000 };
+        entry = { value: new Set(), expiresAt: 0 };
         this.dedup.set(key, entry);
       }
       entry.value.add(d.field);
+      entry.expiresAt = Math.max(entry.expiresAt, dedupExpiresAt(d.day, Math.floor(now / 1000), s.dedupTtlSeconds) * 1000);
     }
     for (const u of plan.users) if (u.profile) this.profiles.set(u.pseudonym, Buffer.from(u.profile.next));
 
@@ -266,7 +267,7 @@ export class MemoryUserStateStore implements UserStateStore {
   async readForRanking(request: RankingReadRequest): Promise<RankingState> {
     const now = request.now ?? Math.floor(this.clock() / 1000);
     const profile = this.profiles.get(request.pseudonym) ?? null;
-    const recentItemIds = profile ? decodeProfile(profile).recent.map((e) => this.idByRef.get(e.ref) ?? null) : [];
+    const recentItemIds = profile ? profileRecentRefs(profile).map((ref) => this.idByRef.get(ref) ?? null) : [];
     const ids = [...request.itemIds];
     const windows = ids.map((id) => {
       const w = windowTotals(this.live(this.items, id) ?? {}, now);

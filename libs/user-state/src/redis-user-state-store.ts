@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { dayBucket, hourBucket, type Counts } from './item-stats';
-import { shardOf, StateKeys, type DedupRef } from './key-schema';
+import { dedupExpiresAt, shardOf, StateKeys, type DedupRef } from './key-schema';
 import { joinItemFields, joinMetaFields, labelField } from './join-state';
 import { popularityDays, POPULARITY_DAYS } from './popularity';
 import { rankingState } from './ranking-state';
@@ -154,7 +154,8 @@ export class RedisUserStateStore implements UserStateStore {
     // Flat arrays filled by push loops, not flatMap: a batch has thousands of entries, and flatMap
     // allocates an array for each (a CPU profile showed it costing more than the JSON itself).
     const d: PlanArray = [];
-    for (const [key, g] of groupDedup(plan.dedup)) d.push(key, g.fields, (Number(key.split(':')[0]) + 1) * 86400 + s.dedupTtlSeconds);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    for (const [key, g] of groupDedup(plan.dedup)) d.push(key, g.fields, dedupExpiresAt(Number(key.split(':')[0]), nowSeconds, s.dedupTtlSeconds));
     const blobs: Buffer[] = [];
     const u: PlanArray = [];
     for (const user of plan.users) {

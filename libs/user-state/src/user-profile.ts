@@ -106,6 +106,15 @@ export function encodeProfile(profile: UserProfile): Buffer {
   return buffer;
 }
 
+/** The item refs of an encoded profile's recent entries, newest first, without decoding its vectors. */
+export function profileRecentRefs(buffer: Uint8Array): number[] {
+  const b = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const count = b.readUInt8(1) >> 2;
+  const refs: number[] = new Array(count);
+  for (let i = 0; i < count; i++) refs[i] = b.readUInt32LE(HEADER_BYTES + i * ENTRY_BYTES);
+  return refs;
+}
+
 export function decodeProfile(buffer: Uint8Array): UserProfile {
   const b = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   if (b.length < HEADER_BYTES || b.readUInt8(0) !== PROFILE_FORMAT) throw new Error(`not a user profile of format ${PROFILE_FORMAT}`);

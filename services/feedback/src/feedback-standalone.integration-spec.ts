@@ -6,12 +6,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { CollectorService, EventType } from '@shopsense/contracts';
 import { DeadLetterHeaders } from '@shopsense/events';
 import { createGrpcClient } from '@shopsense/grpc';
 import { startService, type RunningService } from '@shopsense/service-runtime';
 import { expectEventually, TEST_SERVICE_ENV } from '@shopsense/testing';
-import { parseHmacKeyring, Pseudonymizer, type UserStateStore } from '@shopsense/user-state';
+import { encodeMemoryState, MemoryUserStateStore, parseHmacKeyring, Pseudonymizer, type UserStateStore } from '@shopsense/user-state';
 import { FEEDBACK_COMPONENTS, type FeedbackComponents } from './feedback.module';
 import { feedbackService } from './feedback.service-definition';
 import { events } from './testing/behavior-events.factory';
@@ -67,6 +68,36 @@ describe('feedback in standalone mode (in-process bus, in-memory state)', () => 
     // The dead letter held the raw id (key and payload): forgotten with the rest.
     expect(readFileSync(deadLetterFile, 'utf8')).not.toContain('solo');
     await expect(client.forgetUser({ userId: '' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    client.close();
+  });
+
+  it('imports history of any age with its own times, exactly once however often it is sent', async () => {
+    const client = createGrpcClient(CollectorService, `127.0.0.1:${running.grpcPort}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 10_000 });
+    const store = running.app.get<FeedbackComponents>(FEEDBACK_COMPONENTS).store;
+    expect(store).toBeInstanceOf(MemoryUserStateStore);
+    const daysAgo = (days: number) => ({ occurredAt: timestampFromMs(Date.now() - days * 86_400_000) });
+    const history = [events.purchase('historian', ['h-a', 'h-b'], daysAgo(60)), events.click('historian', 'h-c', daysAgo(59)), events.click('historian', 'h-d', { occurredAt: undefined }), events.view('historian', 'h-e', daysAgo(58))];
+    const importAll = () => client.importEvents([{ events: history.slice(0, 2) }, { events: history.slice(2) }]);
+    const duplicates = async () => {
+      const metric = (await running.metrics.registry.getSingleMetric('feedback_events_total')!.get()).values.find((v) => v.labels['source'] === 'in-process' && v.labels['outcome'] === 'duplicate');
+      return metric?.value ?? 0;
+    };
+
+    const first = await importAll();
+    expect(first).toMatchObject({ accepted: 3n, rejectedCount: 1n, rejected: [{ index: 2, reason: 'occurred_at is required for imported events' }] });
+    const user = new Pseudonymizer(parseHmacKeyring(readFileSync(keysFile, 'utf8'))).pseudonymize('historian').pseudonym;
+    await expectEventually(async () => {
+      const state = await store.readForRanking({ pseudonym: user, itemIds: ['h-a', 'h-c'] });
+      expect(state.recent).toMatchObject({ purchases: ['h-b', 'h-a'], clicks: ['h-c'], views: ['h-e'] });
+      // Counted in the hours they happened: two months ago, outside every window of today.
+      expect(state.items['h-c']?.last7d.clicks ?? 0).toBe(0);
+    });
+    const saved = encodeMemoryState(store as MemoryUserStateStore, new Date(0));
+
+    const before = await duplicates();
+    expect(await importAll()).toMatchObject({ accepted: 3n, rejectedCount: 1n });
+    await expectEventually(async () => expect(await duplicates()).toBe(before + 3));
+    expect(encodeMemoryState(store as MemoryUserStateStore, new Date(0))).toBe(saved);
     client.close();
   });
 });

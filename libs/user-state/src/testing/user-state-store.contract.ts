@@ -69,6 +69,14 @@ export function describeUserStateStoreContract(adapter: string, open: (settings:
       expect(state.items['i1']!.last24h.impressions).toBe(1);
     });
 
+    it('keeps the dedup record of an event from long ago (imported history) for the TTL from when it was written', async () => {
+      await start();
+      const old = dedupRef('history-1', Math.floor(Date.now() / 1000) - 400 * 86_400, 16);
+      expect(await store.apply({ ...emptyPlan(), dedup: [old] })).toEqual({ applied: true });
+      expect((await store.prepare({ dedup: [old], pseudonyms: [], internItems: [] })).seen).toEqual([true]);
+      expect(await store.apply({ ...emptyPlan(), dedup: [old] })).toEqual({ applied: false, conflict: 'duplicate' });
+    });
+
     it('compare-and-sets profiles by revision and writes nothing on a conflict', async () => {
       await start();
       const user = 'k1:user-cas';

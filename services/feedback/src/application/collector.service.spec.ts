@@ -1,16 +1,18 @@
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Registry } from 'prom-client';
 import { Topics, type EventBus } from '@shopsense/events';
 import { childTraceContext, createLogger, runWithRequestContext } from '@shopsense/observability';
 import { Pseudonymizer, type UserStateStore } from '@shopsense/user-state';
 import { events } from '../testing/behavior-events.factory';
-import { CollectorApplicationService } from './collector.service';
+import { CollectorApplicationService, MAX_IMPORT_BACKLOG } from './collector.service';
+import { IMPORTED_HEADER } from './event-intake.service';
 import { FeedbackMetrics } from './feedback-metrics';
 
 const keyring = { current: 'k1', keys: new Map([['k1', Buffer.alloc(32, 9)]]) };
 const clicks = (n: number) => Array.from({ length: n }, (_, i) => events.click(`u${i}`, `item-${i}`));
 
-function collectorWith(publish: EventBus['publish'], publishTimeoutMs = 5_000) {
-  const bus = { publish } as unknown as EventBus;
+function collectorWith(publish: EventBus['publish'], publishTimeoutMs = 5_000, waitForBacklogBelow?: EventBus['waitForBacklogBelow']) {
+  const bus = { publish, waitForBacklogBelow } as unknown as EventBus;
   return new CollectorApplicationService(
     bus,
     { events: Topics.behaviorEvents, forget: Topics.usersForgotten },
@@ -56,5 +58,52 @@ describe('CollectorApplicationService.track with a bus that does not answer (the
   it('accepts when the bus takes the events in time', async () => {
     const collector = collectorWith(async () => undefined);
     await expect(collector.track(clicks(2))).resolves.toMatchObject({ accepted: 2, rejected: [] });
+  });
+});
+
+describe('CollectorApplicationService.importEvents', () => {
+  const year = 365 * 86_400_000;
+  async function* chunks(...lists: ReturnType<typeof clicks>[]) {
+    for (const list of lists) yield list;
+  }
+
+  it('publishes history of any age marked as imported, and indexes rejections from the start of the stream', async () => {
+    const published: { headers?: Record<string, string>; eventId: string }[] = [];
+    const collector = collectorWith(async (_topic, records) => void published.push(...records.map((r) => ({ headers: r.headers, eventId: (r.message as unknown as { eventId: string }).eventId }))));
+    const old = clicks(3).map((e) => events.click(e.userId, e.itemIds[0]!, { eventId: e.eventId, occurredAt: timestampFromMs(Date.now() - 2 * year) }));
+    const second = [events.click('u9', 'x', { occurredAt: timestampFromMs(Date.now() - year) }), events.click('u9', 'y', { occurredAt: undefined }), events.click('', 'z', { occurredAt: timestampFromMs(Date.now() - year) })];
+    const result = await collector.importEvents(chunks(old, second));
+    expect(result).toEqual({
+      accepted: 4,
+      rejectedCount: 2,
+      rejected: [
+        { index: 4, eventId: second[1]!.eventId, reason: 'occurred_at is required for imported events' },
+        { index: 5, eventId: second[2]!.eventId, reason: 'user_id is required' },
+      ],
+    });
+    expect(published.map((p) => p.eventId)).toEqual([...old.map((e) => e.eventId), second[0]!.eventId]);
+    for (const p of published) expect(p.headers).toEqual({ [IMPORTED_HEADER]: '1' });
+  });
+
+  it('refuses an empty or oversized chunk, naming the limit', async () => {
+    const collector = collectorWith(async () => undefined);
+    await expect(collector.importEvents(chunks([]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('must hold 1 to 500 events (got 0)') });
+    await expect(collector.importEvents(chunks(clicks(501)))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('waits while the bus says its consumers are far behind (standalone pacing)', async () => {
+    let room = false;
+    const waits: number[] = [];
+    const collector = collectorWith(async () => undefined, 5_000, async (_topic: string, records: number) => {
+      waits.push(records);
+      while (!room) await new Promise((r) => setTimeout(r, 5));
+    });
+    let done = false;
+    const imported = collector.importEvents(chunks(clicks(2))).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(done).toBe(false);
+    room = true;
+    await imported;
+    expect(waits).toEqual([MAX_IMPORT_BACKLOG]);
   });
 });

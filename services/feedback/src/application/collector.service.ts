@@ -5,7 +5,8 @@ import { AppError, FieldValidator } from '@shopsense/errors';
 import { PROTOBUF_CONTENT_TYPE, CONTENT_TYPE_HEADER, type EventBus, type OutgoingRecord, type TopicDefinition } from '@shopsense/events';
 import { currentRequestContext, type Logger } from '@shopsense/observability';
 import type { Pseudonymizer, UserStateStore } from '@shopsense/user-state';
-import { validateEvent, type ValidationLimits } from '../domain/event-validation';
+import { importLimits, validateEvent, type ValidationLimits } from '../domain/event-validation';
+import { IMPORTED_HEADER } from './event-intake.service';
 import type { DeadLetterSink } from './dead-letter.port';
 import type { FeedbackMetrics } from './feedback-metrics';
 
@@ -17,6 +18,20 @@ const ANSWER_RESERVE_MS = 50;
 export interface TrackResult {
   accepted: number;
   rejected: { index: number; eventId: string; reason: string }[];
+}
+
+export interface ImportResult extends TrackResult {
+  /** Every rejection; `rejected` lists the first MAX_LISTED_IMPORT_REJECTIONS. */
+  rejectedCount: number;
+}
+
+/** Rejections an ImportEvents answer lists (all are dead-lettered and counted). */
+export const MAX_LISTED_IMPORT_REJECTIONS = 10_000;
+/** Standalone: an import waits while the intake has more events than this still to apply. */
+export const MAX_IMPORT_BACKLOG = 50_000;
+
+function checkChunk(events: readonly BehaviorEvent[]): void {
+  new FieldValidator().check(events.length >= 1 && events.length <= MAX_TRACK_EVENTS, 'events', `must hold 1 to ${MAX_TRACK_EVENTS} events (got ${events.length})`).throwIfInvalid();
 }
 
 /**
@@ -41,15 +56,45 @@ export class CollectorApplicationService {
   ) {}
 
   async track(events: readonly BehaviorEvent[]): Promise<TrackResult> {
-    new FieldValidator().check(events.length >= 1 && events.length <= MAX_TRACK_EVENTS, 'events', `must hold 1 to ${MAX_TRACK_EVENTS} events (got ${events.length})`).throwIfInvalid();
+    checkChunk(events);
+    const { valid, rejected } = this.validate(events, this.limits, 0, {});
+    await this.publish(events, valid, rejected, 0, 'track');
+    return { accepted: valid.length, rejected };
+  }
+
+  /**
+   * ImportEvents: history, in chunks, validated with the import limits (any age, occurred_at
+   * required) and published like Track's events with IMPORTED_HEADER, so the intake applies them
+   * with the same limits. In standalone the stream waits while the intake is far behind, so a
+   * long history does not pile up in memory.
+   */
+  async importEvents(chunks: AsyncIterable<readonly BehaviorEvent[]>): Promise<ImportResult> {
+    const limits = importLimits(this.limits);
+    const result: ImportResult = { accepted: 0, rejected: [], rejectedCount: 0 };
+    let offset = 0;
+    for await (const events of chunks) {
+      checkChunk(events);
+      await this.bus.waitForBacklogBelow?.(this.topics.events.name, MAX_IMPORT_BACKLOG);
+      const { valid, rejected } = this.validate(events, limits, offset, { [IMPORTED_HEADER]: '1' });
+      await this.publish(events, valid, rejected, offset, 'import');
+      result.accepted += valid.length;
+      result.rejectedCount += rejected.length;
+      for (const r of rejected) if (result.rejected.length < MAX_LISTED_IMPORT_REJECTIONS) result.rejected.push(r);
+      offset += events.length;
+    }
+    return result;
+  }
+
+  /** Valid events as records (rejections indexed from `offset`), with the receive time stamped on events without one. */
+  private validate(events: readonly BehaviorEvent[], limits: ValidationLimits, offset: number, headers: Record<string, string>) {
     const nowMs = this.clock();
     const receivedAt = timestampFromMs(nowMs);
     const valid: OutgoingRecord<typeof BehaviorEventSchema>[] = [];
     const rejected: TrackResult['rejected'] = [];
     events.forEach((event, index) => {
-      const validation = validateEvent(event, nowMs / 1000, Math.floor(nowMs / 1000), this.limits);
+      const validation = validateEvent(event, nowMs / 1000, Math.floor(nowMs / 1000), limits);
       if (!validation.ok) {
-        rejected.push({ index, eventId: event.eventId.slice(0, 128), reason: validation.reason });
+        rejected.push({ index: offset + index, eventId: event.eventId.slice(0, 128), reason: validation.reason });
         return;
       }
       // Stamp the receive time on events without one, so the record carries a stable event time
@@ -59,12 +104,22 @@ export class CollectorApplicationService {
         message = clone(BehaviorEventSchema, event);
         message.occurredAt = receivedAt;
       }
-      valid.push({ key: event.userId, message });
+      valid.push({ key: event.userId, message, headers });
     });
-    // With the broker down, the Kafka client retries for about 40 s: a caller learns it at once
-    // (UNAVAILABLE within its deadline) and retries, which Track's idempotence makes safe.
+    return { valid, rejected };
+  }
+
+  /**
+   * Publishes the valid events and dead-letters the rejected ones, within the publish budget
+   * (less when the caller's deadline is nearer): with the broker down, the Kafka client retries
+   * for about 40 s, and a caller learns it at once (UNAVAILABLE) and retries, which idempotence
+   * makes safe.
+   */
+  private async publish(events: readonly BehaviorEvent[], valid: OutgoingRecord<typeof BehaviorEventSchema>[], rejected: TrackResult['rejected'], offset: number, source: 'track' | 'import'): Promise<void> {
+    const nowMs = this.clock();
+    const retry = source === 'track' ? 'retry the batch (Track is idempotent by event_id)' : 'send the stream again (ImportEvents is idempotent by event_id)';
     const deadline = currentRequestContext()?.deadline?.getTime();
-    const budgetMs = Math.max(0, Math.min(this.publishTimeoutMs, deadline === undefined ? Infinity : deadline - this.clock() - ANSWER_RESERVE_MS));
+    const budgetMs = Math.max(0, Math.min(this.publishTimeoutMs, deadline === undefined ? Infinity : deadline - nowMs - ANSWER_RESERVE_MS));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), budgetMs);
@@ -76,8 +131,8 @@ export class CollectorApplicationService {
           ? this.deadLetters.send(
               rejected.map((r) => ({
                 record: {
-                  key: Buffer.from(events[r.index]!.userId),
-                  value: Buffer.from(toBinary(BehaviorEventSchema, events[r.index]!)),
+                  key: Buffer.from(events[r.index - offset]!.userId),
+                  value: Buffer.from(toBinary(BehaviorEventSchema, events[r.index - offset]!)),
                   headers: { [CONTENT_TYPE_HEADER]: PROTOBUF_CONTENT_TYPE },
                   timestampMs: nowMs,
                   topic: this.topics.events.name,
@@ -94,20 +149,19 @@ export class CollectorApplicationService {
       if ((await Promise.race([published, timedOut])) === 'timeout') {
         // The events may still be published later; a retry is deduplicated by event_id.
         published.catch(() => undefined);
-        throw new AppError('UNAVAILABLE', `the event bus did not take the events within ${budgetMs} ms; retry the batch (Track is idempotent by event_id)`);
+        throw new AppError('UNAVAILABLE', `the event bus did not take the events within ${budgetMs} ms; ${retry}`);
       }
     } catch (error) {
       if (error instanceof AppError) throw error;
-      throw new AppError('UNAVAILABLE', 'the event bus did not take the events; retry the batch (Track is idempotent by event_id)', { cause: error });
+      throw new AppError('UNAVAILABLE', `the event bus did not take the events; ${retry}`, { cause: error });
     } finally {
       clearTimeout(timer);
     }
-    this.metrics.events.inc({ source: 'track', outcome: 'published' }, valid.length);
+    this.metrics.events.inc({ source, outcome: 'published' }, valid.length);
     if (rejected.length > 0) {
-      this.metrics.events.inc({ source: 'track', outcome: 'dead_lettered' }, rejected.length);
-      this.metrics.deadLetters.inc({ source: 'track', stage: 'validate' }, rejected.length);
+      this.metrics.events.inc({ source, outcome: 'dead_lettered' }, rejected.length);
+      this.metrics.deadLetters.inc({ source, stage: 'validate' }, rejected.length);
     }
-    return { accepted: valid.length, rejected };
   }
 
   async forgetUser(userId: string): Promise<Timestamp> {

@@ -4,13 +4,20 @@ import type { Logger } from '@shopsense/observability';
 import { dedupRef, normalizeQuery, queryDigest, type Pseudonym, type Pseudonymizer } from '@shopsense/user-state';
 import { LruCache } from '@shopsense/caching';
 import type { EventOutcome, PlannedEvent } from '../domain/batch-planner';
-import { validateEvent, type ValidationLimits } from '../domain/event-validation';
+import { importLimits, validateEvent, type ValidationLimits } from '../domain/event-validation';
 import type { DeadLetter, DeadLetterSink, IntakeRecord } from './dead-letter.port';
 import type { FeedbackMetrics } from './feedback-metrics';
 import { TransientError, type StateWriter } from './state-writer';
 
 export type Admission = { ok: true; planned: PlannedEvent } | { ok: false; reason: string };
 type Applied = EventOutcome | { poison: string };
+
+/**
+ * Header of records that ImportEvents published (history): validated with importLimits (any age)
+ * instead of the live limits. Anything that can write to the events topic can set it; the dedup
+ * records' lifetime (dedupExpiresAt) keeps old events exactly once either way.
+ */
+export const IMPORTED_HEADER = 'x-shopsense-imported';
 
 /** Attempts for an event whose write keeps failing for a non-transient reason, before it is dead-lettered. */
 export const MAX_POISON_ATTEMPTS = 3;
@@ -41,6 +48,7 @@ export function isTransient(error: unknown): boolean {
 export class EventIntake {
   private readonly pseudonyms = new LruCache<string, Pseudonym>(100_000);
   private readonly queries = new LruCache<string, { query: string; digest: string | null }>(20_000);
+  private readonly importLimits: ValidationLimits;
 
   constructor(
     private readonly pseudonymizer: Pseudonymizer,
@@ -53,11 +61,13 @@ export class EventIntake {
     /** The `source` label of the intake metrics: which bus the events came from. */
     private readonly source: 'kafka' | 'in-process' = 'kafka',
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.importLimits = importLimits(limits);
+  }
 
   /** Validation and pseudonymisation of one event; the raw user id goes no further than this. */
-  admit(event: BehaviorEvent, fallbackTimeMs: number): Admission {
-    const validation = validateEvent(event, this.clock() / 1000, Math.floor(fallbackTimeMs / 1000), this.limits);
+  admit(event: BehaviorEvent, fallbackTimeMs: number, imported = false): Admission {
+    const validation = validateEvent(event, this.clock() / 1000, Math.floor(fallbackTimeMs / 1000), imported ? this.importLimits : this.limits);
     if (!validation.ok) return validation;
     const query = event.query ? this.normalized(event.query) : { query: '', digest: null };
     return {
@@ -107,7 +117,7 @@ export class EventIntake {
         rejected.push({ record, reason: decoded.reason, stage: 'decode' });
         continue;
       }
-      const admission = this.admit(decoded.message, record.timestampMs);
+      const admission = this.admit(decoded.message, record.timestampMs, record.headers[IMPORTED_HEADER] === '1');
       if (admission.ok) admitted.push({ planned: admission.planned, record });
       else rejected.push({ record, reason: admission.reason, stage: 'validate' });
     }

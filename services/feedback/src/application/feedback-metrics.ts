@@ -17,7 +17,7 @@ export class FeedbackMetrics {
     const registers = [registry];
     this.events = new Counter({
       name: 'feedback_events_total',
-      help: 'Behaviour events by source (kafka, in-process, track) and outcome (applied, duplicate, forgotten, dead_lettered, published).',
+      help: 'Behaviour events by source (kafka, in-process, track, import) and outcome (applied, duplicate, forgotten, dead_lettered, published).',
       labelNames: ['source', 'outcome'],
       registers,
     });

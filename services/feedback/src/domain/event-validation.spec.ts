@@ -1,7 +1,7 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { EventType } from '@shopsense/contracts';
 import { events } from '../testing/behavior-events.factory';
-import { validateEvent } from './event-validation';
+import { importLimits, validateEvent } from './event-validation';
 
 const NOW = 1_780_000_000;
 const limits = { maxFutureSkewSeconds: 300, maxAgeSeconds: 7 * 86_400 };
@@ -48,5 +48,20 @@ describe('validateEvent', () => {
     for (const currency of ['💰', 'usd', 'DOLLARS']) {
       expect(check(events.purchase('u1', ['p1'], { ...at(NOW), value: 10, currency }))).toEqual({ ok: false, reason: 'currency must be an ISO 4217 code like USD' });
     }
+  });
+
+  describe('with the import limits (history through ImportEvents)', () => {
+    const history = importLimits(limits);
+    const year = 365 * 86_400;
+
+    it('accepts an event of any age, keeping its own time', () => {
+      expect(validateEvent(events.click('u1', 'p1', at(NOW - 3 * year)), NOW, NOW, history)).toEqual({ ok: true, eventTime: NOW - 3 * year });
+      expect(validateEvent(events.click('u1', 'p1', at(NOW - 3 * year)), NOW, NOW, limits)).toMatchObject({ ok: false, reason: expect.stringContaining('in the past') });
+    });
+
+    it('requires occurred_at, and still refuses the future', () => {
+      expect(validateEvent(events.click('u1', 'p1', { occurredAt: undefined }), NOW, NOW, history)).toEqual({ ok: false, reason: 'occurred_at is required for imported events' });
+      expect(validateEvent(events.click('u1', 'p1', at(NOW + 3_600)), NOW, NOW, history)).toEqual({ ok: false, reason: 'occurred_at is more than 300 s in the future' });
+    });
   });
 });

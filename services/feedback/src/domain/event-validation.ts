@@ -8,8 +8,15 @@ import { EventType, type BehaviorEvent } from '@shopsense/contracts';
 export interface ValidationLimits {
   /** How far in the future occurred_at may be (client clocks drift). */
   maxFutureSkewSeconds: number;
-  /** How old occurred_at may be. Must not exceed the dedup TTL, or a late redelivery could count twice. */
+  /** How old occurred_at may be (Infinity for history sent through ImportEvents). */
   maxAgeSeconds: number;
+  /** Refuse events without occurred_at (history: the time they are sent means nothing). */
+  requireOccurredAt?: boolean;
+}
+
+/** History (ImportEvents): any age, occurred_at required, the same bound on the future. */
+export function importLimits(live: ValidationLimits): ValidationLimits {
+  return { ...live, maxAgeSeconds: Infinity, requireOccurredAt: true };
 }
 
 export const MAX_EVENT_ID_CHARS = 128;
@@ -70,6 +77,7 @@ export function validateEvent(event: BehaviorEvent, nowSeconds: number, fallback
   });
 
   let eventTime = fallbackTimeSeconds;
+  if (!event.occurredAt && limits.requireOccurredAt) problems.push('occurred_at is required for imported events');
   if (event.occurredAt) {
     const { seconds, nanos } = event.occurredAt;
     if (nanos < 0 || nanos > 999_999_999) problems.push('occurred_at.nanos must be 0 to 999999999');

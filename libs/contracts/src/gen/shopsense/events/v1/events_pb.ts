@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/events/v1/events.proto.
  */
 export const file_shopsense_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiBzaG9wc2Vuc2UvZXZlbnRzL3YxL2V2ZW50cy5wcm90bxITc2hvcHNlbnNlLmV2ZW50cy52MSLeAgoNQmVoYXZpb3JFdmVudBIQCghldmVudF9pZBgBIAEoCRIsCgR0eXBlGAIgASgOMh4uc2hvcHNlbnNlLmV2ZW50cy52MS5FdmVudFR5cGUSDwoHdXNlcl9pZBgDIAEoCRISCgpzZXNzaW9uX2lkGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEhAKCGl0ZW1faWRzGAcgAygJEhAKCHBvc2l0aW9uGAggASgFEg0KBXF1ZXJ5GAkgASgJEg8KB2NoYW5uZWwYCiABKAkSDQoFdmFsdWUYCyABKAESEAoIY3VycmVuY3kYDCABKAkSPgoLZXhwZXJpbWVudHMYDSADKAsyKS5zaG9wc2Vuc2UuY29tbW9uLnYxLkV4cGVyaW1lbnRBc3NpZ25tZW50IkIKDFRyYWNrUmVxdWVzdBIyCgZldmVudHMYASADKAsyIi5zaG9wc2Vuc2UuZXZlbnRzLnYxLkJlaGF2aW9yRXZlbnQiVwoNVHJhY2tSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoBRI0CghyZWplY3RlZBgCIAMoCzIiLnNob3BzZW5zZS5ldmVudHMudjEuUmVqZWN0ZWRFdmVudCJACg1SZWplY3RlZEV2ZW50Eg0KBWluZGV4GAEgASgFEhAKCGV2ZW50X2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSIkChFGb3JnZXRVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIkYKEkZvcmdldFVzZXJSZXNwb25zZRIwCgxyZXF1ZXN0ZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KDVVzZXJGb3Jnb3R0ZW4SHAoUcHNldWRvbnltb3VzX3VzZXJfaWQYASABKAkSDgoGa2V5X2lkGAIgASgJEjAKDHJlcXVlc3RlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq2gEKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRVZFTlRfVFlQRV9TRUFSQ0gQARIZChVFVkVOVF9UWVBFX0lNUFJFU1NJT04QAhIUChBFVkVOVF9UWVBFX0NMSUNLEAMSGgoWRVZFTlRfVFlQRV9BRERfVE9fQ0FSVBAEEhcKE0VWRU5UX1RZUEVfUFVSQ0hBU0UQBRITCg9FVkVOVF9UWVBFX1ZJRVcQBhIfChtFVkVOVF9UWVBFX1JFTU9WRV9GUk9NX0NBUlQQBzLLAQoQQ29sbGVjdG9yU2VydmljZRJTCgVUcmFjaxIhLnNob3BzZW5zZS5ldmVudHMudjEuVHJhY2tSZXF1ZXN0GiIuc2hvcHNlbnNlLmV2ZW50cy52MS5UcmFja1Jlc3BvbnNlIgOQAgISYgoKRm9yZ2V0VXNlchImLnNob3BzZW5zZS5ldmVudHMudjEuRm9yZ2V0VXNlclJlcXVlc3QaJy5zaG9wc2Vuc2UuZXZlbnRzLnYxLkZvcmdldFVzZXJSZXNwb25zZSIDkAICYgZwcm90bzM", [file_google_protobuf_timestamp, file_shopsense_common_v1_common]);
+  fileDesc("CiBzaG9wc2Vuc2UvZXZlbnRzL3YxL2V2ZW50cy5wcm90bxITc2hvcHNlbnNlLmV2ZW50cy52MSLeAgoNQmVoYXZpb3JFdmVudBIQCghldmVudF9pZBgBIAEoCRIsCgR0eXBlGAIgASgOMh4uc2hvcHNlbnNlLmV2ZW50cy52MS5FdmVudFR5cGUSDwoHdXNlcl9pZBgDIAEoCRISCgpzZXNzaW9uX2lkGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEhAKCGl0ZW1faWRzGAcgAygJEhAKCHBvc2l0aW9uGAggASgFEg0KBXF1ZXJ5GAkgASgJEg8KB2NoYW5uZWwYCiABKAkSDQoFdmFsdWUYCyABKAESEAoIY3VycmVuY3kYDCABKAkSPgoLZXhwZXJpbWVudHMYDSADKAsyKS5zaG9wc2Vuc2UuY29tbW9uLnYxLkV4cGVyaW1lbnRBc3NpZ25tZW50IkkKE0ltcG9ydEV2ZW50c1JlcXVlc3QSMgoGZXZlbnRzGAEgAygLMiIuc2hvcHNlbnNlLmV2ZW50cy52MS5CZWhhdmlvckV2ZW50InYKFEltcG9ydEV2ZW50c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgDEjQKCHJlamVjdGVkGAIgAygLMiIuc2hvcHNlbnNlLmV2ZW50cy52MS5SZWplY3RlZEV2ZW50EhYKDnJlamVjdGVkX2NvdW50GAMgASgDIkIKDFRyYWNrUmVxdWVzdBIyCgZldmVudHMYASADKAsyIi5zaG9wc2Vuc2UuZXZlbnRzLnYxLkJlaGF2aW9yRXZlbnQiVwoNVHJhY2tSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoBRI0CghyZWplY3RlZBgCIAMoCzIiLnNob3BzZW5zZS5ldmVudHMudjEuUmVqZWN0ZWRFdmVudCJACg1SZWplY3RlZEV2ZW50Eg0KBWluZGV4GAEgASgFEhAKCGV2ZW50X2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSIkChFGb3JnZXRVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIkYKEkZvcmdldFVzZXJSZXNwb25zZRIwCgxyZXF1ZXN0ZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KDVVzZXJGb3Jnb3R0ZW4SHAoUcHNldWRvbnltb3VzX3VzZXJfaWQYASABKAkSDgoGa2V5X2lkGAIgASgJEjAKDHJlcXVlc3RlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq2gEKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRVZFTlRfVFlQRV9TRUFSQ0gQARIZChVFVkVOVF9UWVBFX0lNUFJFU1NJT04QAhIUChBFVkVOVF9UWVBFX0NMSUNLEAMSGgoWRVZFTlRfVFlQRV9BRERfVE9fQ0FSVBAEEhcKE0VWRU5UX1RZUEVfUFVSQ0hBU0UQBRITCg9FVkVOVF9UWVBFX1ZJRVcQBhIfChtFVkVOVF9UWVBFX1JFTU9WRV9GUk9NX0NBUlQQBzKyAgoQQ29sbGVjdG9yU2VydmljZRJTCgVUcmFjaxIhLnNob3BzZW5zZS5ldmVudHMudjEuVHJhY2tSZXF1ZXN0GiIuc2hvcHNlbnNlLmV2ZW50cy52MS5UcmFja1Jlc3BvbnNlIgOQAgISYgoKRm9yZ2V0VXNlchImLnNob3BzZW5zZS5ldmVudHMudjEuRm9yZ2V0VXNlclJlcXVlc3QaJy5zaG9wc2Vuc2UuZXZlbnRzLnYxLkZvcmdldFVzZXJSZXNwb25zZSIDkAICEmUKDEltcG9ydEV2ZW50cxIoLnNob3BzZW5zZS5ldmVudHMudjEuSW1wb3J0RXZlbnRzUmVxdWVzdBopLnNob3BzZW5zZS5ldmVudHMudjEuSW1wb3J0RXZlbnRzUmVzcG9uc2UoAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_shopsense_common_v1_common]);
 
 /**
  * One shopper behaviour event. Payload of Kafka topic `shopsense.events.v1`
@@ -136,6 +136,63 @@ export const BehaviorEventSchema: GenMessage<BehaviorEvent> = /*@__PURE__*/
   messageDesc(file_shopsense_events_v1_events, 0);
 
 /**
+ * One chunk of an ImportEvents stream.
+ *
+ * @generated from message shopsense.events.v1.ImportEventsRequest
+ */
+export type ImportEventsRequest = Message<"shopsense.events.v1.ImportEventsRequest"> & {
+  /**
+   * The events, 1..500 per chunk.
+   *
+   * @generated from field: repeated shopsense.events.v1.BehaviorEvent events = 1;
+   */
+  events: BehaviorEvent[];
+};
+
+/**
+ * Describes the message shopsense.events.v1.ImportEventsRequest.
+ * Use `create(ImportEventsRequestSchema)` to create a new message.
+ */
+export const ImportEventsRequestSchema: GenMessage<ImportEventsRequest> = /*@__PURE__*/
+  messageDesc(file_shopsense_events_v1_events, 1);
+
+/**
+ * Outcome of ImportEvents.
+ *
+ * @generated from message shopsense.events.v1.ImportEventsResponse
+ */
+export type ImportEventsResponse = Message<"shopsense.events.v1.ImportEventsResponse"> & {
+  /**
+   * Number of events accepted (including duplicates of already seen events).
+   *
+   * @generated from field: int64 accepted = 1;
+   */
+  accepted: bigint;
+
+  /**
+   * Events rejected as invalid, with reasons; `index` counts events from the
+   * start of the stream. The first 10,000 are listed (all are dead-lettered).
+   *
+   * @generated from field: repeated shopsense.events.v1.RejectedEvent rejected = 2;
+   */
+  rejected: RejectedEvent[];
+
+  /**
+   * Number of events rejected, listed or not.
+   *
+   * @generated from field: int64 rejected_count = 3;
+   */
+  rejectedCount: bigint;
+};
+
+/**
+ * Describes the message shopsense.events.v1.ImportEventsResponse.
+ * Use `create(ImportEventsResponseSchema)` to create a new message.
+ */
+export const ImportEventsResponseSchema: GenMessage<ImportEventsResponse> = /*@__PURE__*/
+  messageDesc(file_shopsense_events_v1_events, 2);
+
+/**
  * A batch of behaviour events.
  *
  * @generated from message shopsense.events.v1.TrackRequest
@@ -154,7 +211,7 @@ export type TrackRequest = Message<"shopsense.events.v1.TrackRequest"> & {
  * Use `create(TrackRequestSchema)` to create a new message.
  */
 export const TrackRequestSchema: GenMessage<TrackRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 1);
+  messageDesc(file_shopsense_events_v1_events, 3);
 
 /**
  * Outcome of Track.
@@ -183,7 +240,7 @@ export type TrackResponse = Message<"shopsense.events.v1.TrackResponse"> & {
  * Use `create(TrackResponseSchema)` to create a new message.
  */
 export const TrackResponseSchema: GenMessage<TrackResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 2);
+  messageDesc(file_shopsense_events_v1_events, 4);
 
 /**
  * One event rejected by Track.
@@ -192,7 +249,8 @@ export const TrackResponseSchema: GenMessage<TrackResponse> = /*@__PURE__*/
  */
 export type RejectedEvent = Message<"shopsense.events.v1.RejectedEvent"> & {
   /**
-   * 0-based index of the event in TrackRequest.events.
+   * 0-based index of the event in TrackRequest.events (in ImportEvents: in the
+   * whole stream).
    *
    * @generated from field: int32 index = 1;
    */
@@ -218,7 +276,7 @@ export type RejectedEvent = Message<"shopsense.events.v1.RejectedEvent"> & {
  * Use `create(RejectedEventSchema)` to create a new message.
  */
 export const RejectedEventSchema: GenMessage<RejectedEvent> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 3);
+  messageDesc(file_shopsense_events_v1_events, 5);
 
 /**
  * Request to forget a user.
@@ -239,7 +297,7 @@ export type ForgetUserRequest = Message<"shopsense.events.v1.ForgetUserRequest">
  * Use `create(ForgetUserRequestSchema)` to create a new message.
  */
 export const ForgetUserRequestSchema: GenMessage<ForgetUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 4);
+  messageDesc(file_shopsense_events_v1_events, 6);
 
 /**
  * Acknowledgement of ForgetUser.
@@ -260,7 +318,7 @@ export type ForgetUserResponse = Message<"shopsense.events.v1.ForgetUserResponse
  * Use `create(ForgetUserResponseSchema)` to create a new message.
  */
 export const ForgetUserResponseSchema: GenMessage<ForgetUserResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 5);
+  messageDesc(file_shopsense_events_v1_events, 7);
 
 /**
  * Payload of Kafka topic `shopsense.users.forget.v1` (key =
@@ -297,7 +355,7 @@ export type UserForgotten = Message<"shopsense.events.v1.UserForgotten"> & {
  * Use `create(UserForgottenSchema)` to create a new message.
  */
 export const UserForgottenSchema: GenMessage<UserForgotten> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 6);
+  messageDesc(file_shopsense_events_v1_events, 8);
 
 /**
  * Kind of shopper behaviour.
@@ -400,6 +458,25 @@ export const CollectorService: GenService<{
     methodKind: "unary";
     input: typeof ForgetUserRequestSchema;
     output: typeof ForgetUserResponseSchema;
+  },
+  /**
+   * Loads history (backfill): events of any age, applied with event-time
+   * semantics, as if each had arrived live at its occurred_at (windows, decay,
+   * sessions, co-occurrence and recent items), so send them in time order.
+   * occurred_at is required and must not be in the future; otherwise the rules
+   * are Track's. Stream the events in chunks of 1 to 500; the answer comes once
+   * every valid event is durable in the events topic (applied asynchronously,
+   * like Track's). Valid events are accepted even when others are rejected.
+   * Idempotent by event_id: the dedup record of an imported event lasts
+   * FEEDBACK_DEDUP_TTL_S from the import, so a stream sent again within that
+   * time changes nothing.
+   *
+   * @generated from rpc shopsense.events.v1.CollectorService.ImportEvents
+   */
+  importEvents: {
+    methodKind: "client_streaming";
+    input: typeof ImportEventsRequestSchema;
+    output: typeof ImportEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopsense_events_v1_events, 0);
