@@ -3,7 +3,7 @@ import { joinItemFields, joinMetaFields, labelField } from './join-state';
 import { dedupExpiresAt, StateKeys } from './key-schema';
 import { combinePopularity, engagementWeight, popularityDays, popularityExpireAt } from './popularity';
 import { cooccurrenceSeeds, rankingState } from './ranking-state';
-import { profileLastEventAt, profileRecentRefs, profileRevision } from './user-profile';
+import { profileLastEventAt, profileRecentRefs, profileRevision, profileSeenRefs } from './user-profile';
 import type {
   ApplyPlan,
   ApplyResult,
@@ -295,6 +295,7 @@ export class MemoryUserStateStore implements UserStateStore {
       cooccurrence,
       ...(neighbours ? { neighbours } : {}),
       ...(popular ? { popular } : {}),
+      ...(request.seen ? { seenItemIds: profile ? profileSeenRefs(profile).map((ref) => this.idByRef.get(ref) ?? null) : [] } : {}),
     });
   }
 

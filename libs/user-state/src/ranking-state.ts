@@ -16,6 +16,8 @@ export interface RawRankingRead {
   /** Candidate sources, when the request asked for them. */
   neighbours?: { seedId: string; items: { itemId: string; score: number }[] }[];
   popular?: { itemId: string; score: number }[];
+  /** Item ids of the profile's seen items, as stored (least recently touched first; null: unknown reference). */
+  seenItemIds?: (string | null)[];
 }
 
 export function rankingState(raw: RawRankingRead, ctrPrior: CtrPrior = DEFAULT_CTR_PRIOR): RankingState {
@@ -32,6 +34,7 @@ export function rankingState(raw: RawRankingRead, ctrPrior: CtrPrior = DEFAULT_C
   const state: RankingState = { profile, recent, items: {}, queryItems: {}, cooccurrence: {}, recentOrder };
   if (raw.neighbours) state.neighbours = raw.neighbours;
   if (raw.popular) state.popular = raw.popular;
+  if (raw.seenItemIds) state.seen = raw.seenItemIds.filter((id): id is string => id !== null).reverse();
   raw.itemIds.forEach((itemId, i) => {
     const [lastHour, last24h, last7d] = raw.windows[i]!;
     state.items[itemId] = itemStats({ lastHour, last24h, last7d }, ctrPrior);

@@ -13,7 +13,8 @@
  *
  * Numbers: Redis turns Lua numbers into integers when replying, so every float leaves as a
  * string. Profile offsets (1-based here) follow user-profile.ts: revision at 5, lastEventAt at
- * 9, flags at 2 (recent count = flags / 4), recent entries of 5 bytes from 41.
+ * 9, flags at 2 (recent count = flags / 4), dimension at 3, recent entries of 5 bytes from 41,
+ * then the vectors, then the seen trailer when there is one.
  */
 
 const RECENT_REFS = `
@@ -21,6 +22,17 @@ local function recent_refs(blob)
   local n = math.floor(string.byte(blob, 2) / 4)
   local refs = {}
   for k = 0, n - 1 do refs[k + 1] = struct.unpack('<I4', blob, 41 + 5 * k) end
+  return refs
+end
+-- The seen trailer (user-profile.ts): after the recent entries and the vectors, when present.
+local function seen_refs(blob)
+  local flags = string.byte(blob, 2)
+  local vectors = (flags % 2) + (math.floor(flags / 2) % 2)
+  local at = 41 + 5 * math.floor(flags / 4) + struct.unpack('<I2', blob, 3) * vectors
+  local refs = {}
+  if #blob < at + 1 then return refs end
+  local n = struct.unpack('<I2', blob, at)
+  for k = 0, n - 1 do refs[k + 1] = struct.unpack('<I4', blob, at + 2 + 4 * k) end
   return refs
 end
 `;
@@ -412,5 +424,10 @@ if r.cand then
     end
   end
 end
-return { blob or '', recent, windows, qi, qc, co, nb, pop }
+local seen = {}
+if r.seen and blob then
+  local refs = seen_refs(blob)
+  if #refs > 0 then seen = redis.call('HMGET', r.rk, unpack(refs)) end
+end
+return { blob or '', recent, windows, qi, qc, co, nb, pop, seen }
 `;

@@ -234,8 +234,9 @@ export class RedisUserStateStore implements UserStateStore {
       seeds: request.cooccurrenceSeeds ?? 10,
       cand: request.candidates ? { seeds: request.candidates.seeds, per: request.candidates.neighboursPerSeed, popular: request.candidates.popular, ...(request.candidates.seedItemIds && request.candidates.seedItemIds.length > 0 ? { ids: request.candidates.seedItemIds } : {}) } : false,
       pop: request.candidates ? popularityDays(dayBucket(now)).flatMap(({ day, weight }) => [k.popularity(day), weight]) : [],
+      seen: request.seen === true,
     });
-    const [blob, recent, windows, qi, qc, co, nb, pop] = (await this.redis.ssReadForRankingBuffer(json)) as [Buffer, (Buffer | null)[], number[][], (Buffer | null)[], (Buffer | null)[], Buffer[], [Buffer, Buffer[]][], Buffer[]];
+    const [blob, recent, windows, qi, qc, co, nb, pop, seen] = (await this.redis.ssReadForRankingBuffer(json)) as [Buffer, (Buffer | null)[], number[][], (Buffer | null)[], (Buffer | null)[], Buffer[], [Buffer, Buffer[]][], Buffer[], (Buffer | null)[]];
     const pairs = (flat: Buffer[]) => {
       const out: { itemId: string; score: number }[] = [];
       for (let i = 0; i < flat.length; i += 2) out.push({ itemId: str(flat[i]), score: Number(str(flat[i + 1])) });
@@ -251,6 +252,7 @@ export class RedisUserStateStore implements UserStateStore {
       queryClicks: request.queryDigest ? qc.map(numOrNull) : null,
       cooccurrence: co.map((c) => Number(str(c))),
       ...(request.candidates ? { neighbours: nb.map(([seed, flat]) => ({ seedId: str(seed), items: pairs(flat) })), popular: pairs(pop) } : {}),
+      ...(request.seen ? { seenItemIds: seen.map((id) => (id === null ? null : id.toString('utf8'))) } : {}),
     });
   }
 

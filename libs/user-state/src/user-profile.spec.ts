@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeProfile, emptyProfile, encodeProfile, profileLastEventAt, profileRevision, RecentKind, type UserProfile } from './user-profile';
+import { decodeProfile, emptyProfile, encodeProfile, profileLastEventAt, profileRecentRefs, profileRevision, profileSeenRefs, RecentKind, type UserProfile } from './user-profile';
 import { cosine } from './vector-codec';
 
 const unit = (dimension: number, seed: number) => {
@@ -33,6 +33,7 @@ describe('user profile codec', () => {
           hasShort: fc.boolean(),
           hasLong: fc.boolean(),
           recent: fc.array(entry, { maxLength: 20 }),
+          seen: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 50 }),
           seed: fc.integer({ min: 0, max: 1000 }),
         }),
         ({ hasShort, hasLong, seed, ...rest }) => {
@@ -42,6 +43,8 @@ describe('user profile codec', () => {
           expect({ ...decoded, shortTerm: null, longTerm: null }).toEqual({ ...profile, shortTerm: null, longTerm: null });
           expect(profileRevision(encoded)).toBe(profile.revision);
           expect(profileLastEventAt(encoded)).toBe(profile.lastEventAt);
+          expect(profileRecentRefs(encoded)).toEqual(profile.recent.map((e) => e.ref));
+          expect(profileSeenRefs(encoded)).toEqual(profile.seen);
           for (const key of ['shortTerm', 'longTerm'] as const) {
             expect(decoded[key] === null).toBe(profile[key] === null);
             if (profile[key]) {
@@ -52,6 +55,16 @@ describe('user profile codec', () => {
         },
       ),
     );
+  });
+
+  it('costs nothing for seen items until there are some, 4 bytes each after that; profiles written before seen items decode with none', () => {
+    const base = { ...emptyProfile(), shortTerm: { values: unit(16, 3), weight: 1 }, recent: [{ ref: 9, kind: RecentKind.Purchase, inSession: false }] };
+    const without = encodeProfile(base);
+    expect(decodeProfile(without).seen).toEqual([]);
+    const withSeen = encodeProfile({ ...base, seen: [9, 10, 11] });
+    expect(withSeen.length).toBe(without.length + 2 + 12);
+    expect(decodeProfile(withSeen).seen).toEqual([9, 10, 11]);
+    expect(() => decodeProfile(withSeen.subarray(0, withSeen.length - 4))).toThrow(/expected/);
   });
 
   it('rejects bytes that are not a profile', () => {

@@ -41,17 +41,24 @@ export interface UserProfile {
   longTerm: InterestVector | null;
   /** Most recent first, bounded per kind by the writer. */
   recent: RecentEntry[];
+  /**
+   * Refs of every item the user viewed, clicked, carted or bought, distinct, least recently
+   * touched first, bounded by the writer (oldest dropped): what `exclude_seen` excludes.
+   */
+  seen: number[];
 }
 
 export const PROFILE_FORMAT = 1;
 /** Byte offsets the Lua scripts rely on (1-based there): revision at 4, lastEventAt at 8, recent entries from 40. */
 export const PROFILE_OFFSETS = { revision: 4, lastEventAt: 8, recentEntries: 40 } as const;
 export const MAX_RECENT_ENTRIES = 63;
+/** The seen trailer's count is a u16; the writer's bound (FEEDBACK_SEEN_ITEMS_MAX) is far lower. */
+export const MAX_SEEN_REFS = 4_096;
 const HEADER_BYTES = 40;
 const ENTRY_BYTES = 5;
 
 export function emptyProfile(): UserProfile {
-  return { revision: 0, lastEventAt: 0, sessionHash: 0, modelTag: 0, vectorUpdatedAt: 0, shortTerm: null, longTerm: null, recent: [] };
+  return { revision: 0, lastEventAt: 0, sessionHash: 0, modelTag: 0, vectorUpdatedAt: 0, shortTerm: null, longTerm: null, recent: [], seen: [] };
 }
 
 /**
@@ -70,6 +77,8 @@ export function emptyProfile(): UserProfile {
  *  32  f32  long-term weight      36 f32 long-term scale
  *  40  recent entries, 5 bytes each: u32 item ref, u8 kind (bit 7: in session)
  *  ..  i8[dimension] short-term (if present), then i8[dimension] long-term (if present)
+ *  ..  u16 seen count, then u32 item refs (the seen items; absent when there are none, as in
+ *      profiles written before it existed, which therefore still decode)
  */
 export function encodeProfile(profile: UserProfile): Buffer {
   const dimension = profile.shortTerm?.values.length ?? profile.longTerm?.values.length ?? 0;
@@ -77,8 +86,10 @@ export function encodeProfile(profile: UserProfile): Buffer {
     throw new Error('short- and long-term vectors must have the same dimension');
   }
   if (profile.recent.length > MAX_RECENT_ENTRIES) throw new Error(`at most ${MAX_RECENT_ENTRIES} recent entries`);
+  if (profile.seen.length > MAX_SEEN_REFS) throw new Error(`at most ${MAX_SEEN_REFS} seen items`);
   const vectors = [profile.shortTerm, profile.longTerm].filter((v): v is InterestVector => v !== null);
-  const buffer = Buffer.alloc(HEADER_BYTES + ENTRY_BYTES * profile.recent.length + dimension * vectors.length);
+  const seenBytes = profile.seen.length > 0 ? 2 + 4 * profile.seen.length : 0;
+  const buffer = Buffer.alloc(HEADER_BYTES + ENTRY_BYTES * profile.recent.length + dimension * vectors.length + seenBytes);
   const flags = (profile.shortTerm ? 1 : 0) | (profile.longTerm ? 2 : 0) | (profile.recent.length << 2);
   buffer.writeUInt8(PROFILE_FORMAT, 0);
   buffer.writeUInt8(flags, 1);
@@ -103,6 +114,10 @@ export function encodeProfile(profile: UserProfile): Buffer {
   };
   writeVector(profile.shortTerm, 24);
   writeVector(profile.longTerm, 32);
+  if (seenBytes > 0) {
+    buffer.writeUInt16LE(profile.seen.length, offset);
+    profile.seen.forEach((ref, i) => buffer.writeUInt32LE(ref >>> 0, offset + 2 + 4 * i));
+  }
   return buffer;
 }
 
@@ -115,6 +130,17 @@ export function profileRecentRefs(buffer: Uint8Array): number[] {
   return refs;
 }
 
+/** The refs of an encoded profile's seen items, least recently touched first, without decoding its vectors. */
+export function profileSeenRefs(buffer: Uint8Array): number[] {
+  const b = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const flags = b.readUInt8(1);
+  const fixed = HEADER_BYTES + ENTRY_BYTES * (flags >> 2) + b.readUInt16LE(2) * ((flags & 1) + ((flags >> 1) & 1));
+  const count = b.length >= fixed + 2 ? b.readUInt16LE(fixed) : 0;
+  const refs: number[] = new Array(count);
+  for (let i = 0; i < count; i++) refs[i] = b.readUInt32LE(fixed + 2 + 4 * i);
+  return refs;
+}
+
 export function decodeProfile(buffer: Uint8Array): UserProfile {
   const b = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   if (b.length < HEADER_BYTES || b.readUInt8(0) !== PROFILE_FORMAT) throw new Error(`not a user profile of format ${PROFILE_FORMAT}`);
@@ -123,7 +149,9 @@ export function decodeProfile(buffer: Uint8Array): UserProfile {
   const count = flags >> 2;
   const hasShort = (flags & 1) !== 0;
   const hasLong = (flags & 2) !== 0;
-  const expected = HEADER_BYTES + ENTRY_BYTES * count + dimension * ((hasShort ? 1 : 0) + (hasLong ? 1 : 0));
+  const fixed = HEADER_BYTES + ENTRY_BYTES * count + dimension * ((hasShort ? 1 : 0) + (hasLong ? 1 : 0));
+  const seenCount = b.length >= fixed + 2 ? b.readUInt16LE(fixed) : 0;
+  const expected = fixed + (b.length > fixed ? 2 + 4 * seenCount : 0);
   if (b.length !== expected) throw new Error(`user profile of ${b.length} bytes, expected ${expected}`);
   const recent: RecentEntry[] = [];
   let offset = HEADER_BYTES;
@@ -140,6 +168,8 @@ export function decodeProfile(buffer: Uint8Array): UserProfile {
   };
   const shortTerm = readVector(hasShort, 24);
   const longTerm = readVector(hasLong, 32);
+  const seen: number[] = new Array(seenCount);
+  for (let i = 0; i < seenCount; i++) seen[i] = b.readUInt32LE(fixed + 2 + 4 * i);
   return {
     revision: b.readUInt32LE(4),
     lastEventAt: b.readUInt32LE(8),
@@ -149,6 +179,7 @@ export function decodeProfile(buffer: Uint8Array): UserProfile {
     shortTerm,
     longTerm,
     recent,
+    seen,
   };
 }
 

@@ -190,6 +190,8 @@ export interface RankingReadRequest {
    * seeds (the anchors of an item or cart page). Absent: neither is read.
    */
   candidates?: { seeds: number; neighboursPerSeed: number; popular: number; seedItemIds?: readonly string[] };
+  /** Also resolve the profile's seen items (Recommend with exclude_seen). */
+  seen?: boolean;
 }
 
 export interface RecentItems {
@@ -216,4 +218,6 @@ export interface RankingState {
   neighbours?: { seedId: string; items: { itemId: string; score: number }[] }[];
   /** With `candidates`: the most popular items of the last days (popularity.ts), best first. */
   popular?: { itemId: string; score: number }[];
+  /** With `seen`: every item the user engaged with (bounded, see FEEDBACK_SEEN_ITEMS_MAX), most recently touched first. */
+  seen?: string[];
 }

@@ -51,6 +51,7 @@ export function plannerSettings(config: FeedbackConfig): PlannerSettings {
       [RecentKind.Cart]: config.FEEDBACK_RECENT_CARTS,
       [RecentKind.Purchase]: config.FEEDBACK_RECENT_PURCHASES,
     },
+    seenMax: config.FEEDBACK_SEEN_ITEMS_MAX,
     joinWindowMs: config.FEEDBACK_TRAINING_JOIN_WINDOW_S * 1000,
   };
 }

@@ -204,6 +204,17 @@ export function describeUserStateStoreContract(adapter: string, open: (settings:
       expect(prepared.users[0]!.recentItemIds).toEqual(['a', 'f', 'a']);
     });
 
+    it('resolves the profile’s seen items on request, most recently touched first', async () => {
+      await start();
+      const ids = Array.from({ length: 250 }, (_, i) => `seen-${i}`);
+      const { refs } = await store.prepare({ dedup: [], pseudonyms: [], internItems: ids });
+      const user = 'k1:user-seen';
+      await store.apply({ ...emptyPlan(), users: [{ pseudonym: user, profile: { expectedRevision: null, next: encodeProfile(profile({ seen: refs })) } }] });
+      expect((await store.readForRanking({ pseudonym: user, itemIds: [], seen: true, now: CONTRACT_NOW })).seen).toEqual([...ids].reverse());
+      expect((await store.readForRanking({ pseudonym: user, itemIds: [], now: CONTRACT_NOW })).seen).toBeUndefined();
+      expect((await store.readForRanking({ pseudonym: 'k1:nobody', itemIds: [], seen: true, now: CONTRACT_NOW })).seen).toEqual([]);
+    });
+
     it('reads each recent seed’s neighbours and the popular items of the last days with the ranking state', async () => {
       await start({ popularMax: 3 });
       const hour = hourBucket(CONTRACT_NOW);

@@ -48,6 +48,8 @@ export const feedbackConfigSchema = z
     FEEDBACK_MAX_EVENT_AGE_S: env.int({ min: 60, max: 365 * DAY, default: 7 * DAY }),
     FEEDBACK_MAX_FUTURE_SKEW_S: env.int({ min: 0, max: DAY, default: 300 }),
     FEEDBACK_SESSION_GAP_S: env.int({ min: 60, max: DAY, default: 1800 }),
+    /** Items each profile remembers as engaged with, for exclude_seen (4 bytes each); the least recently touched go first. */
+    FEEDBACK_SEEN_ITEMS_MAX: env.int({ min: 0, max: 4_096, default: 300 }),
     FEEDBACK_SHORT_TERM_HALF_LIFE_S: env.int({ min: 1, max: 30 * DAY, default: 900 }),
     FEEDBACK_SHORT_TERM_MAX_WEIGHT: env.number({ min: 1, max: 1e6, default: 8 }),
     FEEDBACK_LONG_TERM_HALF_LIFE_S: env.int({ min: 60, max: 3650 * DAY, default: 14 * DAY }),

@@ -1,5 +1,5 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import type { BehaviorEvent } from '@shopsense/contracts';
+import { EventType, type BehaviorEvent } from '@shopsense/contracts';
 import { dedupRef, decodeProfile, emptyProfile, encodeProfile, hash32, hourBucket, RecentKind, type PrepareResult } from '@shopsense/user-state';
 import { events } from '../testing/behavior-events.factory';
 import { DEFAULT_PLANNER_SETTINGS } from '../testing/in-memory-oracle';
@@ -41,6 +41,25 @@ const plan = (list: PlannedEvent[], overrides: Partial<PrepareResult> = {}, v: I
 };
 
 describe('planBatch', () => {
+  it('remembers every item a user engaged with as seen, beyond the recent lists, and not what was only shown or taken out of the cart', () => {
+    const at = { occurredAt: timestampFromMs(T * 1000) };
+    const bought = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    const list = [
+      ...bought.map((id) => planned(events.purchase('u1', [id], at))),
+      planned(events.view('u1', 'v1', at)),
+      planned(events.impression('u1', ['shown'], at)),
+      planned(events.of(EventType.REMOVE_FROM_CART, 'u1', ['removed'], at)),
+    ];
+    const { request, result } = prepared(list);
+    const refOf = new Map(request.internItems.map((id, i) => [id, result.refs[i]!]));
+    const profile = decodeProfile(planBatch(list, request, result, vectors, DEFAULT_PLANNER_SETTINGS, T * 1000).plan.users[0]!.profile!.next);
+    expect(profile.recent.filter((e) => e.kind === RecentKind.Purchase)).toHaveLength(3);
+    expect(profile.seen).toEqual([...bought, 'v1'].map((id) => refOf.get(id)));
+    const bounded = decodeProfile(planBatch(list, request, result, vectors, { ...DEFAULT_PLANNER_SETTINGS, seenMax: 5 }, T * 1000).plan.users[0]!.profile!.next);
+    expect(bounded.seen).toEqual(['p16', 'p17', 'p18', 'p19', 'v1'].map((id) => refOf.get(id)));
+  });
+
+
   it('aggregates item counters per item and hour, query-item counts, and joins', () => {
     const at = { occurredAt: timestampFromMs(T * 1000) };
     const list = [

@@ -20,6 +20,7 @@ import {
 import { basketPairs, pairWith, purchaseSequencePairs, SESSION_PAIR_WEIGHT, type CooccurrenceIncrement } from './cooccurrence';
 import { blendInterest, type DecayPolicy } from './interest-vectors';
 import { endSession, purchasedRefs, pushRecent, removeRecent, sessionRefs, type RecentBounds } from './recent-items';
+import { touchSeen } from './seen-items';
 
 /**
  * Turns a batch of validated events into one ApplyPlan, purely: given the state `prepare` read
@@ -47,6 +48,8 @@ export interface PlannerSettings {
   shortTerm: DecayPolicy;
   longTerm: DecayPolicy;
   recentBounds: RecentBounds;
+  /** Items a profile remembers as seen (exclude_seen); 0 keeps none. */
+  seenMax: number;
   joinWindowMs: number;
 }
 
@@ -285,6 +288,8 @@ export function planBatch(
       }
       return;
     }
+
+    for (const id of items) touchSeen(profile.seen, refOf.get(id)!, settings.seenMax);
 
     const weight = VECTOR_WEIGHT[event.type]!;
     if (vectors) {

@@ -15,6 +15,7 @@ export const DEFAULT_PLANNER_SETTINGS: PlannerSettings = {
   shortTerm: { halfLifeSeconds: 900, maxWeight: 8 },
   longTerm: { halfLifeSeconds: 14 * 86_400, maxWeight: 200 },
   recentBounds: { [RecentKind.View]: 5, [RecentKind.Click]: 5, [RecentKind.Cart]: 3, [RecentKind.Purchase]: 3 },
+  seenMax: 300,
   joinWindowMs: 1_800_000,
 };
 

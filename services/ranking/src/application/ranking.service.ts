@@ -243,8 +243,11 @@ export class RankingApplicationService {
     const anchors = request.context.case === 'item' ? [request.context.value.itemId] : request.context.case === 'cart' ? [...request.context.value.itemIds] : [];
     // One read: the profile, and the behaviour sources (the co-occurring items of the anchors or of
     // the user's recent items; popular items, which anonymous users get as well).
-    const profileState = await this.timed('recommend', 'profile', () => this.readState(pseudonym?.pseudonym ?? '', [], undefined, report, call, { ...RECOMMEND_SOURCES, ...(anchors.length > 0 ? { seedItemIds: anchors } : {}) }));
-    const seen = request.excludeSeen ? recentItems(profileState) : [];
+    const profileState = await this.timed('recommend', 'profile', () =>
+      this.readState(pseudonym?.pseudonym ?? '', [], undefined, report, call, { ...RECOMMEND_SOURCES, ...(anchors.length > 0 ? { seedItemIds: anchors } : {}) }, request.excludeSeen),
+    );
+    // Everything the user engaged with: the recent lists, and the profile's (larger) seen set.
+    const seen = request.excludeSeen ? [...new Set([...recentItems(profileState), ...(profileState.seen ?? [])])] : [];
     const exclude = [...new Set([...anchors, ...seen])];
     const excluded = new Set(exclude);
     const filters = hasFilters(request.filters) ? request.filters : undefined;
@@ -366,10 +369,10 @@ export class RankingApplicationService {
     }
   }
 
-  private async readState(pseudonym: string, itemIds: readonly string[], query: string | undefined, report: DegradationReport, call: CallInfo, candidates?: RankingReadRequest['candidates']): Promise<RankingState> {
+  private async readState(pseudonym: string, itemIds: readonly string[], query: string | undefined, report: DegradationReport, call: CallInfo, candidates?: RankingReadRequest['candidates'], seen = false): Promise<RankingState> {
     if (report.has('userState')) return EMPTY_STATE;
     try {
-      const read = this.deps.state.readForRanking({ pseudonym, itemIds, ...(query ? { queryDigest: queryDigest(normalizeQuery(query)) } : {}), ...(candidates ? { candidates } : {}) });
+      const read = this.deps.state.readForRanking({ pseudonym, itemIds, ...(query ? { queryDigest: queryDigest(normalizeQuery(query)) } : {}), ...(candidates ? { candidates } : {}), ...(seen ? { seen } : {}) });
       return await withBudget(read, this.deps.settings.budgets.userState, call.signal);
     } catch (error) {
       report.recordError('userState', error);
