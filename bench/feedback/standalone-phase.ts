@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { CollectorService, type BehaviorEvent } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
-import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
+import { createGrpcClient, retryOnPushback, type ServiceClient } from '@shopsense/grpc';
 import { spawnTs } from '@shopsense/testing';
 import { generateClickstream, workloadItem, type WorkloadOptions } from '../../services/feedback/src/testing/clickstream.workload';
 import { stopProcess } from '../lib/deployments';
@@ -143,16 +143,12 @@ export async function measureStandalone(o: { events: BehaviorEvent[]; history: {
         while (next < calls.length) {
           const events = calls[next++]!;
           // As a producer should: a call refused by admission control is sent again after the pushback (Track is idempotent).
-          for (;;) {
-            try {
-              await client.track({ events });
-              break;
-            } catch (error) {
-              if ((error as AppError).code !== 'RESOURCE_EXHAUSTED') throw error;
-              refusals++;
-              await new Promise((r) => setTimeout(r, (error as AppError).retryAfterMs ?? 100));
-            }
-          }
+          await retryOnPushback(() =>
+            client.track({ events }).catch((error: unknown) => {
+              if ((error as AppError).code === 'RESOURCE_EXHAUSTED') refusals++;
+              throw error;
+            }),
+          );
         }
       }),
     );

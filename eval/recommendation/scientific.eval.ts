@@ -33,7 +33,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { BehaviorEventSchema, CatalogService, CollectorService, EventType, RankingService, type BehaviorEvent } from '@shopsense/contracts';
 import { leaveLastOut, loadAmazonInteractions, loadAmazonProducts, PopularityBaseline, topKMetrics, type HeldOutUser, type LeaveLastOutSplit } from '@shopsense/datasets';
 import { InProcessEventBus } from '@shopsense/events';
-import { createGrpcClient } from '@shopsense/grpc';
+import { createGrpcClient, retryOnPushback } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
 import { startService, type RunningService } from '@shopsense/service-runtime';
 import { startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
       const collector = createGrpcClient(CollectorService, `127.0.0.1:${feedback.grpcPort}`, { credentials: insecure, defaultTimeoutMs: 60_000 });
       try {
         for (let i = 0; i < events.length; i += 500) {
-          const response = await collector.track({ events: events.slice(i, i + 500) });
+          const response = await retryOnPushback(() => collector.track({ events: events.slice(i, i + 500) }));
           if (response.rejected.length > 0) throw new Error(`Track rejected ${response.rejected.length} events, e.g. ${response.rejected[0]!.reason}`);
         }
       } finally {
@@ -250,7 +250,8 @@ async function main(): Promise<void> {
     const client = createGrpcClient(RankingService, `127.0.0.1:${ranking.grpcPort}`, { credentials: insecure, defaultTimeoutMs: 60_000 });
     const results = await timed('recommend_s', () =>
       mapConcurrent(evaluated, CONCURRENCY, async (user) => {
-        const response = await client.recommend({ userId: `sci-${user.userId}`, context: { case: 'home', value: {} }, limit: Math.min(100, longest + user.history.length), excludeSeen: true, channel: 'web' });
+        // Admission control may refuse some of the concurrent calls with a retry hint: honoured, as a batch client should.
+        const response = await retryOnPushback(() => client.recommend({ userId: `sci-${user.userId}`, context: { case: 'home', value: {} }, limit: Math.min(100, longest + user.history.length), excludeSeen: true, channel: 'web' }));
         if (response.degraded.length > 0) degradedResponses++;
         const history = new Set(user.history);
         const ranked: string[] = [];

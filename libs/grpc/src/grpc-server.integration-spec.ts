@@ -9,6 +9,7 @@ import { channelCredentials } from './credentials';
 import { createGrpcClient } from './grpc-client';
 import { GrpcServer, type GrpcServerOptions } from './grpc-server';
 import type { ServiceImplementation } from './service-implementation';
+import { retryOnPushback } from './status-mapping';
 
 const logger = createLogger('grpc-test', 'silent');
 const API_KEY = 'test-key-0123456789abcdef';
@@ -224,15 +225,22 @@ describe('GrpcServer over real gRPC', () => {
         expect(refused.message).toMatch(/server at capacity: 1 calls in flight \(limit 1\) and 0 waiting; retry in \d+ ms/);
         const pushback = (refused.cause as grpc.ServiceError).metadata.get('grpc-retry-pushback-ms')[0];
         expect(Number(pushback)).toBeGreaterThanOrEqual(10);
+        expect(refused.retryAfterMs).toBe(Number(pushback));
+        // A batch client waits the hint and calls again: it gets through once the slot is free.
+        let attempts = 0;
+        const patient = retryOnPushback(() => (attempts++, client.getModelInfo({})));
 
         // Exempt: served while the only slot is taken.
         expect((await client.embed({ texts: ['abc'] })).embeddings[0]!.values).toEqual([3]);
 
+        await new Promise((resolve) => setTimeout(resolve, 50));
         release();
         await holding;
+        await expect(patient).resolves.toMatchObject({ model: { version: 'test-1' } });
+        expect(attempts).toBeGreaterThan(1);
         await expect(client.getModelInfo({})).resolves.toMatchObject({ model: { version: 'test-1' } });
         const counted = (await metrics.admissionCalls.get()).values.map((v) => [v.labels['method'], v.labels['outcome'], v.value]);
-        expect(counted).toEqual(expect.arrayContaining([['GetModelInfo', 'admitted', 2], ['GetModelInfo', 'shed', 1]]));
+        expect(counted).toEqual(expect.arrayContaining([['GetModelInfo', 'admitted', 3], ['GetModelInfo', 'shed', attempts]]));
         expect(counted.some(([method]) => method === 'Embed')).toBe(false);
       } finally {
         release();

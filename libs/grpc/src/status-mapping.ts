@@ -110,7 +110,28 @@ export function fromServiceError(error: ServiceError, method: string): AppError 
   const code = STATUS_TO_CODE.get(error.code) ?? 'INTERNAL';
   const raw = error.metadata?.get(STATUS_DETAILS_KEY)[0];
   const fieldViolations = raw instanceof Buffer ? safeDecode(raw) : [];
-  return new AppError(code, `${method}: ${error.details || statusName(error.code)}`, { fieldViolations, cause: error });
+  // A server refusing for load says when to come back; a hint that is not a number means "do not retry".
+  const pushback = Number(error.metadata?.get(RETRY_PUSHBACK_KEY)[0]?.toString());
+  const retryAfterMs = Number.isFinite(pushback) && pushback >= 0 ? pushback : undefined;
+  return new AppError(code, `${method}: ${error.details || statusName(error.code)}`, { fieldViolations, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+}
+
+/**
+ * Runs a call again while the server refuses it for load with a retry hint (RESOURCE_EXHAUSTED
+ * with grpc-retry-pushback-ms), after waiting the hinted time: how a batch client (an import, an
+ * evaluation, a benchmark's producer) should meet admission control. Any other error, or a
+ * refusal without a hint, is thrown at once; so is the last refusal after `maxAttempts`.
+ */
+export async function retryOnPushback<T>(call: () => Promise<T>, maxAttempts = 100): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const hint = error instanceof AppError && error.code === 'RESOURCE_EXHAUSTED' ? error.retryAfterMs : undefined;
+      if (hint === undefined || attempt >= maxAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, hint));
+    }
+  }
 }
 
 function safeDecode(raw: Uint8Array): FieldViolation[] {
