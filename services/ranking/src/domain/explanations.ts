@@ -39,7 +39,7 @@ const POPULAR = 'popular with shoppers';
 export function reasonForFeature(feature: string, queryText: string): string | undefined {
   const matchesQuery = queryText.trim().length > 0 ? `matches ${quoteQuery(queryText)}` : undefined;
   if (/^retrieval_(lexical|dense)_/.test(feature) || feature === 'query_item_cosine' || feature === 'query_item_ctr') return matchesQuery;
-  if (/^retrieval_(user_interest|similar)_/.test(feature) || feature.startsWith('user_item_cosine')) return SIMILAR;
+  if (/^retrieval_(user_interest|similar)_/.test(feature) || feature.startsWith('user_item_cosine') || feature.startsWith('query_user_item_cosine')) return SIMILAR;
   if (feature === 'co_occurrence' || feature.startsWith('retrieval_co_occurrence_')) return TOGETHER;
   if (feature === 'recently_interacted') return 'you looked at this recently';
   if (feature === 'trend') return 'popular right now';

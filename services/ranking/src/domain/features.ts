@@ -269,6 +269,11 @@ export const FEATURES: readonly FeatureDefinition[] = [
   cosineFeature('query_item_cosine', "Cosine between the query's and the item's embeddings.", { queryEmbedding: true, itemVectors: true }, (c) => c.queryVector),
   cosineFeature('user_item_cosine_short', "Cosine between the user's short-term interest vector and the item.", { userVectors: true, itemVectors: true }, (c) => c.userShortVector),
   cosineFeature('user_item_cosine_long', "Cosine between the user's long-term interest vector and the item.", { userVectors: true, itemVectors: true }, (c) => c.userLongVector),
+  // The same two cosines on query surfaces only (Search, and Rank with a query), where the
+  // relevance prior (ftrl.ts) lets a history reorder what the query matches. Apart from the plain
+  // ones so that the prior never reaches Recommend, whose candidate order is already tuned.
+  cosineFeature('query_user_item_cosine_short', "With a query: the cosine between the user's short-term interest vector and the item (0 without a query).", { userVectors: true, itemVectors: true }, (c) => (c.queryText ? c.userShortVector : undefined)),
+  cosineFeature('query_user_item_cosine_long', "With a query: the cosine between the user's long-term interest vector and the item (0 without a query).", { userVectors: true, itemVectors: true }, (c) => (c.queryText ? c.userLongVector : undefined)),
   {
     name: 'co_occurrence',
     description: "log1p of the item's co-occurrence with the user's recent items.",

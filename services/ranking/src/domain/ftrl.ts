@@ -47,15 +47,18 @@ export const DEFAULT_FTRL_CONFIG: FtrlConfig = { alpha: 0.1, beta: 1, l1: 0.1, l
  * query–item cosine of the multilingual model moves about 0.1 between a matching product and an
  * unrelated one (× 8 ≈ 0.8); log1p(BM25) is 0 without a lexical match and 1–3 with one; the fused
  * retrieval rank breaks what is left; a price inside the asked range and the fit to "cheap" or
- * "premium" count about one logit each. The shopper's two interest vectors together weigh half
- * as much as the query (a history reorders what matches the query, it does not replace it) and
- * count for nothing without a history (their cosine is 0). Online learning moves every weight
- * from here.
+ * "premium" count about one logit each. With a query, the shopper's two interest vectors together
+ * weigh half as much as the query (a history reorders what matches the query, it does not
+ * replace it) and count for nothing without a history (their cosine is 0). The prior is on the
+ * query-only copies of those cosines (features.ts): one model serves Recommend too, where the
+ * fused candidate order (co-occurrence first, tuned on eval:scientific's validation split) is
+ * already the best guess, and a prior on the plain cosines overrode it (HR@10 0.1353 → 0.1278
+ * on the test split). Online learning moves every weight from here.
  */
 export const RELEVANCE_PRIOR_WEIGHTS: Readonly<Record<string, number>> = {
   query_item_cosine: 8,
-  user_item_cosine_short: 2,
-  user_item_cosine_long: 2,
+  query_user_item_cosine_short: 2,
+  query_user_item_cosine_long: 2,
   retrieval_lexical_score: 1,
   retrieval_rr: 0.5,
   price_fit: 1,
