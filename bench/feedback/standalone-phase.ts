@@ -5,7 +5,6 @@
  * 500, a few at a time); the clock runs from the first call to the moment the public metrics say
  * the backlog is applied (`feedback_consumer_lag` 0 with every event counted).
  */
-import { request } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CollectorService, type BehaviorEvent } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
 import { createGrpcClient, retryOnPushback, type ServiceClient } from '@shopsense/grpc';
-import { spawnTs } from '@shopsense/testing';
+import { counterByLabel, spawnTs } from '@shopsense/testing';
 import { generateClickstream, workloadItem, type WorkloadOptions } from '../../services/feedback/src/testing/clickstream.workload';
 import { stopProcess } from '../lib/deployments';
 
@@ -34,24 +33,10 @@ const PER_CALL = 500;
 /** Track calls in flight at once, as several producers would have (BENCH_TRACK_CONCURRENCY). */
 const CONCURRENT_CALLS = Number(process.env['BENCH_TRACK_CONCURRENCY'] ?? 8);
 
-function metricsText(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** Events feedback has finished with (any outcome), from the public metrics. */
 async function eventsFinished(metricsPort: number): Promise<number> {
-  let total = 0;
-  for (const match of (await metricsText(metricsPort)).matchAll(/^feedback_events_total\{([^}]*)\} (\S+)$/gm)) if (match[1]!.includes('source="in-process"')) total += Number(match[2]);
-  return total;
+  const byOutcome = await counterByLabel(metricsPort, 'feedback_events_total', 'outcome', { source: 'in-process' });
+  return Object.values(byOutcome).reduce((a, b) => a + b, 0);
 }
 
 function cpuSeconds(pid: number | undefined): number {

@@ -24,7 +24,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -36,7 +35,7 @@ import { InProcessEventBus } from '@shopsense/events';
 import { createGrpcClient, retryOnPushback } from '@shopsense/grpc';
 import { createLogger } from '@shopsense/observability';
 import { startService, type RunningService } from '@shopsense/service-runtime';
-import { startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
+import { counterByLabel, startServiceProcess, TEST_SERVICE_ENV, type StartedServiceProcess } from '@shopsense/testing';
 import { DEFAULT_STORE_SETTINGS, MemoryUserStateStore } from '@shopsense/user-state';
 import { feedbackServiceWith } from '../../services/feedback/src/feedback.service-definition';
 import { rankingServiceWith } from '../../services/ranking/src/ranking.service-definition';
@@ -95,31 +94,10 @@ function historyEvents(users: readonly HeldOutUser[], nowS: number): BehaviorEve
   return events.sort((a, b) => a.at - b.at).map((e) => e.event);
 }
 
-function metricsText(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** Events feedback has finished with (applied, duplicate, forgotten or dead-lettered), from its metrics. */
 async function eventsProcessed(metricsPort: number): Promise<{ total: number; byOutcome: Record<string, number> }> {
-  const byOutcome: Record<string, number> = {};
-  let total = 0;
-  for (const line of (await metricsText(metricsPort)).split('\n')) {
-    const match = /^\S*feedback_events_total\{([^}]*)\}\s+(\S+)/.exec(line);
-    if (!match || !/source="in-process"/.test(match[1]!)) continue;
-    const outcome = /outcome="([^"]*)"/.exec(match[1]!)?.[1] ?? '?';
-    byOutcome[outcome] = (byOutcome[outcome] ?? 0) + Number(match[2]);
-    total += Number(match[2]);
-  }
-  return { total, byOutcome };
+  const byOutcome = await counterByLabel(metricsPort, 'feedback_events_total', 'outcome', { source: 'in-process' });
+  return { total: Object.values(byOutcome).reduce((a, b) => a + b, 0), byOutcome };
 }
 
 async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {

@@ -9,7 +9,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -17,6 +16,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { BehaviorEventSchema, CollectorService, EventType } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
+import { counterByLabel } from '@shopsense/testing';
 import { DEFAULT_STORE_SETTINGS, loadMemoryStateSnapshot, MemoryUserStateStore } from '@shopsense/user-state';
 import { npmStart, ROOT, signalGroup, type StartedStandalone } from './support/standalone-process';
 
@@ -36,26 +36,13 @@ const EVENTS_PER_ROUND = 10_000;
 const ITEMS = 100;
 const PER_CALL = 500;
 
-function metricsText(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** Resolves once feedback has applied everything tracked so far (its backlog, from the public metrics, is 0). */
 async function applied(metricsPort: number): Promise<void> {
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const lag = /^feedback_consumer_lag\{[^}]*\} (\d+)/m.exec(await metricsText(metricsPort));
-    if (lag && Number(lag[1]) === 0) return;
-    if (Date.now() > deadline) throw new Error(`the event log was not applied within 5 minutes (lag ${lag?.[1] ?? 'not reported'})`);
+    const lag = (await counterByLabel(metricsPort, 'feedback_consumer_lag', 'partition'))['0'];
+    if (lag === 0) return;
+    if (Date.now() > deadline) throw new Error(`the event log was not applied within 5 minutes (lag ${lag ?? 'not reported'})`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -131,13 +118,7 @@ describe('standalone: acknowledged events survive SIGKILL', () => {
           done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, summary: JSON.parse(stdout.trim().split('\n').pop()!) }),
         ),
       );
-    const outcomes = async () => {
-      const counts: Record<string, number> = {};
-      for (const match of (await metricsText(running!.metricsPort)).matchAll(/^feedback_events_total\{([^}]*)\} (\S+)$/gm)) {
-        if (match[1]!.includes('source="in-process"')) counts[/outcome="([^"]*)"/.exec(match[1]!)![1]!] = Number(match[2]);
-      }
-      return counts;
-    };
+    const outcomes = () => counterByLabel(running!.metricsPort, 'feedback_events_total', 'outcome', { source: 'in-process' });
 
     const first = await backfill();
     expect(first.code).toBe(1); // some lines were rejected: scripts can tell

@@ -174,63 +174,58 @@ export class InProcessEventBus implements EventBus {
   }
 
   async subscribe<S extends DescMessage>(definition: TopicDefinition<S>, options: SubscribeOptions<S>): Promise<Subscription> {
-    const topic = this.topic(definition.name);
     const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts };
-    const position = InProcessEventBus.position(definition.name, options.groupId);
-    let offset = this.startOffset(definition.name, options.groupId, options.fromBeginning);
-    this.committed.set(position, offset);
-    let active = true;
-    let wakeUp: (() => void) | undefined;
-    const wake = () => wakeUp?.();
-    topic.wake.add(wake);
-
-    const loop = (async () => {
-      while (active) {
-        const index = offset - topic.base;
-        const record = topic.records[index];
-        if (!record) {
-          await new Promise<void>((resolve) => (wakeUp = resolve));
-          continue;
-        }
-        const meta: RecordMeta = { topic: definition.name, partition: 0, offset: String(offset), key: record.key ?? undefined, headers: record.headers, timestamp: record.timestamp };
-        const verdict = await processRecord(definition.schema, record.value, meta, options.handler, policy, this.options.logger, () => active);
-        if (verdict === undefined) break;
-        if (verdict.kind === 'dead-letter') {
-          await this.appendDeadLetter(record.key, record.value, {
-            ...record.headers,
-            [DeadLetterHeaders.reason]: verdict.reason,
-            [DeadLetterHeaders.sourceTopic]: definition.name,
-            [DeadLetterHeaders.sourceOffset]: String(offset),
-            [DeadLetterHeaders.consumerGroup]: options.groupId,
-            [DeadLetterHeaders.failedAt]: new Date().toISOString(),
-          });
-        }
-        offset++;
-        this.committed.set(position, offset);
-        this.trim(definition.name);
+    return this.consume(definition.name, options.groupId, options.fromBeginning, async (offset, read, active) => {
+      const record = read(1)[0]!;
+      const meta: RecordMeta = { topic: definition.name, partition: 0, offset: String(offset), key: record.key ?? undefined, headers: record.headers, timestamp: record.timestamp };
+      const verdict = await processRecord(definition.schema, record.value, meta, options.handler, policy, this.options.logger, active);
+      if (verdict === undefined) return undefined;
+      if (verdict.kind === 'dead-letter') {
+        await this.appendDeadLetter(record.key, record.value, {
+          ...record.headers,
+          [DeadLetterHeaders.reason]: verdict.reason,
+          [DeadLetterHeaders.sourceTopic]: definition.name,
+          [DeadLetterHeaders.sourceOffset]: String(offset),
+          [DeadLetterHeaders.consumerGroup]: options.groupId,
+          [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+        });
       }
-    })();
-
-    const subscription = {
-      stop: async () => {
-        active = false;
-        topic.wake.delete(wake);
-        wake();
-        await loop;
-        this.running.delete(subscription);
-        this.positions.delete(subscription);
-      },
-    };
-    this.running.add(subscription);
-    this.positions.set(subscription, () => ({ topic: definition.name, offset }));
-    return subscription;
+      return offset + 1;
+    });
   }
 
   /** A consumer that takes records in batches (the feedback intake), with the same at-least-once position rules. */
   async subscribeBatches(topicName: string, options: BatchSubscribeOptions): Promise<Subscription> {
+    let failures = 0;
+    return this.consume(topicName, options.groupId, true, async (offset, read) => {
+      const batch = read(options.maxRecords).map((record, i) => ({ ...record, offset: offset + i }));
+      try {
+        const finished = await options.handler(batch);
+        failures = 0;
+        return finished ? offset + batch.length : undefined;
+      } catch (error) {
+        failures++;
+        this.options.logger.error({ err: (error as Error).message, topic: topicName, offset, failures }, 'batch handler failed; retrying the same records');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** Math.min(failures, 6))));
+        return offset;
+      }
+    });
+  }
+
+  /**
+   * A group's consumer loop: waits for records past the group's position, hands them to `step`
+   * (`read(n)` gives up to n of them), and moves the position, committed, to the offset `step`
+   * returns (the same offset: those records again), until it returns undefined or is stopped.
+   */
+  private consume(
+    topicName: string,
+    groupId: string,
+    fromBeginning: boolean | undefined,
+    step: (offset: number, read: (count: number) => StoredRecord[], active: () => boolean) => Promise<number | undefined>,
+  ): Subscription {
     const topic = this.topic(topicName);
-    const position = InProcessEventBus.position(topicName, options.groupId);
-    let offset = this.startOffset(topicName, options.groupId, true);
+    const position = InProcessEventBus.position(topicName, groupId);
+    let offset = this.startOffset(topicName, groupId, fromBeginning);
     this.committed.set(position, offset);
     let active = true;
     let wakeUp: (() => void) | undefined;
@@ -238,26 +233,16 @@ export class InProcessEventBus implements EventBus {
     topic.wake.add(wake);
 
     const loop = (async () => {
-      let failures = 0;
       while (active) {
         const index = offset - topic.base;
         if (index >= topic.records.length) {
           await new Promise<void>((resolve) => (wakeUp = resolve));
           continue;
         }
-        const batch = topic.records.slice(index, index + options.maxRecords).map((record, i) => ({ ...record, offset: offset + i }));
-        let finished: boolean;
-        try {
-          finished = await options.handler(batch);
-          failures = 0;
-        } catch (error) {
-          failures++;
-          this.options.logger.error({ err: (error as Error).message, topic: topicName, offset, failures }, 'batch handler failed; retrying the same records');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** Math.min(failures, 6))));
-          continue;
-        }
-        if (!finished) break;
-        offset += batch.length;
+        const next = await step(offset, (count) => topic.records.slice(index, index + count), () => active);
+        if (next === undefined) break;
+        if (next === offset) continue;
+        offset = next;
         this.committed.set(position, offset);
         this.trim(topicName);
       }
