@@ -35,15 +35,15 @@ export interface RunningStandalone {
   stop(): Promise<void>;
 }
 
+/** The events topic and its one consumer group: the event log's position is saved with the user state. */
+const EVENTS_TOPIC = Topics.behaviorEvents.name;
+const FEEDBACK_GROUP = 'shopsense-feedback';
+
 /**
  * The variables every inside service gets: loopback, ephemeral ports, no TLS or keys between
  * them, and no admission control: the public server admits each call once, and a second limit
  * inside would only turn calls it admitted into degraded answers.
  */
-/** The events topic and its one consumer group: the event log's position is saved with the user state. */
-const EVENTS_TOPIC = Topics.behaviorEvents.name;
-const FEEDBACK_GROUP = 'shopsense-feedback';
-
 const INSIDE = {
   GRPC_ADMISSION: 'off',
   GRPC_HOST: '127.0.0.1',

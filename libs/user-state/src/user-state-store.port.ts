@@ -54,7 +54,7 @@ export interface StoreSettings {
   keyPrefix: string;
   profileShards: number;
   dedupShards: number;
-  /** A dedup record lives until its event-time day ends plus this (must exceed the redelivery window). */
+  /** A dedup record lives until its event-time day ends plus this, and at least this long after it is written (must exceed the redelivery window). */
   dedupTtlSeconds: number;
   /** 0: a forgotten mark never expires. */
   forgottenTtlSeconds: number;
