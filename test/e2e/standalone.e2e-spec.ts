@@ -5,7 +5,7 @@
  * state without indexing again.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { npmStart as startStandaloneProcess, ROOT, signalGroup, type StartedStandalone as Started } from './support/standalone-process';
@@ -26,6 +26,14 @@ const ENV = {
 };
 
 const npmStart = () => startStandaloneProcess(ENV);
+
+/** Files under `dir` whose bytes contain `text`. */
+function filesHolding(dir: string, text: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((file) => readFileSync(file).includes(text));
+}
 const ctrlC = (started: Started) => signalGroup(started, 'SIGINT');
 
 function cli(port: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -77,7 +85,7 @@ describe('standalone: npm start, the CLI, and a restart', () => {
     // Track: a user who clicks mugs gets recommendations from their history.
     const mugIds = (await cliJson<Items>(running.port, ['search', 'coffee mug', '--limit', '4'])).items!.map((i) => i.itemId);
     expect(mugIds.length).toBe(4);
-    const events = join(dataDir, 'events.jsonl');
+    const events = join(mkdtempSync(join(tmpdir(), 'standalone-e2e-input-')), 'events.jsonl'); // the user's file, outside the data folder
     writeFileSync(events, mugIds.map((id) => JSON.stringify({ type: 'EVENT_TYPE_CLICK', userId: 'e2e-mug-fan', sessionId: 's1', itemIds: [id] })).join('\n') + '\n{"type":"EVENT_TYPE_CLICK","itemIds":["x"]}\n');
     const tracked = await cli(running.port, ['track', events, '--json']);
     expect(JSON.parse(tracked.stdout.trim())).toEqual({ accepted: 4, rejected: [{ line: 5, reason: expect.stringContaining('user_id') }] });
@@ -102,6 +110,9 @@ describe('standalone: npm start, the CLI, and a restart', () => {
     await personal(running.port); // the events are applied (the same shape of history as the first user's)
     const forgot = await cli(running.port, ['forget-user', 'e2e-forgotten']);
     expect(forgot.code).toBe(0);
+    // Nothing in the data folder holds the raw id any more: the event log's records of the user are emptied.
+    expect(filesHolding(dataDir, 'e2e-forgotten')).toEqual([]);
+    expect(filesHolding(dataDir, 'e2e-mug-fan').length).toBeGreaterThan(0); // the scan finds a user who was not forgotten
     expect(personalSources(await cliJson<Items>(running.port, ['recommend', '--user', 'e2e-forgotten', '--limit', '5']))).toEqual([]);
 
     // Ctrl-C: a clean stop that saves user state; the next start indexes nothing and serves the same data.

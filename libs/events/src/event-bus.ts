@@ -73,8 +73,19 @@ export interface EventBus {
    * it). Absent on Kafka, where the brokers hold any backlog.
    */
   waitForBacklogBelow?(topic: string, records: number): Promise<void>;
+  /**
+   * Empties the records keyed by `key` in the topics this bus keeps itself (standalone's event
+   * log, in memory and on disk): each becomes a record with no key or value and the header
+   * FORGOTTEN_RECORD_HEADER, at the same offset, which consumers skip. ForgetUser passes the raw
+   * user id (behaviour events are keyed by it). Absent on Kafka, whose retention bounds the raw
+   * records (docs/events.md). Returns how many records were emptied on disk.
+   */
+  forgetRecords?(key: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** Marks a record whose content was removed because its user was forgotten: consumers skip it. */
+export const FORGOTTEN_RECORD_HEADER = 'x-shopsense-forgotten';
 
 /** Headers a dead-lettered record carries besides its own. */
 export const DeadLetterHeaders = {

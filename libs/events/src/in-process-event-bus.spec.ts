@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { createLogger } from '@shopsense/observability';
 import { expectEventually } from '@shopsense/testing';
-import { deadLetter, done, retry, type HandlerOutcome } from './event-bus';
+import { deadLetter, done, FORGOTTEN_RECORD_HEADER, retry, type HandlerOutcome } from './event-bus';
 import { InProcessEventBus } from './in-process-event-bus';
 import { Topics } from './topic-registry';
 
@@ -166,6 +166,21 @@ describe('InProcessEventBus', () => {
       expect(calls).toEqual([['1'], ['1'], ['2']]);
       expect(bus.committedOffset(TOPIC, 'g')).toBe(1); // '2' was given back: the next subscription starts at it
       await bus.close();
+    });
+
+    it("empties a forgotten key's records in memory and on disk, at the same offsets", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bus-durable-'));
+      const bus = durableBus(dir);
+      await bus.open();
+      await bus.publish(Topics.behaviorEvents, [{ key: 'alice', message: create(BehaviorEventSchema, { eventId: 'a1', userId: 'alice' }) }, event('2')]);
+      expect(await bus.forgetRecords('alice')).toBe(1);
+      const seen: { key: string | null; headers: Record<string, string> }[] = [];
+      await bus.subscribeBatches(TOPIC, { groupId: 'g', maxRecords: 10, handler: async (records) => (seen.push(...records.map((r) => ({ key: r.key, headers: r.headers }))), true) });
+      await expectEventually(() => expect(seen).toHaveLength(2));
+      expect(seen[0]).toEqual({ key: null, headers: { [FORGOTTEN_RECORD_HEADER]: '1' } });
+      expect(seen[1]!.key).toBe('u1');
+      await bus.close();
+      for (const name of readdirSync(join(dir, 'log', TOPIC))) expect(readFileSync(join(dir, 'log', TOPIC, name)).includes('alice')).toBe(false);
     });
 
     it('keeps acknowledged records across a restart, resumes a group at the position it is told, and drops what is below it', async () => {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { DescMessage } from '@bufbuild/protobuf';
 import type { Logger } from '@shopsense/observability';
 import type { WireFormat } from './codec';
-import { DeadLetterHeaders, toRawRecords, type EventBus, type OutgoingRecord, type RawRecord, type RecordMeta, type SubscribeOptions, type Subscription } from './event-bus';
+import { DeadLetterHeaders, FORGOTTEN_RECORD_HEADER, toRawRecords, type EventBus, type OutgoingRecord, type RawRecord, type RecordMeta, type SubscribeOptions, type Subscription } from './event-bus';
 import { DEFAULT_RETRY_POLICY, processRecord } from './record-processor';
 import { DEAD_LETTER_TOPIC, type TopicDefinition } from './topic-registry';
 import { reasonForLog } from './log-redaction';
@@ -127,6 +127,19 @@ export class InProcessEventBus implements EventBus {
       return [...this.positions.values()].map((p) => p()).some((p) => p.topic === topicName && end - p.offset >= records);
     };
     while (behind()) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  async forgetRecords(key: string): Promise<number> {
+    const emptied = (record: StoredRecord): StoredRecord => ({ key: null, value: null, headers: { [FORGOTTEN_RECORD_HEADER]: '1' }, timestamp: record.timestamp });
+    let onDisk = 0;
+    for (const [name, log] of this.logs) {
+      const topic = this.topic(name);
+      topic.records.forEach((record, i) => {
+        if (record.key === key) topic.records[i] = emptied(record);
+      });
+      onDisk += await log.scrub((record) => record.key === key, emptied);
+    }
+    return onDisk;
   }
 
   /** Deletes the log segments of a durable topic that hold only records below `offset`. */

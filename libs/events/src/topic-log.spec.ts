@@ -114,4 +114,19 @@ describe('TopicLog', () => {
     await expect(log.append([record(1)])).rejects.toThrow(/event log cannot be written/);
     await expect(log.append([record(2)])).rejects.toThrow(/event log cannot be written/);
   });
+
+  it('scrubs records in place: same offsets, nothing of them left on disk, appends carry on', async () => {
+    const dir = folder();
+    const { log } = await TopicLog.open(dir, { segmentBytes: 120 });
+    for (let i = 0; i < 8; i++) await log.append([record(i, { key: i % 3 === 0 ? 'alice-raw-id' : `user-${i}` })]);
+    const emptied = (r: LoggedRecord): LoggedRecord => ({ key: null, value: null, headers: { gone: '1' }, timestamp: r.timestamp });
+    expect(await log.scrub((r) => r.key === 'alice-raw-id', emptied)).toBe(3);
+    expect(await log.append([record(8)])).toBe(8);
+    await log.close();
+    for (const name of segmentFiles(dir)) expect(readFileSync(join(dir, name)).includes('alice-raw-id')).toBe(false);
+    const reopened = await TopicLog.open(dir);
+    expect(reopened.records.map((r) => r.key)).toEqual([null, 'user-1', 'user-2', null, 'user-4', 'user-5', null, 'user-7', 'user-8']);
+    expect(reopened.records[3]!.headers).toEqual({ gone: '1' });
+    await reopened.log.close();
+  });
 });

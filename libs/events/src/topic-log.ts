@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -99,6 +99,8 @@ export class TopicLog {
   private closed = false;
   /** A write that failed leaves the file's end unknown: every later append fails with it until a restart reopens the log. */
   private failure?: Error;
+  /** File work one piece at a time: a group's write and sync, a cut, a scrub. */
+  private io: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly dir: string,
@@ -167,15 +169,17 @@ export class TopicLog {
       const group = this.pending;
       this.pending = [];
       try {
-        if (this.failure) throw this.failure;
-        // One segment per group (a segment may pass its size by one group), one writev for it all.
-        await this.rollIfFull(group[0]!.first);
-        const buffers = group.flatMap((append) => append.bytes);
-        const bytes = buffers.reduce((n, b) => n + b.length, 0);
-        const { bytesWritten } = await this.file.writev(buffers);
-        if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
-        this.fileBytes += bytes;
-        await this.file.datasync();
+        await this.exclusive(async () => {
+          if (this.failure) throw this.failure;
+          // One segment per group (a segment may pass its size by one group), one writev for it all.
+          await this.rollIfFull(group[0]!.first);
+          const buffers = group.flatMap((append) => append.bytes);
+          const bytes = buffers.reduce((n, b) => n + b.length, 0);
+          const { bytesWritten } = await this.file.writev(buffers);
+          if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
+          this.fileBytes += bytes;
+          await this.file.datasync();
+        });
         for (const append of group) append.done();
       } catch (error) {
         // Nothing of this group may be reported kept (the caller retries; Track is idempotent).
@@ -184,6 +188,12 @@ export class TopicLog {
       }
     }
     this.flushing = undefined;
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.io.then(work);
+    this.io = run.catch(() => undefined);
+    return run;
   }
 
   /** Starts a new segment at `offset` when the current one is full. */
@@ -207,19 +217,65 @@ export class TopicLog {
    */
   async dropBefore(offset: number): Promise<number> {
     await this.flushing;
-    if (offset >= this.nextOffset && this.fileBytes > 0 && !this.closed) await this.startSegment(this.nextOffset);
-    let dropped = 0;
-    while (this.segments.length > 1 && this.segments[1]! <= offset) {
-      await rm(join(this.dir, segmentName(this.segments.shift()!)), { force: true });
-      dropped++;
-    }
-    return dropped;
+    return this.exclusive(async () => {
+      if (offset >= this.nextOffset && this.fileBytes > 0 && !this.closed) await this.startSegment(this.nextOffset);
+      let dropped = 0;
+      while (this.segments.length > 1 && this.segments[1]! <= offset) {
+        await rm(join(this.dir, segmentName(this.segments.shift()!)), { force: true });
+        dropped++;
+      }
+      return dropped;
+    });
+  }
+
+  /**
+   * Replaces every record `matches` picks with `replacement(record)` at the same offset: a
+   * forgotten user's raw events leave the disk at once, not at the next cut. Each segment that held
+   * one is written again beside itself, synced and renamed over it. Returns how many records.
+   */
+  async scrub(matches: (record: LoggedRecord) => boolean, replacement: (record: LoggedRecord) => LoggedRecord): Promise<number> {
+    return this.exclusive(async () => {
+      let scrubbed = 0;
+      try {
+        for (const base of this.segments) {
+          const path = join(this.dir, segmentName(base));
+          // Whole: every write is synced before the lock is let go.
+          const { records } = decodeLogRecords(await readFile(path));
+          if (!records.some(matches)) continue;
+          const bytes = Buffer.concat(records.map((r) => (matches(r) ? (scrubbed++, encodeLogRecord(replacement(r))) : encodeLogRecord(r))));
+          const temporary = `${path}.scrub`;
+          const handle = await open(temporary, 'w', 0o600);
+          try {
+            await handle.writeFile(bytes);
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          const active = base === this.segments[this.segments.length - 1];
+          if (active) await this.file.close();
+          await rename(temporary, path);
+          if (active) {
+            this.file = await open(path, 'a', 0o600);
+            this.fileBytes = bytes.length;
+          }
+        }
+        if (scrubbed > 0) {
+          const folder = await open(this.dir, 'r');
+          await folder.sync().finally(() => folder.close());
+        }
+      } catch (error) {
+        this.failure ??= new Error(`the event log cannot be written: ${(error as Error).message}`);
+        throw error;
+      }
+      return scrubbed;
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     while (this.flushing) await this.flushing;
+    await this.io;
     await this.file.close();
   }
 }

@@ -172,6 +172,8 @@ export class CollectorApplicationService {
       await this.store.forget(pseudonyms.map((p) => p.pseudonym));
       // Rejected events kept the raw id (a dead letter is the record as it came).
       await this.deadLetters.forgetUser(userId);
+      // So do the tracked events standalone keeps in its event log until the next snapshot.
+      await this.bus.forgetRecords?.(userId);
       await this.bus.publish(
         this.topics.forget,
         pseudonyms.map((p) => ({ key: p.pseudonym, message: create(UserForgottenSchema, { pseudonymousUserId: p.pseudonym, keyId: p.keyId, requestedAt }) })),

@@ -1,6 +1,7 @@
 import { toBinary } from '@bufbuild/protobuf';
 import { Registry } from 'prom-client';
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
+import { FORGOTTEN_RECORD_HEADER } from '@shopsense/events';
 import { createLogger } from '@shopsense/observability';
 import { Pseudonymizer } from '@shopsense/user-state';
 import type { EventOutcome, PlannedEvent } from '../domain/batch-planner';
@@ -17,8 +18,9 @@ const binary = (e: BehaviorEvent) => Buffer.from(toBinary(BehaviorEventSchema, e
 function intakeWith(apply: (events: readonly PlannedEvent[]) => Promise<EventOutcome[]>) {
   const dead: DeadLetter[] = [];
   const writer = { apply } as unknown as StateWriter;
-  const intake = new EventIntake(new Pseudonymizer(keyring), writer, { send: async (d) => void dead.push(...d), forgetUser: async () => 0 }, { maxAgeSeconds: 86_400, maxFutureSkewSeconds: 300 }, 16, new FeedbackMetrics(new Registry()), createLogger('test', 'silent'));
-  return { intake, dead };
+  const metrics = new FeedbackMetrics(new Registry());
+  const intake = new EventIntake(new Pseudonymizer(keyring), writer, { send: async (d) => void dead.push(...d), forgetUser: async () => 0 }, { maxAgeSeconds: 86_400, maxFutureSkewSeconds: 300 }, 16, metrics, createLogger('test', 'silent'));
+  return { intake, dead, metrics };
 }
 
 describe('EventIntake', () => {
@@ -37,6 +39,17 @@ describe('EventIntake', () => {
     expect(seen.map((p) => p.event.eventId)).toEqual([ok.eventId]);
     expect(seen[0]!.user.pseudonym).toMatch(/^k1:/);
     expect(seen[0]!.user.pseudonym).not.toContain('alice');
+  });
+
+  it('skips records emptied by ForgetUser, counting them as forgotten rather than dead-lettering them', async () => {
+    const seen: PlannedEvent[] = [];
+    const { intake, dead, metrics } = intakeWith(async (list) => (seen.push(...list), list.map(() => 'applied' as const)));
+    const emptied: IntakeRecord = { ...record(null, 1), headers: { [FORGOTTEN_RECORD_HEADER]: '1' } };
+    expect(await intake.processRecords([emptied, record(binary(events.click('bob', 'p1')), 2)], 'g', () => true)).toBe(true);
+    expect(dead).toEqual([]);
+    expect(seen).toHaveLength(1);
+    const counted = (await metrics.events.get()).values.map((v) => [v.labels['outcome'], v.value]);
+    expect(counted).toEqual(expect.arrayContaining([['forgotten', 1], ['applied', 1]]));
   });
 
   it('isolates a poison event by halving the batch, dead-letters it after retries, and applies the others in order', async () => {

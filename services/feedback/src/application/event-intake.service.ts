@@ -1,5 +1,5 @@
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
-import { decodeRecord, CONTENT_TYPE_HEADER } from '@shopsense/events';
+import { decodeRecord, CONTENT_TYPE_HEADER, FORGOTTEN_RECORD_HEADER } from '@shopsense/events';
 import type { Logger } from '@shopsense/observability';
 import { dedupRef, normalizeQuery, queryDigest, type Pseudonym, type Pseudonymizer } from '@shopsense/user-state';
 import { LruCache } from '@shopsense/caching';
@@ -111,7 +111,13 @@ export class EventIntake {
   async processRecords(records: readonly IntakeRecord[], consumerGroup: string, isRunning: () => boolean): Promise<boolean> {
     const rejected: DeadLetter[] = [];
     const admitted: { planned: PlannedEvent; record: IntakeRecord }[] = [];
+    let emptied = 0;
     for (const record of records) {
+      // A record emptied by ForgetUser (standalone's event log): its user is gone, and so is its content.
+      if (record.headers[FORGOTTEN_RECORD_HEADER] === '1') {
+        emptied++;
+        continue;
+      }
       const decoded = decodeRecord(BehaviorEventSchema, record.value, record.headers[CONTENT_TYPE_HEADER]);
       if (!decoded.ok) {
         rejected.push({ record, reason: decoded.reason, stage: 'decode' });
@@ -137,6 +143,7 @@ export class EventIntake {
       if (typeof outcome === 'string') outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       else poisoned.push({ record: admitted[i]!.record, reason: outcome.poison, stage: 'apply' });
     });
+    if (emptied > 0) outcomes.set('forgotten', (outcomes.get('forgotten') ?? 0) + emptied);
     for (const [outcome, n] of outcomes) this.metrics.events.inc({ source: this.source, outcome }, n);
     if (poisoned.length > 0) {
       await this.deadLetters.send(poisoned, consumerGroup);
