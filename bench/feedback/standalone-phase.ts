@@ -19,6 +19,8 @@ import { stopProcess } from '../lib/deployments';
 export interface StandaloneFigures {
   /** Events per second from the first Track call to the last event applied. */
   eventsPerS: number;
+  /** The user-state snapshot after both phases: its size and how long encoding it held the process. */
+  snapshot: { bytes: number; stallSeconds: number };
   /** History through ImportEvents: events per second from the first sent to the last applied. */
   backfill: { events: number; eventsPerS: number; cpuUsPerEvent: { standalone: number; bench: number }; seconds: number };
   /** Events per second acknowledged by Track (durable in the event log). */
@@ -156,7 +158,15 @@ export async function measureStandalone(o: { events: BehaviorEvent[]; history: {
     const backfillBench = process.cpuUsage(backfillCpuBefore.bench);
     const backfillStandaloneCpu = cpuSeconds(runner.child.pid) - backfillCpuBefore.standalone;
     client.close();
+
+    // What the periodic snapshot costs at this size of state: the first one taken after the backfill.
+    const snapshotBytes = () => counterByLabel(metricsPort, 'shopsense_user_state_snapshot_bytes', 'component').then((v) => v['standalone'] ?? 0);
+    const bytesBefore = await snapshotBytes();
+    const waitUntil = Date.now() + 75_000;
+    while ((await snapshotBytes()) === bytesBefore && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 500));
+    const snapshot = { bytes: await snapshotBytes(), stallSeconds: (await counterByLabel(metricsPort, 'shopsense_user_state_snapshot_stall_seconds', 'component'))['standalone'] ?? 0 };
     return {
+      snapshot,
       backfill: {
         events: o.history.events,
         eventsPerS: o.history.events / backfillSeconds,

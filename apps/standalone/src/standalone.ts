@@ -1,6 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
+import { Gauge } from 'prom-client';
 import { CatalogService, RankingService } from '@shopsense/contracts';
 import { createGrpcClient, GrpcServer, loadApiKeys } from '@shopsense/grpc';
 import { InProcessEventBus, Topics } from '@shopsense/events';
@@ -83,10 +84,12 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
   const pending = bus.lag(EVENTS_TOPIC, FEEDBACK_GROUP);
   if (pending > 0) print(`Event log: ${pending} tracked events not in the snapshot yet; they are applied now`);
   if (eventLog && eventLog.tornBytes > 0) logger.warn({ bytes: eventLog.tornBytes }, 'event log ended in an unfinished write (never acknowledged): cut off');
+  let lastSnapshot = { bytes: 0, encodeMs: 0 };
   /** Saves the user state, then drops the log segments whose events it holds. */
   const saveUserState = async () => {
     const offset = bus.committedOffset(EVENTS_TOPIC, FEEDBACK_GROUP);
-    await saveMemoryStateSnapshot(userState, data.userStateSnapshot, offset === undefined ? [] : [{ topic: EVENTS_TOPIC, groupId: FEEDBACK_GROUP, offset }]);
+    lastSnapshot = await saveMemoryStateSnapshot(userState, data.userStateSnapshot, offset === undefined ? [] : [{ topic: EVENTS_TOPIC, groupId: FEEDBACK_GROUP, offset }]);
+    logger.info({ bytes: lastSnapshot.bytes, encode_ms: Math.round(lastSnapshot.encodeMs), ...userState.stats() }, 'user state saved');
     if (offset !== undefined) await bus.dropLogBefore(EVENTS_TOPIC, offset);
   };
 
@@ -136,6 +139,22 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
 
     const metrics = new ServiceMetrics('standalone');
     // The event path's progress on the public port too: events accepted, applied and dead-lettered, and the backlog.
+    new Gauge({
+      name: 'shopsense_user_state_snapshot_stall_seconds',
+      help: 'How long encoding the last user-state snapshot held the process (every service waits for it).',
+      registers: [metrics.registry],
+      collect() {
+        this.set(lastSnapshot.encodeMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'shopsense_user_state_snapshot_bytes',
+      help: 'Size of the last user-state snapshot.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(lastSnapshot.bytes);
+      },
+    });
     const feedbackRegistry = feedback.metrics.registry;
     for (const { name } of feedbackRegistry.getMetricsAsArray()) if (name.startsWith('feedback_')) metrics.registry.registerMetric(feedbackRegistry.getSingleMetric(name)!);
     publicServer = new GrpcServer({

@@ -48,7 +48,7 @@ describe('memory state snapshot files', () => {
     expect(await loadMemoryStateSnapshot(new MemoryUserStateStore(DEFAULT_STORE_SETTINGS), file)).toBeUndefined();
     const store = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
     await store.forget(['k1:someone']);
-    expect(await saveMemoryStateSnapshot(store, file)).toBeGreaterThan(0);
+    expect((await saveMemoryStateSnapshot(store, file)).bytes).toBeGreaterThan(0);
     const restored = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
     const loaded = await loadMemoryStateSnapshot(restored, file);
     expect(loaded?.fields).toBe(Object.keys(store.stateFields()).length);

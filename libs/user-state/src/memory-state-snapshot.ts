@@ -101,10 +101,14 @@ export function restoreMemoryState(store: MemoryUserStateStore, text: string): R
 
 /**
  * Writes the snapshot atomically and durably (temporary file synced, renamed, folder synced), so
- * that a log may be cut at its positions once this resolves. Returns its size in bytes.
+ * that a log may be cut at its positions once this resolves. Returns its size in bytes, and how
+ * long encoding held the process (the stall every service in standalone sees).
  */
-export async function saveMemoryStateSnapshot(store: MemoryUserStateStore, file: string, positions: readonly LogPosition[] = []): Promise<number> {
+export async function saveMemoryStateSnapshot(store: MemoryUserStateStore, file: string, positions: readonly LogPosition[] = []): Promise<{ bytes: number; encodeMs: number }> {
+  // Synchronous, so the state cannot change while it is read: the whole process waits for it.
+  const started = performance.now();
   const text = encodeMemoryState(store, new Date(), positions);
+  const encodeMs = performance.now() - started;
   await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
@@ -121,7 +125,7 @@ export async function saveMemoryStateSnapshot(store: MemoryUserStateStore, file:
   } finally {
     await folder.close();
   }
-  return Buffer.byteLength(text);
+  return { bytes: Buffer.byteLength(text), encodeMs };
 }
 
 /** Loads a snapshot if the file exists; `undefined` when there is none yet. */
