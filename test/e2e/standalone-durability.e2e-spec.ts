@@ -93,7 +93,7 @@ describe('standalone: acknowledged events survive SIGKILL', () => {
     expect([0, 'SIGINT']).toContain(await signalGroup(running, 'SIGINT'));
 
     const store = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
-    await loadMemoryStateSnapshot(store, join(dataDir, 'user-state', 'snapshot.json'));
+    await loadMemoryStateSnapshot(store, join(dataDir, 'user-state', 'snapshot.bin'));
     const itemIds = Array.from({ length: ITEMS }, (_, i) => `item-${i}`);
     const state = await store.readForRanking({ pseudonym: 'nobody', itemIds });
     const clicks = itemIds.map((id) => state.items[id]?.last24h.clicks ?? 0);

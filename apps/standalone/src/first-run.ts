@@ -17,6 +17,8 @@ export interface DataFolder {
   retrievalDir: string;
   rankingDir: string;
   userStateSnapshot: string;
+  /** Where versions before the binary snapshot kept it: read when the new file is not there yet, deleted after the first save. */
+  legacyUserStateSnapshot: string;
   /** The fsync'd log of tracked events not yet in the snapshot (see InProcessEventBus durable topics). */
   eventLogDir: string;
   deadLetterFile: string;
@@ -46,7 +48,8 @@ export async function openDataFolder(root: string): Promise<DataFolder> {
     pageTokenSecret,
     retrievalDir: join(root, 'retrieval'),
     rankingDir: join(root, 'ranking'),
-    userStateSnapshot: join(root, 'user-state', 'snapshot.json'),
+    userStateSnapshot: join(root, 'user-state', 'snapshot.bin'),
+    legacyUserStateSnapshot: join(root, 'user-state', 'snapshot.json'),
     eventLogDir: join(root, 'events'),
     deadLetterFile: join(root, 'dead-letters.jsonl'),
     catalogImportRecord: join(root, 'catalog-import.json'),

@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { Gauge } from 'prom-client';
 import { CatalogService, RankingService } from '@shopsense/contracts';
@@ -73,9 +73,11 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
   // saved by snapshots that record how far into the log they go, and a start replays the rest.
   const bus = new InProcessEventBus({ deadLetterFile: data.deadLetterFile, logger, durable: { dir: data.eventLogDir, topics: [EVENTS_TOPIC] } });
   const userState = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
-  const restored = await loadMemoryStateSnapshot(userState, data.userStateSnapshot).catch((error: Error) => {
-    throw new Error(`cannot restore user state from ${data.userStateSnapshot}: ${error.message} (move the file away to start with empty user state)`);
-  });
+  const restore = (file: string) =>
+    loadMemoryStateSnapshot(userState, file).catch((error: Error) => {
+      throw new Error(`cannot restore user state from ${file}: ${error.message} (move the file away to start with empty user state)`);
+    });
+  const restored = (await restore(data.userStateSnapshot)) ?? (await restore(data.legacyUserStateSnapshot));
   if (restored) print(`User state restored from the snapshot of ${restored.savedAt}`);
   for (const p of restored?.positions ?? []) bus.seek(p.topic, p.groupId, p.offset);
   const [eventLog] = await bus.open().catch((error: Error) => {
@@ -90,6 +92,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     const offset = bus.committedOffset(EVENTS_TOPIC, FEEDBACK_GROUP);
     lastSnapshot = await saveMemoryStateSnapshot(userState, data.userStateSnapshot, offset === undefined ? [] : [{ topic: EVENTS_TOPIC, groupId: FEEDBACK_GROUP, offset }]);
     logger.info({ bytes: lastSnapshot.bytes, encode_ms: Math.round(lastSnapshot.encodeMs), ...userState.stats() }, 'user state saved');
+    await rm(data.legacyUserStateSnapshot, { force: true });
     if (offset !== undefined) await bus.dropLogBefore(EVENTS_TOPIC, offset);
   };
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMemoryState, loadMemoryStateSnapshot, restoreMemoryState, saveMemoryStateSnapshot } from './memory-state-snapshot';
+import { encodeMemoryState, encodeMemoryStateBinary, loadMemoryStateSnapshot, restoreMemoryState, saveMemoryStateSnapshot } from './memory-state-snapshot';
 import { MemoryUserStateStore } from './memory-user-state-store';
 import { describeUserStateStoreContract } from './testing/user-state-store.contract';
 import { DEFAULT_STORE_SETTINGS, type StoreSettings, type UserStateStore } from './user-state-store.port';
@@ -13,9 +13,9 @@ import { DEFAULT_STORE_SETTINGS, type StoreSettings, type UserStateStore } from 
 function restartingStore(settings: StoreSettings): UserStateStore {
   let current = new MemoryUserStateStore(settings);
   const restart = () => {
-    const text = encodeMemoryState(current);
+    const bytes = encodeMemoryStateBinary(current);
     current = new MemoryUserStateStore(settings);
-    restoreMemoryState(current, text);
+    restoreMemoryState(current, bytes);
   };
   const writing = <A extends unknown[], R>(call: (store: MemoryUserStateStore, ...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -38,7 +38,7 @@ function restartingStore(settings: StoreSettings): UserStateStore {
   };
 }
 
-describeUserStateStoreContract('in memory, snapshotted and restored after every write', async (settings) => ({ store: restartingStore(settings), cleanup: async () => undefined }));
+describeUserStateStoreContract('in memory, snapshotted (binary, as files are written) and restored after every write', async (settings) => ({ store: restartingStore(settings), cleanup: async () => undefined }));
 
 describe('memory state snapshot files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'state-snapshot-'));
@@ -56,11 +56,28 @@ describe('memory state snapshot files', () => {
     expect((await restored.prepare({ dedup: [], pseudonyms: ['k1:someone'], internItems: [] })).users.map((u) => u.forgotten)).toEqual([true]);
   });
 
+  it('still reads a v1 (JSON) snapshot, and the same state either way', async () => {
+    const store = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+    await store.forget(['k1:gone']);
+    const { refs } = await store.prepare({ dedup: [], pseudonyms: [], internItems: ['a', 'b'] });
+    expect(refs).toHaveLength(2);
+    const file = join(dir, 'v1.json');
+    writeFileSync(file, encodeMemoryState(store, new Date(0), [{ topic: 't', groupId: 'g', offset: 7 }]));
+    const fromJson = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+    expect(await loadMemoryStateSnapshot(fromJson, file)).toMatchObject({ positions: [{ topic: 't', groupId: 'g', offset: 7 }] });
+    const fromBinary = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+    restoreMemoryState(fromBinary, encodeMemoryStateBinary(store, new Date(0), []));
+    expect(encodeMemoryState(fromJson, new Date(0))).toBe(encodeMemoryState(store, new Date(0)));
+    expect(encodeMemoryState(fromBinary, new Date(0))).toBe(encodeMemoryState(store, new Date(0)));
+  });
+
   it('refuses a file that is not a snapshot, naming the problem', async () => {
     const file = join(dir, 'garbage.json');
     writeFileSync(file, '{"format":"something-else","fields":{}}');
     await expect(loadMemoryStateSnapshot(new MemoryUserStateStore(DEFAULT_STORE_SETTINGS), file)).rejects.toThrow(/not a user-state snapshot \(format something-else/);
     writeFileSync(file, '{truncated');
     await expect(loadMemoryStateSnapshot(new MemoryUserStateStore(DEFAULT_STORE_SETTINGS), file)).rejects.toThrow(/not a user-state snapshot: /);
+    writeFileSync(file, Buffer.concat([Buffer.from('shopsense.memory-user-state.v2\n'), Buffer.from([0xff, 0x0f, 0x6f])]));
+    await expect(loadMemoryStateSnapshot(new MemoryUserStateStore(DEFAULT_STORE_SETTINGS), file)).rejects.toThrow(/not a user-state snapshot: shopsense.memory-user-state.v2 data/);
   });
 });

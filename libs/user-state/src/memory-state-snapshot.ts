@@ -1,15 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { types } from 'node:util';
+import { deserialize, serialize } from 'node:v8';
 import type { MemoryUserStateStore } from './memory-user-state-store';
 
 /**
  * Snapshots of the in-memory user state (standalone mode), so that profiles, item statistics,
- * co-occurrence and open training joins survive a restart. The file is JSON with tagged values
- * for what JSON lacks (maps, sets, byte strings, infinite expiry times); it is written to a
- * temporary file and renamed, so a crash mid-write leaves the previous snapshot intact.
+ * co-occurrence and open training joins survive a restart. Written to a temporary file and
+ * renamed, so a crash mid-write leaves the previous snapshot intact.
+ *
+ * Two formats. Files are written in v2: a header line, then the state in V8's serialization
+ * format (maps, sets, byte strings and infinities as they are). v1, JSON with tagged values for
+ * what JSON lacks, is still read, and is what `encodeMemoryState` gives (readable, for tests).
+ * Encoding holds the process, and v1 took 6.8-8.0 s on the state 1.2 million events leave
+ * (298 MB) where v2 takes 0.6 s (bench/feedback).
  */
 export const SNAPSHOT_FORMAT = 'shopsense.memory-user-state.v1';
+export const BINARY_SNAPSHOT_FORMAT = 'shopsense.memory-user-state.v2';
+const BINARY_HEADER = Buffer.from(`${BINARY_SNAPSHOT_FORMAT}\n`, 'utf8');
 
 /**
  * How far into an event log the saved state goes: every record below `offset` has its effects in
@@ -62,29 +71,29 @@ export function encodeMemoryState(store: MemoryUserStateStore, now = new Date(),
   return JSON.stringify(file);
 }
 
+/** The state in v2: the header line, then V8's serialization of the fields as they are. */
+export function encodeMemoryStateBinary(store: MemoryUserStateStore, now = new Date(), positions: readonly LogPosition[] = []): Buffer {
+  return Buffer.concat([BINARY_HEADER, serialize({ savedAt: now.toISOString(), fields: store.stateFields(), positions: [...positions] })]);
+}
+
 /**
- * Replaces the store's state with a snapshot's. Throws, naming the problem, on a file that is not
- * such a snapshot; fields the snapshot lacks (state added in a newer version) stay empty, and
- * fields this version no longer has are ignored.
+ * Replaces the store's state with a snapshot's (either format). Throws, naming the problem, on a
+ * file that is not such a snapshot; fields the snapshot lacks (state added in a newer version)
+ * stay empty, and fields this version no longer has are ignored.
  */
-export function restoreMemoryState(store: MemoryUserStateStore, text: string): RestoredSnapshot {
-  let parsed: SnapshotFile;
-  try {
-    parsed = JSON.parse(text) as SnapshotFile;
-  } catch (error) {
-    throw new Error(`not a user-state snapshot: ${(error as Error).message}`);
-  }
-  if (parsed?.format !== SNAPSHOT_FORMAT || typeof parsed.fields !== 'object' || parsed.fields === null) throw new Error(`not a user-state snapshot (format ${String(parsed?.format)}, expected ${SNAPSHOT_FORMAT})`);
+export function restoreMemoryState(store: MemoryUserStateStore, content: string | Buffer): RestoredSnapshot {
+  const bytes = typeof content === 'string' ? undefined : content;
+  const parsed = bytes && bytes.subarray(0, BINARY_HEADER.length).equals(BINARY_HEADER) ? parseBinary(bytes) : parseJson(typeof content === 'string' ? content : content.toString('utf8'));
   const targets = store.stateFields();
   let restored = 0;
-  for (const [name, encoded] of Object.entries(parsed.fields)) {
+  for (const [name, value] of Object.entries(parsed.fields)) {
     const target = targets[name];
     if (!target) continue;
-    const value = decodeValue(encoded);
-    if (target instanceof Map && value instanceof Map) {
+    // util.types, not instanceof: V8's deserializer builds maps and sets of the main realm, which a test's sandbox does not share.
+    if (target instanceof Map && types.isMap(value)) {
       target.clear();
       for (const [k, v] of value) target.set(k, v);
-    } else if (target instanceof Set && value instanceof Set) {
+    } else if (target instanceof Set && types.isSet(value)) {
       target.clear();
       for (const v of value) target.add(v);
     } else {
@@ -99,6 +108,30 @@ export function restoreMemoryState(store: MemoryUserStateStore, text: string): R
   return { savedAt: parsed.savedAt, fields: restored, positions };
 }
 
+type ParsedSnapshot = { savedAt: string; fields: Record<string, unknown>; positions?: LogPosition[] };
+
+function parseJson(text: string): ParsedSnapshot {
+  let parsed: SnapshotFile;
+  try {
+    parsed = JSON.parse(text) as SnapshotFile;
+  } catch (error) {
+    throw new Error(`not a user-state snapshot: ${(error as Error).message}`);
+  }
+  if (parsed?.format !== SNAPSHOT_FORMAT || typeof parsed.fields !== 'object' || parsed.fields === null) throw new Error(`not a user-state snapshot (format ${String(parsed?.format)}, expected ${SNAPSHOT_FORMAT} or ${BINARY_SNAPSHOT_FORMAT})`);
+  return { savedAt: parsed.savedAt, fields: Object.fromEntries(Object.entries(parsed.fields).map(([name, value]) => [name, decodeValue(value)])), positions: parsed.positions };
+}
+
+function parseBinary(bytes: Buffer): ParsedSnapshot {
+  let parsed: ParsedSnapshot;
+  try {
+    parsed = deserialize(bytes.subarray(BINARY_HEADER.length)) as ParsedSnapshot;
+  } catch (error) {
+    throw new Error(`not a user-state snapshot: ${BINARY_SNAPSHOT_FORMAT} data that cannot be read (${(error as Error).message})`);
+  }
+  if (typeof parsed?.fields !== 'object' || parsed.fields === null) throw new Error(`not a user-state snapshot: ${BINARY_SNAPSHOT_FORMAT} data without fields`);
+  return parsed;
+}
+
 /**
  * Writes the snapshot atomically and durably (temporary file synced, renamed, folder synced), so
  * that a log may be cut at its positions once this resolves. Returns its size in bytes, and how
@@ -107,13 +140,13 @@ export function restoreMemoryState(store: MemoryUserStateStore, text: string): R
 export async function saveMemoryStateSnapshot(store: MemoryUserStateStore, file: string, positions: readonly LogPosition[] = []): Promise<{ bytes: number; encodeMs: number }> {
   // Synchronous, so the state cannot change while it is read: the whole process waits for it.
   const started = performance.now();
-  const text = encodeMemoryState(store, new Date(), positions);
+  const bytes = encodeMemoryStateBinary(store, new Date(), positions);
   const encodeMs = performance.now() - started;
   await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {
-    await handle.writeFile(text);
+    await handle.writeFile(bytes);
     await handle.sync();
   } finally {
     await handle.close();
@@ -125,17 +158,17 @@ export async function saveMemoryStateSnapshot(store: MemoryUserStateStore, file:
   } finally {
     await folder.close();
   }
-  return { bytes: Buffer.byteLength(text), encodeMs };
+  return { bytes: bytes.length, encodeMs };
 }
 
 /** Loads a snapshot if the file exists; `undefined` when there is none yet. */
 export async function loadMemoryStateSnapshot(store: MemoryUserStateStore, file: string): Promise<RestoredSnapshot | undefined> {
-  let text: string;
+  let content: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    content = await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  return restoreMemoryState(store, text);
+  return restoreMemoryState(store, content);
 }
