@@ -8,7 +8,7 @@
  * (applied twice).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -17,7 +17,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { BehaviorEventSchema, CollectorService, EventType } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
 import { counterByLabel } from '@shopsense/testing';
-import { DEFAULT_STORE_SETTINGS, loadMemoryStateSnapshot, MemoryUserStateStore } from '@shopsense/user-state';
+import { DEFAULT_STORE_SETTINGS, encodeMemoryState, loadMemoryStateSnapshot, MemoryUserStateStore } from '@shopsense/user-state';
 import { npmStart, ROOT, signalGroup, type StartedStandalone } from './support/standalone-process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'standalone-durability-'));
@@ -137,4 +137,20 @@ describe('standalone: acknowledged events survive SIGKILL', () => {
     expect(await outcomes()).toMatchObject({ applied: 3_000, duplicate: 3_000 });
     expect([0, 'SIGINT']).toContain(await signalGroup(running, 'SIGINT'));
   }, 600_000);
+
+  it('upgrades a data folder with a JSON snapshot from an older version: its state is kept, the binary file replaces it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'standalone-upgrade-'));
+    const older = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+    await older.apply({ dedup: [], users: [], itemCounters: [{ itemId: 'kept-item', hour: Math.floor(Date.now() / 3_600_000), impressions: 0, clicks: 7, carts: 0, purchases: 0 }], queryItems: [], cooccurrence: [], joinImpressions: [], joinLabels: [] });
+    mkdirSync(join(folder, 'data', 'user-state'), { recursive: true });
+    writeFileSync(join(folder, 'data', 'user-state', 'snapshot.json'), encodeMemoryState(older));
+
+    running = await npmStart({ ...ENV, SHOPSENSE_DATA_DIR: join(folder, 'data') });
+    expect(running.stderr()).toMatch(/User state restored from the snapshot/);
+    expect([0, 'SIGINT']).toContain(await signalGroup(running, 'SIGINT'));
+    expect(existsSync(join(folder, 'data', 'user-state', 'snapshot.json'))).toBe(false);
+    const upgraded = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+    await loadMemoryStateSnapshot(upgraded, join(folder, 'data', 'user-state', 'snapshot.bin'));
+    expect((await upgraded.readForRanking({ pseudonym: 'nobody', itemIds: ['kept-item'] })).items['kept-item']!.last24h.clicks).toBe(7);
+  }, 300_000);
 });
