@@ -95,7 +95,11 @@ export function historyOf(workload: Omit<WorkloadOptions, 'events' | 'startMs' |
     slices: async function* () {
       for (let k = 0; k * slice < events; k++) {
         const list = generateClickstream({ ...workload, events: Math.min(slice, events - k * slice), startMs: startMs + k * slice * stepMs, stepMs, seed: 100 + k });
-        for (const e of list) e.eventId = `h${k}-${e.eventId}`; // the generator numbers each slice's events from 0
+        // The generator numbers each slice's events and served lists from 0: keep them distinct across slices.
+        for (const e of list) {
+          e.eventId = `h${k}-${e.eventId}`;
+          if (e.requestId) e.requestId = `h${k}-${e.requestId}`;
+        }
         yield list;
       }
     },

@@ -13,8 +13,8 @@ import type { MemoryUserStateStore } from './memory-user-state-store';
  * Two formats. Files are written in v2: a header line, then the state in V8's serialization
  * format (maps, sets, byte strings and infinities as they are). v1, JSON with tagged values for
  * what JSON lacks, is still read, and is what `encodeMemoryState` gives (readable, for tests).
- * Encoding holds the process: on the state 1.2 million events leave, v1 took 6.8-8.0 s (298 MB)
- * and v2 0.6 s alone, 1.3 s in the running standalone process (257 MB; bench:feedback).
+ * Encoding holds the process: on the state bench:feedback's 1.2 million events leave, v1 takes
+ * 10-16 s (444 MB) and v2 1.4 s alone, 2.6 s in the running standalone process (382 MB).
  */
 export const SNAPSHOT_FORMAT = 'shopsense.memory-user-state.v1';
 export const BINARY_SNAPSHOT_FORMAT = 'shopsense.memory-user-state.v2';
