@@ -36,6 +36,7 @@ import { generateClickstream } from '../../services/feedback/src/testing/clickst
 import { FakeRetrievalServer } from '../../services/feedback/src/testing/fake-retrieval.server';
 import { writeHmacKeys } from '../../services/feedback/src/testing/feedback-harness';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
+import { cpuSeconds } from '../lib/process-cpu';
 import { historyOf, measureStandalone } from './standalone-phase';
 import { round } from '../lib/stats';
 
@@ -127,16 +128,6 @@ async function endToEnd(admin: Admin, bus: KafkaEventBus, group: string, topic: 
   const seconds = (performance.now() - started) / 1000;
   log(`${group}: produced ${list.length} in ${round(produceSeconds, 2)} s, lag 0 after ${round(seconds, 2)} s`);
   return { rate: list.length / seconds, produceSeconds, seconds };
-}
-
-/** CPU seconds a process has used (Linux /proc), or NaN elsewhere. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** The local Kafka broker's pid (deploy/local/up.sh writes it), when the bench runs against that broker. */

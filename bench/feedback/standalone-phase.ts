@@ -2,10 +2,10 @@
  * The standalone section of bench:feedback: the standalone runner (apps/standalone, one process)
  * with a catalog holding every item of the workload, so that events fold real item vectors into
  * the interest vectors as in production. Events go in through Track on the public port (calls of
- * 500, a few at a time); the clock runs from the first call to the moment the public metrics say
- * the backlog is applied (`feedback_consumer_lag` 0 with every event counted).
+ * 500, a few at a time), then history through ImportEvents; each clock runs from the first event
+ * sent to the moment the public metrics count every one of them finished (`feedback_events_total`).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -15,6 +15,7 @@ import { createGrpcClient, retryOnPushback, type ServiceClient } from '@shopsens
 import { counterByLabel, spawnTs } from '@shopsense/testing';
 import { generateClickstream, workloadItem, type WorkloadOptions } from '../../services/feedback/src/testing/clickstream.workload';
 import { stopProcess } from '../lib/deployments';
+import { cpuSeconds } from '../lib/process-cpu';
 
 export interface StandaloneFigures {
   /** Events per second from the first Track call to the last event applied. */
@@ -22,12 +23,11 @@ export interface StandaloneFigures {
   /** The user-state snapshot after both phases: its size and how long encoding it held the process. */
   snapshot: { bytes: number; stallSeconds: number };
   /** History through ImportEvents: events per second from the first sent to the last applied. */
-  backfill: { events: number; eventsPerS: number; cpuUsPerEvent: { standalone: number; bench: number }; seconds: number };
+  backfill: { events: number; eventsPerS: number; cpuUsPerEvent: { standalone: number; bench: number } };
   /** Events per second acknowledged by Track (durable in the event log). */
   trackEventsPerS: number;
   /** CPU per event: the standalone process and this one (the Track client). */
   cpuUsPerEvent: { standalone: number; bench: number };
-  seconds: number;
   description: string;
 }
 
@@ -41,9 +41,28 @@ async function eventsFinished(metricsPort: number): Promise<number> {
   return Object.values(byOutcome).reduce((a, b) => a + b, 0);
 }
 
-function cpuSeconds(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+interface PhaseFigures {
+  eventsPerS: number;
+  /** Events per second of `send` alone (accepted, not yet applied). */
+  sentPerS: number;
+  cpuUsPerEvent: { standalone: number; bench: number };
+}
+
+/** Runs `send` for `events` events and waits until feedback has finished them all; rates and CPU per event of both processes. */
+async function phase(pid: number | undefined, metricsPort: number, events: number, send: () => Promise<void>): Promise<PhaseFigures> {
+  const baseline = await eventsFinished(metricsPort);
+  const cpuBefore = { standalone: cpuSeconds(pid), bench: process.cpuUsage() };
+  const started = performance.now();
+  await send();
+  const sentSeconds = (performance.now() - started) / 1000;
+  while ((await eventsFinished(metricsPort)) - baseline < events) await new Promise((r) => setTimeout(r, 50));
+  const seconds = (performance.now() - started) / 1000;
+  const bench = process.cpuUsage(cpuBefore.bench);
+  return {
+    eventsPerS: events / seconds,
+    sentPerS: events / sentSeconds,
+    cpuUsPerEvent: { standalone: Math.round(((cpuSeconds(pid) - cpuBefore.standalone) / events) * 1e6), bench: Math.round((bench.user + bench.system) / events) },
+  };
 }
 
 /** A catalog with every item the workload can name (its categories × items per category). */
@@ -124,43 +143,32 @@ export async function measureStandalone(o: { events: BehaviorEvent[]; history: {
     const client = createGrpcClient(CollectorService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 120_000 });
     const calls: BehaviorEvent[][] = [];
     for (let i = 0; i < o.events.length; i += PER_CALL) calls.push(o.events.slice(i, i + PER_CALL));
-    const baseline = await eventsFinished(metricsPort);
-    const cpuBefore = { standalone: cpuSeconds(runner.child.pid), bench: process.cpuUsage() };
-    const started = performance.now();
-    let next = 0;
     let refusals = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENT_CALLS }, async () => {
-        while (next < calls.length) {
-          const events = calls[next++]!;
-          // As a producer should: a call refused by admission control is sent again after the pushback (Track is idempotent).
-          await retryOnPushback(() =>
-            client.track({ events }).catch((error: unknown) => {
-              if ((error as AppError).code === 'RESOURCE_EXHAUSTED') refusals++;
-              throw error;
-            }),
-          );
-        }
-      }),
-    );
-    const trackSeconds = (performance.now() - started) / 1000;
-    o.log(`standalone: ${o.events.length} events acknowledged by Track in ${trackSeconds.toFixed(1)} s (${refusals} calls refused by admission control and sent again)`);
-    while ((await eventsFinished(metricsPort)) - baseline < o.events.length) await new Promise((r) => setTimeout(r, 50));
-    const seconds = (performance.now() - started) / 1000;
-    const bench = process.cpuUsage(cpuBefore.bench);
-    const standaloneCpu = cpuSeconds(runner.child.pid) - cpuBefore.standalone;
+    const track = await phase(runner.child.pid, metricsPort, o.events.length, async () => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENT_CALLS }, async () => {
+          while (next < calls.length) {
+            const events = calls[next++]!;
+            // As a producer should: a call refused by admission control is sent again after the pushback (Track is idempotent).
+            await retryOnPushback(() =>
+              client.track({ events }).catch((error: unknown) => {
+                if ((error as AppError).code === 'RESOURCE_EXHAUSTED') refusals++;
+                throw error;
+              }),
+            );
+          }
+        }),
+      );
+    });
+    o.log(`standalone: ${o.events.length} events acknowledged by Track at ${Math.round(track.sentPerS)}/s (${refusals} calls refused by admission control and sent again)`);
 
     // History: the same users and items, spread over the 90 days before now.
     o.log(`standalone: backfilling ${o.history.events} events through ImportEvents`);
-    const backfillBaseline = await eventsFinished(metricsPort);
-    const backfillCpuBefore = { standalone: cpuSeconds(runner.child.pid), bench: process.cpuUsage() };
-    const backfillStarted = performance.now();
-    const imported = await importHistory(client, o.history.slices());
-    if (imported !== o.history.events) throw new Error(`ImportEvents accepted ${imported} of ${o.history.events} events`);
-    while ((await eventsFinished(metricsPort)) - backfillBaseline < o.history.events) await new Promise((r) => setTimeout(r, 50));
-    const backfillSeconds = (performance.now() - backfillStarted) / 1000;
-    const backfillBench = process.cpuUsage(backfillCpuBefore.bench);
-    const backfillStandaloneCpu = cpuSeconds(runner.child.pid) - backfillCpuBefore.standalone;
+    const backfill = await phase(runner.child.pid, metricsPort, o.history.events, async () => {
+      const imported = await importHistory(client, o.history.slices());
+      if (imported !== o.history.events) throw new Error(`ImportEvents accepted ${imported} of ${o.history.events} events`);
+    });
     client.close();
 
     // What the periodic snapshot costs at this size of state: the first one taken after the backfill.
@@ -171,16 +179,10 @@ export async function measureStandalone(o: { events: BehaviorEvent[]; history: {
     const snapshot = { bytes: await snapshotBytes(), stallSeconds: (await counterByLabel(metricsPort, 'shopsense_user_state_snapshot_stall_seconds', 'component'))['standalone'] ?? 0 };
     return {
       snapshot,
-      backfill: {
-        events: o.history.events,
-        eventsPerS: o.history.events / backfillSeconds,
-        cpuUsPerEvent: { standalone: Math.round((backfillStandaloneCpu / o.history.events) * 1e6), bench: Math.round((backfillBench.user + backfillBench.system) / o.history.events) },
-        seconds: backfillSeconds,
-      },
-      eventsPerS: o.events.length / seconds,
-      trackEventsPerS: o.events.length / trackSeconds,
-      cpuUsPerEvent: { standalone: Math.round((standaloneCpu / o.events.length) * 1e6), bench: Math.round(((bench.user + bench.system) / 1e6 / o.events.length) * 1e6) },
-      seconds,
+      backfill: { events: o.history.events, eventsPerS: backfill.eventsPerS, cpuUsPerEvent: backfill.cpuUsPerEvent },
+      eventsPerS: track.eventsPerS,
+      trackEventsPerS: track.sentPerS,
+      cpuUsPerEvent: track.cpuUsPerEvent,
       description: `the standalone runner in one process (model ${o.modelFile}), ${o.items} workload items indexed from a catalog file, events through Track on its public port (${PER_CALL} per call, ${CONCURRENT_CALLS} calls at a time)`,
     };
   } finally {

@@ -75,9 +75,12 @@ describe('standalone: acknowledged events survive SIGKILL', () => {
   it(`applies every acknowledged event exactly once across ${ROUNDS} crashes`, async () => {
     let acknowledged = 0;
     const half = EVENTS_PER_ROUND / 2;
+    let replays = 0;
     for (let round = 0; round < ROUNDS; round++) {
       running = await npmStart(ENV);
-      if (round > 0) expect(running.stderr()).toMatch(/Event log: \d+ tracked events not in the snapshot yet/);
+      // Usually every restart replays the log's tail; a snapshot that slipped in between the last
+      // apply and the kill would leave nothing to replay, so the test asks for at least one.
+      if (/Event log: \d+ tracked events not in the snapshot yet/.test(running.stderr())) replays++;
       acknowledged += await track(running.port, round, 0, half);
       await applied(running.metricsPort);
       await new Promise((r) => setTimeout(r, 4_000)); // past the next snapshot
@@ -85,6 +88,7 @@ describe('standalone: acknowledged events survive SIGKILL', () => {
       await signalGroup(running, 'SIGKILL');
     }
     expect(acknowledged).toBe(ROUNDS * EVENTS_PER_ROUND);
+    expect(replays).toBeGreaterThan(0);
 
     // The last start applies what the log still holds, then Ctrl-C saves it all in the snapshot.
     running = await npmStart(ENV);

@@ -18,6 +18,9 @@ const ENV = {
   SHOPSENSE_DATA_DIR: dataDir,
   SHOPSENSE_PORT: '0',
   SHOPSENSE_METRICS_PORT: '0',
+  // Saved on Ctrl-C only: a periodic save would cut the event log at a time the machine's speed
+  // decides, and the data-folder scan after forget-user must see the other user's events still there.
+  SHOPSENSE_SNAPSHOT_INTERVAL_S: '86400',
   RANKING_QU_BUDGET_MS: '5000',
   RANKING_EMBEDDING_BUDGET_MS: '10000',
   RANKING_RETRIEVAL_BUDGET_MS: '10000',

@@ -216,7 +216,8 @@ export class TopicLog {
    * keeps no applied record at all. Returns the number of segments deleted.
    */
   async dropBefore(offset: number): Promise<number> {
-    await this.flushing;
+    // After any write in progress (the lock). No append can be pending when every record is below
+    // `offset`: a consumer's position never passes what was written.
     return this.exclusive(async () => {
       if (offset >= this.nextOffset && this.fileBytes > 0 && !this.closed) await this.startSegment(this.nextOffset);
       let dropped = 0;
