@@ -34,7 +34,9 @@ describe('TopicLog', () => {
     const offsets = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append([record(2 * i), record(2 * i + 1)])));
     expect(offsets).toEqual(Array.from({ length: 50 }, (_, i) => 2 * i));
     await log.close();
-    expect((await TopicLog.open(dir)).records.map((r) => r.headers['n'])).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+    const reopened = await TopicLog.open(dir);
+    expect(reopened.records.map((r) => r.headers['n'])).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+    await reopened.log.close();
   });
 
   it('cuts off a torn last write (a crash mid-append) and a corrupt tail, keeping every whole record', async () => {
