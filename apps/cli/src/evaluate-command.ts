@@ -1,11 +1,19 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CliError } from './connection';
 import type { Output } from './query-commands';
 import { table } from './table';
 
-const ROOT = join(__dirname, '../../..');
+/** The checkout: the nearest folder above this file with the workspace's nx.json (the CLI also runs bundled, from .cache/cli/). */
+function checkoutRoot(from: string): string {
+  for (let folder = from; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'nx.json'))) return folder;
+    if (dirname(folder) === folder) throw new CliError(`no ShopSense checkout above ${from}`);
+  }
+}
+
+const ROOT = checkoutRoot(__dirname);
 
 export function availableEvaluations(): string[] {
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;

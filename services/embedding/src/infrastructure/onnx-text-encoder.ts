@@ -134,7 +134,7 @@ async function startSession(modelPath: string, options: OnnxEncoderOptions): Pro
       session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cuda']));
     } catch (error) {
       const reason = `EMBEDDING_DEVICE=cuda but the CUDA execution provider could not start: ${(error as Error).message}. ` +
-        'Install the CUDA 12 provider files (npm install --onnxruntime-node-install=cuda12 on a machine with CUDA 12 and cuDNN 9) or set EMBEDDING_DEVICE=cpu.';
+        'Install the CUDA 12 provider files (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js on a machine with CUDA 12 and cuDNN 9, or see scripts/gpu/) or set EMBEDDING_DEVICE=cpu.';
       if (!options.cudaFallbackToCpu) throw new AppError('FAILED_PRECONDITION', reason, { cause: error });
       session = await WorkerInferenceSession.create(modelPath, sessionOptions(['cpu']));
       device = 'cpu (cuda unavailable, fallback configured)';
