@@ -8,6 +8,8 @@ import type {
   ApplyPlan,
   ApplyResult,
   ClaimedJoin,
+  PeekRequest,
+  PeekResult,
   PrepareRequest,
   PrepareResult,
   RankingReadRequest,
@@ -91,7 +93,7 @@ export class MemoryUserStateStore implements UserStateStore {
   }
 
   async prepare(request: PrepareRequest): Promise<PrepareResult> {
-    const seen = request.dedup.map((d) => this.live(this.dedup, this.dedupKey(d.day, d.shard))?.has(d.field) ?? false);
+    const { seen } = await this.peek({ dedup: request.dedup, pseudonyms: [] });
     const users = request.pseudonyms.map((p) => {
       const profile = this.profiles.get(p) ?? null;
       const recentItemIds = profile ? profileRecentRefs(profile).map((ref) => this.idByRef.get(ref) ?? null) : [];
@@ -107,6 +109,13 @@ export class MemoryUserStateStore implements UserStateStore {
       return ref;
     });
     return { seen, users, refs };
+  }
+
+  async peek(request: PeekRequest): Promise<PeekResult> {
+    return {
+      seen: request.dedup.map((d) => this.live(this.dedup, this.dedupKey(d.day, d.shard))?.has(d.field) ?? false),
+      forgotten: request.pseudonyms.map((p) => this.isForgotten(p)),
+    };
   }
 
   async apply(plan: ApplyPlan): Promise<ApplyResult> {

@@ -10,6 +10,8 @@ import type {
   ApplyPlan,
   ApplyResult,
   ClaimedJoin,
+  PeekRequest,
+  PeekResult,
   PrepareRequest,
   PrepareResult,
   RankingReadRequest,
@@ -147,6 +149,22 @@ export class RedisUserStateStore implements UserStateStore {
       })),
       refs: request.internItems.map((item) => this.refs.get(item)!),
     };
+  }
+
+  async peek(request: PeekRequest): Promise<PeekResult> {
+    const groups = groupDedup(request.dedup);
+    const pipeline = this.redis.pipeline();
+    for (const [key, g] of groups) pipeline.hmget(this.keys.dedup(...(key.split(':').map(Number) as [number, number])), ...g.fields);
+    if (request.pseudonyms.length > 0) pipeline.zmscore(this.keys.forgotten, ...request.pseudonyms);
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([error]) => error);
+    if (failed) throw failed[0];
+    const seen: boolean[] = new Array(request.dedup.length).fill(false);
+    [...groups.values()].forEach((g, i) => g.indexes.forEach((index, j) => (seen[index] = (replies[i]![1] as (string | null)[])[j] !== null)));
+    // Scores are expiry times in ms ('inf': never), as forgotten_flags reads them in Lua.
+    const scores = request.pseudonyms.length > 0 ? (replies[groups.size]![1] as (string | null)[]) : [];
+    const now = Date.now();
+    return { seen, forgotten: scores.map((score) => score !== null && (score === 'inf' || Number(score) > now)) };
   }
 
   async apply(plan: ApplyPlan): Promise<ApplyResult> {

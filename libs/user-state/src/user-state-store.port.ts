@@ -20,6 +20,11 @@ import type { UserProfile } from './user-profile';
 export interface UserStateStore {
   prepare(request: PrepareRequest): Promise<PrepareResult>;
   apply(plan: ApplyPlan): Promise<ApplyResult>;
+  /**
+   * Reads only: which events were applied already and which users are forgotten, for Track to
+   * count them apart before publishing. Advisory (nothing is held), so the intake checks again.
+   */
+  peek(request: PeekRequest): Promise<PeekResult>;
 
   /** Deletes every profile and open join of the pseudonyms and marks them forgotten (idempotent). */
   forget(pseudonyms: readonly string[]): Promise<void>;
@@ -90,6 +95,18 @@ export interface PrepareRequest {
   pseudonyms: readonly string[];
   /** Item ids that need a reference (they will enter a recent list); unknown ones get a new one. */
   internItems: readonly string[];
+}
+
+export interface PeekRequest {
+  dedup: readonly DedupRef[];
+  pseudonyms: readonly string[];
+}
+
+export interface PeekResult {
+  /** Per dedup ref: an event with this id was applied already. */
+  seen: boolean[];
+  /** Per pseudonym: the user is forgotten. */
+  forgotten: boolean[];
 }
 
 export interface PreparedUser {

@@ -68,6 +68,9 @@ describe('feedback in standalone mode (in-process bus, in-memory state)', () => 
     // The dead letter held the raw id (key and payload): forgotten with the rest.
     expect(readFileSync(deadLetterFile, 'utf8')).not.toContain('solo');
     await expect(client.forgetUser({ userId: '' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // Later events of the user are counted as dropped, not accepted.
+    expect(await client.track({ events: [events.click('solo', 'c2-c'), events.click('someone', 'c2-c')] })).toMatchObject({ accepted: 1, duplicates: 0, forgotten: 1 });
+    await expectEventually(async () => expect(await client.getIntakeStatus({})).toMatchObject({ applied: 3n, deadLettered: 0n, backlog: 0n }));
     client.close();
   });
 
@@ -79,7 +82,7 @@ describe('feedback in standalone mode (in-process bus, in-memory state)', () => 
     const history = [events.purchase('historian', ['h-a', 'h-b'], daysAgo(60)), events.click('historian', 'h-c', daysAgo(59)), events.click('historian', 'h-d', { occurredAt: undefined }), events.view('historian', 'h-e', daysAgo(58))];
     const importAll = () => client.importEvents([{ events: history.slice(0, 2) }, { events: history.slice(2) }]);
     const duplicates = async () => {
-      const metric = (await running.metrics.registry.getSingleMetric('feedback_events_total')!.get()).values.find((v) => v.labels['source'] === 'in-process' && v.labels['outcome'] === 'duplicate');
+      const metric = (await running.metrics.registry.getSingleMetric('feedback_events_total')!.get()).values.find((v) => v.labels['source'] === 'import' && v.labels['outcome'] === 'duplicate');
       return metric?.value ?? 0;
     };
 
@@ -94,9 +97,10 @@ describe('feedback in standalone mode (in-process bus, in-memory state)', () => 
     });
     const saved = encodeMemoryState(store as MemoryUserStateStore, new Date(0));
 
+    // The same stream again: every valid event was applied, so none is accepted, and nothing changes.
     const before = await duplicates();
-    expect(await importAll()).toMatchObject({ accepted: 3n, rejectedCount: 1n });
-    await expectEventually(async () => expect(await duplicates()).toBe(before + 3));
+    expect(await importAll()).toMatchObject({ accepted: 0n, duplicates: 3n, forgotten: 0n, rejectedCount: 1n });
+    expect(await duplicates()).toBe(before + 3);
     expect(encodeMemoryState(store as MemoryUserStateStore, new Date(0))).toBe(saved);
     client.close();
   });

@@ -66,6 +66,7 @@ export interface FeedbackComponents {
   store: UserStateStore;
   bus: EventBus;
   collector: CollectorApplicationService;
+  metrics: FeedbackMetrics;
   intake: KafkaBatchIntake | InProcessIntake;
   joiner: TrainingJoiner;
   housekeeping: Housekeeping;
@@ -137,7 +138,7 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
     { initialMs: config.UPSTREAM_TIMEOUT_MS, maxMs: DEFAULT_VECTOR_DEADLINES.maxMs },
   );
   const eventIntake = new EventIntake(pseudonymizer, writer, deadLetters, limits, settings.dedupShards, metrics, logger, kafkaBus ? 'kafka' : 'in-process');
-  const collector = new CollectorApplicationService(bus, topics, store, pseudonymizer, deadLetters, limits, metrics, logger, config.FEEDBACK_TRACK_PUBLISH_TIMEOUT_MS);
+  const collector = new CollectorApplicationService(bus, topics, store, pseudonymizer, deadLetters, limits, settings.dedupShards, metrics, logger, config.FEEDBACK_TRACK_PUBLISH_TIMEOUT_MS);
   const intake = kafkaBus
     ? new KafkaBatchIntake(
         kafkaBus.client,
@@ -169,6 +170,7 @@ export async function createFeedbackComponents(config: FeedbackConfig, runtime: 
     store,
     bus,
     collector,
+    metrics,
     intake,
     joiner,
     housekeeping,
@@ -217,7 +219,7 @@ export class FeedbackModule {
         { provide: FeedbackLifecycle, useFactory: (components: FeedbackComponents) => new FeedbackLifecycle(components), inject: [FEEDBACK_COMPONENTS] },
         {
           provide: GRPC_SERVICES,
-          useFactory: (components: FeedbackComponents) => [registration(CollectorService, new CollectorGrpcController(components.collector).implementation())],
+          useFactory: (components: FeedbackComponents) => [registration(CollectorService, new CollectorGrpcController(components.collector, components.metrics).implementation())],
           inject: [FEEDBACK_COMPONENTS],
         },
       ],

@@ -40,7 +40,7 @@ export class RetrievalModule {
           provide: GRPC_SERVICES,
           useFactory: (r: RetrievalRuntime) => [
             registration(RetrievalService, retrievalGrpcImplementation(r.retrieval, () => r.modelVersion)),
-            registration(CatalogService, catalogGrpcImplementation(r.indexer, r.catalog)),
+            registration(CatalogService, catalogGrpcImplementation(r.indexer, r.catalog, r.vectors)),
           ],
           inject: [RUNTIME],
         },

@@ -77,6 +77,19 @@ export function describeUserStateStoreContract(adapter: string, open: (settings:
       expect(await store.apply({ ...emptyPlan(), dedup: [old] })).toEqual({ applied: false, conflict: 'duplicate' });
     });
 
+    it('peeks at applied events and forgotten users without writing anything', async () => {
+      await start();
+      const applied = dedupRef('peek-applied', CONTRACT_NOW, 16);
+      const fresh = dedupRef('peek-fresh', CONTRACT_NOW, 16);
+      const elsewhere = dedupRef('peek-other-day', CONTRACT_NOW - 86_400, 16);
+      expect(await store.apply({ ...emptyPlan(), dedup: [applied] })).toEqual({ applied: true });
+      await store.forget(['k1:peek-gone']);
+      expect(await store.peek({ dedup: [fresh, applied, elsewhere], pseudonyms: ['k1:peek-gone', 'k1:peek-here'] })).toEqual({ seen: [false, true, false], forgotten: [true, false] });
+      expect(await store.peek({ dedup: [], pseudonyms: [] })).toEqual({ seen: [], forgotten: [] });
+      // Nothing was reserved: the fresh event still applies.
+      expect(await store.apply({ ...emptyPlan(), dedup: [fresh] })).toEqual({ applied: true });
+    });
+
     it('compare-and-sets profiles by revision and writes nothing on a conflict', async () => {
       await start();
       const user = 'k1:user-cas';

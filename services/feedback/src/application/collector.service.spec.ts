@@ -2,7 +2,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Registry } from 'prom-client';
 import { Topics, type EventBus } from '@shopsense/events';
 import { childTraceContext, createLogger, runWithRequestContext } from '@shopsense/observability';
-import { Pseudonymizer, type UserStateStore } from '@shopsense/user-state';
+import { dedupRef, DEFAULT_STORE_SETTINGS, MemoryUserStateStore, Pseudonymizer, type UserStateStore } from '@shopsense/user-state';
 import { events } from '../testing/behavior-events.factory';
 import { CollectorApplicationService, MAX_IMPORT_BACKLOG } from './collector.service';
 import { IMPORTED_HEADER } from './event-intake.service';
@@ -11,15 +11,16 @@ import { FeedbackMetrics } from './feedback-metrics';
 const keyring = { current: 'k1', keys: new Map([['k1', Buffer.alloc(32, 9)]]) };
 const clicks = (n: number) => Array.from({ length: n }, (_, i) => events.click(`u${i}`, `item-${i}`));
 
-function collectorWith(publish: EventBus['publish'], publishTimeoutMs = 5_000, waitForBacklogBelow?: EventBus['waitForBacklogBelow']) {
+function collectorWith(publish: EventBus['publish'], publishTimeoutMs = 5_000, waitForBacklogBelow?: EventBus['waitForBacklogBelow'], store: UserStateStore = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS)) {
   const bus = { publish, waitForBacklogBelow } as unknown as EventBus;
   return new CollectorApplicationService(
     bus,
     { events: Topics.behaviorEvents, forget: Topics.usersForgotten },
-    {} as UserStateStore,
+    store,
     new Pseudonymizer(keyring),
     { send: async () => undefined, forgetUser: async () => 0 },
     { maxAgeSeconds: 86_400, maxFutureSkewSeconds: 300 },
+    DEFAULT_STORE_SETTINGS.dedupShards,
     new FeedbackMetrics(new Registry()),
     createLogger('test', 'silent'),
     publishTimeoutMs,
@@ -61,6 +62,50 @@ describe('CollectorApplicationService.track with a bus that does not answer (the
   });
 });
 
+describe('CollectorApplicationService: what Track counts', () => {
+  const publishedIds = () => {
+    const ids: string[] = [];
+    const publish: EventBus['publish'] = async (_topic, records) => void ids.push(...records.map((r) => (r.message as unknown as { eventId: string }).eventId));
+    return { ids, publish };
+  };
+
+  it('counts events applied before, repeated in the batch, or of a forgotten user apart, and publishes only the new ones', async () => {
+    const store = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
+    const [applied, fresh, gone] = [events.click('u1', 'a'), events.click('u2', 'b'), events.click('alice', 'c')];
+    const eventTime = (e: typeof applied) => Number(e.occurredAt!.seconds) + e.occurredAt!.nanos / 1e9;
+    await store.apply({ dedup: [dedupRef(applied.eventId, eventTime(applied), DEFAULT_STORE_SETTINGS.dedupShards)], users: [], itemCounters: [], queryItems: [], cooccurrence: [], joinImpressions: [], joinLabels: [] });
+    await store.forget([new Pseudonymizer(keyring).pseudonymize('alice').pseudonym]);
+    const { ids, publish } = publishedIds();
+    const collector = collectorWith(publish, 5_000, undefined, store);
+
+    const result = await collector.track([applied, fresh, gone, fresh, events.click('', 'x')]);
+    expect(result).toMatchObject({ accepted: 1, duplicates: 2, forgotten: 1 });
+    expect(result.rejected).toHaveLength(1);
+    expect(ids).toEqual([fresh.eventId]);
+  });
+
+  it('leaves the screening to the intake when the store cannot answer: every valid event accepted and published', async () => {
+    const store = { peek: () => Promise.reject(new Error('connection refused')) } as unknown as UserStateStore;
+    const { ids, publish } = publishedIds();
+    const collector = collectorWith(publish, 5_000, undefined, store);
+    const batch = clicks(3);
+    await expect(collector.track(batch)).resolves.toMatchObject({ accepted: 3, duplicates: 0, forgotten: 0 });
+    expect(ids).toEqual(batch.map((e) => e.eventId));
+  });
+
+  it('counts a repeat later in an import stream as a duplicate', async () => {
+    const { ids, publish } = publishedIds();
+    const collector = collectorWith(publish);
+    const history = clicks(2).map((e) => events.click(e.userId, e.itemIds[0]!, { eventId: e.eventId, occurredAt: timestampFromMs(Date.now() - 86_400_000) }));
+    async function* twice() {
+      yield history;
+      yield history;
+    }
+    await expect(collector.importEvents(twice())).resolves.toMatchObject({ accepted: 2, duplicates: 2 });
+    expect(ids).toEqual(history.map((e) => e.eventId));
+  });
+});
+
 describe('CollectorApplicationService.importEvents', () => {
   const year = 365 * 86_400_000;
   async function* chunks(...lists: ReturnType<typeof clicks>[]) {
@@ -75,6 +120,8 @@ describe('CollectorApplicationService.importEvents', () => {
     const result = await collector.importEvents(chunks(old, second));
     expect(result).toEqual({
       accepted: 4,
+      duplicates: 0,
+      forgotten: 0,
       rejectedCount: 2,
       rejected: [
         { index: 4, eventId: second[1]!.eventId, reason: 'occurred_at is required for imported events' },

@@ -4,7 +4,7 @@ import { BehaviorEventSchema, UserForgottenSchema, type BehaviorEvent } from '@s
 import { AppError, FieldValidator } from '@shopsense/errors';
 import { PROTOBUF_CONTENT_TYPE, CONTENT_TYPE_HEADER, type EventBus, type OutgoingRecord, type TopicDefinition } from '@shopsense/events';
 import { currentRequestContext, type Logger } from '@shopsense/observability';
-import type { Pseudonymizer, UserStateStore } from '@shopsense/user-state';
+import { dedupRef, type Pseudonymizer, type UserStateStore } from '@shopsense/user-state';
 import { importLimits, validateEvent, type ValidationLimits } from '../domain/event-validation';
 import { IMPORTED_HEADER } from './event-intake.service';
 import type { DeadLetterSink } from './dead-letter.port';
@@ -15,14 +15,23 @@ export const TRACK_CONSUMER_GROUP = 'collector-track';
 /** Left of a caller's deadline for the answer itself to travel back. */
 const ANSWER_RESERVE_MS = 50;
 
+/** Every event sent is counted once: accepted (new: it will be applied), rejected, duplicate or forgotten. */
 export interface TrackResult {
   accepted: number;
   rejected: { index: number; eventId: string; reason: string }[];
+  duplicates: number;
+  forgotten: number;
 }
 
 export interface ImportResult extends TrackResult {
   /** Every rejection; `rejected` lists the first MAX_LISTED_IMPORT_REJECTIONS. */
   rejectedCount: number;
+}
+
+interface ValidEvent {
+  record: OutgoingRecord<typeof BehaviorEventSchema>;
+  /** Seconds: the event time its dedup record is keyed on. */
+  eventTime: number;
 }
 
 /** Rejections an ImportEvents answer lists (all are dead-lettered and counted). */
@@ -48,6 +57,8 @@ export class CollectorApplicationService {
     private readonly pseudonymizer: Pseudonymizer,
     private readonly deadLetters: DeadLetterSink,
     private readonly limits: ValidationLimits,
+    /** The store's dedup sharding (FEEDBACK_DEDUP_SHARDS): Track looks up dedup records as the intake writes them. */
+    private readonly dedupShards: number,
     private readonly metrics: FeedbackMetrics,
     private readonly logger: Logger,
     /** The longest Track waits for the bus to take its events (less when the caller's deadline is nearer). */
@@ -55,11 +66,14 @@ export class CollectorApplicationService {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  private lastScreenWarningMs = 0;
+
   async track(events: readonly BehaviorEvent[]): Promise<TrackResult> {
     checkChunk(events);
     const { valid, rejected } = this.validate(events, this.limits, 0, {});
-    await this.publish(events, valid, rejected, 0, 'track');
-    return { accepted: valid.length, rejected };
+    const screened = await this.screen(valid, new Set(), 'track');
+    await this.publish(events, screened.fresh, rejected, 0, 'track');
+    return { accepted: screened.fresh.length, rejected, duplicates: screened.duplicates, forgotten: screened.forgotten };
   }
 
   /**
@@ -70,14 +84,19 @@ export class CollectorApplicationService {
    */
   async importEvents(chunks: AsyncIterable<readonly BehaviorEvent[]>): Promise<ImportResult> {
     const limits = importLimits(this.limits);
-    const result: ImportResult = { accepted: 0, rejected: [], rejectedCount: 0 };
+    const result: ImportResult = { accepted: 0, rejected: [], rejectedCount: 0, duplicates: 0, forgotten: 0 };
+    // Event ids sent earlier in the stream (a repeat is a duplicate even before the first is applied).
+    const sent = new Set<string>();
     let offset = 0;
     for await (const events of chunks) {
       checkChunk(events);
       await this.bus.waitForBacklogBelow?.(this.topics.events.name, MAX_IMPORT_BACKLOG);
       const { valid, rejected } = this.validate(events, limits, offset, { [IMPORTED_HEADER]: '1' });
-      await this.publish(events, valid, rejected, offset, 'import');
-      result.accepted += valid.length;
+      const screened = await this.screen(valid, sent, 'import');
+      await this.publish(events, screened.fresh, rejected, offset, 'import');
+      result.accepted += screened.fresh.length;
+      result.duplicates += screened.duplicates;
+      result.forgotten += screened.forgotten;
       result.rejectedCount += rejected.length;
       for (const r of rejected) if (result.rejected.length < MAX_LISTED_IMPORT_REJECTIONS) result.rejected.push(r);
       offset += events.length;
@@ -85,11 +104,46 @@ export class CollectorApplicationService {
     return result;
   }
 
+  /**
+   * Sets apart the valid events that would change nothing: those applied already or sent earlier
+   * (`sent`: dedup keys seen so far in this call or stream, extended here) and those of forgotten
+   * users. They are counted, not published, so the answer says what will change. The store's
+   * answer is advisory (the intake checks again); when it cannot answer, every event goes on.
+   */
+  private async screen(valid: ValidEvent[], sent: Set<string>, source: 'track' | 'import'): Promise<{ fresh: OutgoingRecord<typeof BehaviorEventSchema>[]; duplicates: number; forgotten: number }> {
+    const refs = valid.map((v) => dedupRef(v.record.message.eventId, v.eventTime, this.dedupShards));
+    const users = [...new Set(valid.map((v) => v.record.message.userId))];
+    let peeked: { seen: boolean[]; forgotten: boolean[] };
+    try {
+      peeked = await this.store.peek({ dedup: refs, pseudonyms: users.map((u) => this.pseudonymizer.pseudonymize(u).pseudonym) });
+    } catch (error) {
+      if (this.clock() - this.lastScreenWarningMs > 60_000) {
+        this.lastScreenWarningMs = this.clock();
+        this.logger.warn({ err: (error as Error).message }, 'the state store did not answer: duplicates and forgotten users are left to the intake, and counted as accepted');
+      }
+      peeked = { seen: refs.map(() => false), forgotten: users.map(() => false) };
+    }
+    const forgottenUsers = new Set(users.filter((_, i) => peeked.forgotten[i]));
+    const fresh: OutgoingRecord<typeof BehaviorEventSchema>[] = [];
+    let duplicates = 0;
+    let forgotten = 0;
+    valid.forEach((v, i) => {
+      const key = `${refs[i]!.day}:${refs[i]!.field}`;
+      if (forgottenUsers.has(v.record.message.userId)) forgotten++;
+      else if (peeked.seen[i] || sent.has(key)) duplicates++;
+      else fresh.push(v.record);
+      sent.add(key);
+    });
+    if (duplicates > 0) this.metrics.events.inc({ source, outcome: 'duplicate' }, duplicates);
+    if (forgotten > 0) this.metrics.events.inc({ source, outcome: 'forgotten' }, forgotten);
+    return { fresh, duplicates, forgotten };
+  }
+
   /** Valid events as records (rejections indexed from `offset`), with the receive time stamped on events without one. */
   private validate(events: readonly BehaviorEvent[], limits: ValidationLimits, offset: number, headers: Record<string, string>) {
     const nowMs = this.clock();
     const receivedAt = timestampFromMs(nowMs);
-    const valid: OutgoingRecord<typeof BehaviorEventSchema>[] = [];
+    const valid: ValidEvent[] = [];
     const rejected: TrackResult['rejected'] = [];
     events.forEach((event, index) => {
       const validation = validateEvent(event, nowMs / 1000, Math.floor(nowMs / 1000), limits);
@@ -104,7 +158,7 @@ export class CollectorApplicationService {
         message = clone(BehaviorEventSchema, event);
         message.occurredAt = receivedAt;
       }
-      valid.push({ key: event.userId, message, headers });
+      valid.push({ record: { key: event.userId, message, headers }, eventTime: validation.eventTime });
     });
     return { valid, rejected };
   }

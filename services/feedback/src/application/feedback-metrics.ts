@@ -67,4 +67,29 @@ export class FeedbackMetrics {
     this.usersForgotten = new Counter({ name: 'feedback_users_forgotten_total', help: 'ForgetUser requests carried out.', registers });
     this.profilesEvicted = new Counter({ name: 'feedback_profiles_evicted_total', help: 'User profiles dropped after the retention period without events.', registers });
   }
+
+  /** The intake's outcomes since these metrics were created, and its backlog: what GetIntakeStatus answers (the numbers /metrics shows). */
+  async intakeTotals(): Promise<IntakeTotals> {
+    const totals = { applied: 0, duplicates: 0, forgotten: 0, deadLettered: 0, backlog: 0, sinceMs: this.createdAtMs };
+    const field = { applied: 'applied', duplicate: 'duplicates', forgotten: 'forgotten', dead_lettered: 'deadLettered' } as const;
+    for (const { labels, value } of (await this.events.get()).values) {
+      // Track and ImportEvents count what they publish or screen out; the intake, what it applies.
+      if (labels.source !== 'kafka' && labels.source !== 'in-process') continue;
+      const name = field[labels.outcome as keyof typeof field];
+      if (name) totals[name] += value;
+    }
+    for (const { value } of (await this.consumerLag.get()).values) totals.backlog += value;
+    return totals;
+  }
+
+  private readonly createdAtMs = Date.now();
+}
+
+export interface IntakeTotals {
+  applied: number;
+  duplicates: number;
+  forgotten: number;
+  deadLettered: number;
+  backlog: number;
+  sinceMs: number;
 }

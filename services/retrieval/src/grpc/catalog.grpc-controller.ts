@@ -4,12 +4,13 @@ import type { ServiceImplementation } from '@shopsense/grpc';
 import type { CatalogIndexer } from '../application/catalog-indexer';
 import type { CatalogStore } from '../application/catalog-store.port';
 import { RETRIEVAL_LIMITS } from '../application/retrieval.service';
+import type { VectorStore } from '../application/vector-store.port';
 
 /** Products are indexed in chunks of this many as a stream arrives, so memory stays flat. */
 const STREAM_CHUNK = 256;
 
 /** gRPC transport of CatalogService. */
-export function catalogGrpcImplementation(indexer: CatalogIndexer, catalog: CatalogStore): ServiceImplementation<typeof CatalogService> {
+export function catalogGrpcImplementation(indexer: CatalogIndexer, catalog: CatalogStore, vectors: Pick<VectorStore, 'count'>): ServiceImplementation<typeof CatalogService> {
   return {
     async upsertProducts(requests) {
       let accepted = 0;
@@ -78,6 +79,10 @@ export function catalogGrpcImplementation(indexer: CatalogIndexer, catalog: Cata
       const products = request.productIds.flatMap((id) => catalog.get(id)?.product ?? []);
       const found = new Set(products.map((p) => p.id));
       return { products, missingProductIds: request.productIds.filter((id) => !found.has(id)) };
+    },
+
+    async getCatalogStats() {
+      return { products: BigInt(catalog.size), indexed: BigInt(await vectors.count()) };
     },
   };
 }

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/catalog/v1/catalog.proto.
  */
 export const file_shopsense_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("CiJzaG9wc2Vuc2UvY2F0YWxvZy92MS9jYXRhbG9nLnByb3RvEhRzaG9wc2Vuc2UuY2F0YWxvZy52MSLLAgoHUHJvZHVjdBIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRINCgVicmFuZBgEIAEoCRIVCg1jYXRlZ29yeV9wYXRoGAUgAygJEg0KBXByaWNlGAYgASgBEhAKCGN1cnJlbmN5GAcgASgJEkEKCmF0dHJpYnV0ZXMYCCADKAsyLS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIQCghpbl9zdG9jaxgJIAEoCBIRCglpbWFnZV91cmwYCiABKAkSLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoVVXBzZXJ0UHJvZHVjdHNSZXF1ZXN0Ei4KB3Byb2R1Y3QYASABKAsyHS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0IosBChZVcHNlcnRQcm9kdWN0c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgDEhEKCXVuY2hhbmdlZBgCIAEoAxIQCghyZWplY3RlZBgDIAEoAxI6CgpyZWplY3Rpb25zGAQgAygLMiYuc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdFJlamVjdGlvbiJFChBQcm9kdWN0UmVqZWN0aW9uEhIKCnByb2R1Y3RfaWQYASABKAkSDQoFaW5kZXgYAiABKAMSDgoGcmVhc29uGAMgASgJIiwKFURlbGV0ZVByb2R1Y3RzUmVxdWVzdBITCgtwcm9kdWN0X2lkcxgBIAMoCSJAChZEZWxldGVQcm9kdWN0c1Jlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAMSFQoNbm90X2ZvdW5kX2lkcxgCIAMoCSInChFHZXRQcm9kdWN0UmVxdWVzdBISCgpwcm9kdWN0X2lkGAEgASgJIkQKEkdldFByb2R1Y3RSZXNwb25zZRIuCgdwcm9kdWN0GAEgASgLMh0uc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdCKzAQoNQ2F0YWxvZ0NoYW5nZRIvCgZ1cHNlcnQYASABKAsyHS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0SAASNwoGZGVsZXRlGAIgASgLMiUuc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdERlbGV0aW9uSAASLgoKY2hhbmdlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCAoGY2hhbmdlIiUKD1Byb2R1Y3REZWxldGlvbhISCgpwcm9kdWN0X2lkGAEgASgJIi4KF0JhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0EhMKC3Byb2R1Y3RfaWRzGAEgAygJImgKGEJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZRIvCghwcm9kdWN0cxgBIAMoCzIdLnNob3BzZW5zZS5jYXRhbG9nLnYxLlByb2R1Y3QSGwoTbWlzc2luZ19wcm9kdWN0X2lkcxgCIAMoCTLPAwoOQ2F0YWxvZ1NlcnZpY2USbQoOVXBzZXJ0UHJvZHVjdHMSKy5zaG9wc2Vuc2UuY2F0YWxvZy52MS5VcHNlcnRQcm9kdWN0c1JlcXVlc3QaLC5zaG9wc2Vuc2UuY2F0YWxvZy52MS5VcHNlcnRQcm9kdWN0c1Jlc3BvbnNlKAEScAoORGVsZXRlUHJvZHVjdHMSKy5zaG9wc2Vuc2UuY2F0YWxvZy52MS5EZWxldGVQcm9kdWN0c1JlcXVlc3QaLC5zaG9wc2Vuc2UuY2F0YWxvZy52MS5EZWxldGVQcm9kdWN0c1Jlc3BvbnNlIgOQAgISZAoKR2V0UHJvZHVjdBInLnNob3BzZW5zZS5jYXRhbG9nLnYxLkdldFByb2R1Y3RSZXF1ZXN0Giguc2hvcHNlbnNlLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlc3BvbnNlIgOQAgESdgoQQmF0Y2hHZXRQcm9kdWN0cxItLnNob3BzZW5zZS5jYXRhbG9nLnYxLkJhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0Gi4uc2hvcHNlbnNlLmNhdGFsb2cudjEuQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiJzaG9wc2Vuc2UvY2F0YWxvZy92MS9jYXRhbG9nLnByb3RvEhRzaG9wc2Vuc2UuY2F0YWxvZy52MSLLAgoHUHJvZHVjdBIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRINCgVicmFuZBgEIAEoCRIVCg1jYXRlZ29yeV9wYXRoGAUgAygJEg0KBXByaWNlGAYgASgBEhAKCGN1cnJlbmN5GAcgASgJEkEKCmF0dHJpYnV0ZXMYCCADKAsyLS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIQCghpbl9zdG9jaxgJIAEoCBIRCglpbWFnZV91cmwYCiABKAkSLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiGAoWR2V0Q2F0YWxvZ1N0YXRzUmVxdWVzdCI8ChdHZXRDYXRhbG9nU3RhdHNSZXNwb25zZRIQCghwcm9kdWN0cxgBIAEoAxIPCgdpbmRleGVkGAIgASgDIkcKFVVwc2VydFByb2R1Y3RzUmVxdWVzdBIuCgdwcm9kdWN0GAEgASgLMh0uc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdCKLAQoWVXBzZXJ0UHJvZHVjdHNSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoAxIRCgl1bmNoYW5nZWQYAiABKAMSEAoIcmVqZWN0ZWQYAyABKAMSOgoKcmVqZWN0aW9ucxgEIAMoCzImLnNob3BzZW5zZS5jYXRhbG9nLnYxLlByb2R1Y3RSZWplY3Rpb24iRQoQUHJvZHVjdFJlamVjdGlvbhISCgpwcm9kdWN0X2lkGAEgASgJEg0KBWluZGV4GAIgASgDEg4KBnJlYXNvbhgDIAEoCSIsChVEZWxldGVQcm9kdWN0c1JlcXVlc3QSEwoLcHJvZHVjdF9pZHMYASADKAkiQAoWRGVsZXRlUHJvZHVjdHNSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDEhUKDW5vdF9mb3VuZF9pZHMYAiADKAkiJwoRR2V0UHJvZHVjdFJlcXVlc3QSEgoKcHJvZHVjdF9pZBgBIAEoCSJEChJHZXRQcm9kdWN0UmVzcG9uc2USLgoHcHJvZHVjdBgBIAEoCzIdLnNob3BzZW5zZS5jYXRhbG9nLnYxLlByb2R1Y3QiswEKDUNhdGFsb2dDaGFuZ2USLwoGdXBzZXJ0GAEgASgLMh0uc2hvcHNlbnNlLmNhdGFsb2cudjEuUHJvZHVjdEgAEjcKBmRlbGV0ZRgCIAEoCzIlLnNob3BzZW5zZS5jYXRhbG9nLnYxLlByb2R1Y3REZWxldGlvbkgAEi4KCmNoYW5nZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQggKBmNoYW5nZSIlCg9Qcm9kdWN0RGVsZXRpb24SEgoKcHJvZHVjdF9pZBgBIAEoCSIuChdCYXRjaEdldFByb2R1Y3RzUmVxdWVzdBITCgtwcm9kdWN0X2lkcxgBIAMoCSJoChhCYXRjaEdldFByb2R1Y3RzUmVzcG9uc2USLwoIcHJvZHVjdHMYASADKAsyHS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0EhsKE21pc3NpbmdfcHJvZHVjdF9pZHMYAiADKAkyxAQKDkNhdGFsb2dTZXJ2aWNlEm0KDlVwc2VydFByb2R1Y3RzEisuc2hvcHNlbnNlLmNhdGFsb2cudjEuVXBzZXJ0UHJvZHVjdHNSZXF1ZXN0Giwuc2hvcHNlbnNlLmNhdGFsb2cudjEuVXBzZXJ0UHJvZHVjdHNSZXNwb25zZSgBEnAKDkRlbGV0ZVByb2R1Y3RzEisuc2hvcHNlbnNlLmNhdGFsb2cudjEuRGVsZXRlUHJvZHVjdHNSZXF1ZXN0Giwuc2hvcHNlbnNlLmNhdGFsb2cudjEuRGVsZXRlUHJvZHVjdHNSZXNwb25zZSIDkAICEmQKCkdldFByb2R1Y3QSJy5zaG9wc2Vuc2UuY2F0YWxvZy52MS5HZXRQcm9kdWN0UmVxdWVzdBooLnNob3BzZW5zZS5jYXRhbG9nLnYxLkdldFByb2R1Y3RSZXNwb25zZSIDkAIBEnYKEEJhdGNoR2V0UHJvZHVjdHMSLS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVxdWVzdBouLnNob3BzZW5zZS5jYXRhbG9nLnYxLkJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZSIDkAIBEnMKD0dldENhdGFsb2dTdGF0cxIsLnNob3BzZW5zZS5jYXRhbG9nLnYxLkdldENhdGFsb2dTdGF0c1JlcXVlc3QaLS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5HZXRDYXRhbG9nU3RhdHNSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A product in the catalog.
@@ -119,6 +119,50 @@ export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
   messageDesc(file_shopsense_catalog_v1_catalog, 0);
 
 /**
+ * Request of GetCatalogStats (no fields).
+ *
+ * @generated from message shopsense.catalog.v1.GetCatalogStatsRequest
+ */
+export type GetCatalogStatsRequest = Message<"shopsense.catalog.v1.GetCatalogStatsRequest"> & {
+};
+
+/**
+ * Describes the message shopsense.catalog.v1.GetCatalogStatsRequest.
+ * Use `create(GetCatalogStatsRequestSchema)` to create a new message.
+ */
+export const GetCatalogStatsRequestSchema: GenMessage<GetCatalogStatsRequest> = /*@__PURE__*/
+  messageDesc(file_shopsense_catalog_v1_catalog, 1);
+
+/**
+ * What the catalog holds.
+ *
+ * @generated from message shopsense.catalog.v1.GetCatalogStatsResponse
+ */
+export type GetCatalogStatsResponse = Message<"shopsense.catalog.v1.GetCatalogStatsResponse"> & {
+  /**
+   * Products in the catalog.
+   *
+   * @generated from field: int64 products = 1;
+   */
+  products: bigint;
+
+  /**
+   * Products with a vector in the index (fewer while a catalog is being
+   * indexed, or when the embedding service refused some titles).
+   *
+   * @generated from field: int64 indexed = 2;
+   */
+  indexed: bigint;
+};
+
+/**
+ * Describes the message shopsense.catalog.v1.GetCatalogStatsResponse.
+ * Use `create(GetCatalogStatsResponseSchema)` to create a new message.
+ */
+export const GetCatalogStatsResponseSchema: GenMessage<GetCatalogStatsResponse> = /*@__PURE__*/
+  messageDesc(file_shopsense_catalog_v1_catalog, 2);
+
+/**
  * One message of the UpsertProducts stream.
  *
  * @generated from message shopsense.catalog.v1.UpsertProductsRequest
@@ -137,7 +181,7 @@ export type UpsertProductsRequest = Message<"shopsense.catalog.v1.UpsertProducts
  * Use `create(UpsertProductsRequestSchema)` to create a new message.
  */
 export const UpsertProductsRequestSchema: GenMessage<UpsertProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 1);
+  messageDesc(file_shopsense_catalog_v1_catalog, 3);
 
 /**
  * Outcome of an UpsertProducts stream.
@@ -179,7 +223,7 @@ export type UpsertProductsResponse = Message<"shopsense.catalog.v1.UpsertProduct
  * Use `create(UpsertProductsResponseSchema)` to create a new message.
  */
 export const UpsertProductsResponseSchema: GenMessage<UpsertProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 2);
+  messageDesc(file_shopsense_catalog_v1_catalog, 4);
 
 /**
  * Why one streamed product was rejected.
@@ -214,7 +258,7 @@ export type ProductRejection = Message<"shopsense.catalog.v1.ProductRejection"> 
  * Use `create(ProductRejectionSchema)` to create a new message.
  */
 export const ProductRejectionSchema: GenMessage<ProductRejection> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 3);
+  messageDesc(file_shopsense_catalog_v1_catalog, 5);
 
 /**
  * Request to delete products.
@@ -235,7 +279,7 @@ export type DeleteProductsRequest = Message<"shopsense.catalog.v1.DeleteProducts
  * Use `create(DeleteProductsRequestSchema)` to create a new message.
  */
 export const DeleteProductsRequestSchema: GenMessage<DeleteProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 4);
+  messageDesc(file_shopsense_catalog_v1_catalog, 6);
 
 /**
  * Outcome of DeleteProducts.
@@ -263,7 +307,7 @@ export type DeleteProductsResponse = Message<"shopsense.catalog.v1.DeleteProduct
  * Use `create(DeleteProductsResponseSchema)` to create a new message.
  */
 export const DeleteProductsResponseSchema: GenMessage<DeleteProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 5);
+  messageDesc(file_shopsense_catalog_v1_catalog, 7);
 
 /**
  * Request to read one product.
@@ -284,7 +328,7 @@ export type GetProductRequest = Message<"shopsense.catalog.v1.GetProductRequest"
  * Use `create(GetProductRequestSchema)` to create a new message.
  */
 export const GetProductRequestSchema: GenMessage<GetProductRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 6);
+  messageDesc(file_shopsense_catalog_v1_catalog, 8);
 
 /**
  * The product read by GetProduct.
@@ -305,7 +349,7 @@ export type GetProductResponse = Message<"shopsense.catalog.v1.GetProductRespons
  * Use `create(GetProductResponseSchema)` to create a new message.
  */
 export const GetProductResponseSchema: GenMessage<GetProductResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 7);
+  messageDesc(file_shopsense_catalog_v1_catalog, 9);
 
 /**
  * Payload of Kafka topic `shopsense.catalog.v1` (key = product id, compacted).
@@ -350,7 +394,7 @@ export type CatalogChange = Message<"shopsense.catalog.v1.CatalogChange"> & {
  * Use `create(CatalogChangeSchema)` to create a new message.
  */
 export const CatalogChangeSchema: GenMessage<CatalogChange> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 8);
+  messageDesc(file_shopsense_catalog_v1_catalog, 10);
 
 /**
  * A product deletion on the catalog topic.
@@ -371,7 +415,7 @@ export type ProductDeletion = Message<"shopsense.catalog.v1.ProductDeletion"> & 
  * Use `create(ProductDeletionSchema)` to create a new message.
  */
 export const ProductDeletionSchema: GenMessage<ProductDeletion> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 9);
+  messageDesc(file_shopsense_catalog_v1_catalog, 11);
 
 /**
  * Request of BatchGetProducts.
@@ -392,7 +436,7 @@ export type BatchGetProductsRequest = Message<"shopsense.catalog.v1.BatchGetProd
  * Use `create(BatchGetProductsRequestSchema)` to create a new message.
  */
 export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 10);
+  messageDesc(file_shopsense_catalog_v1_catalog, 12);
 
 /**
  * Response of BatchGetProducts.
@@ -420,7 +464,7 @@ export type BatchGetProductsResponse = Message<"shopsense.catalog.v1.BatchGetPro
  * Use `create(BatchGetProductsResponseSchema)` to create a new message.
  */
 export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_catalog_v1_catalog, 11);
+  messageDesc(file_shopsense_catalog_v1_catalog, 13);
 
 /**
  * Loads, deletes and reads catalog products. Upserts and deletes are also
@@ -471,6 +515,16 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof BatchGetProductsRequestSchema;
     output: typeof BatchGetProductsResponseSchema;
+  },
+  /**
+   * How many products the catalog holds and how many of them are searchable.
+   *
+   * @generated from rpc shopsense.catalog.v1.CatalogService.GetCatalogStats
+   */
+  getCatalogStats: {
+    methodKind: "unary";
+    input: typeof GetCatalogStatsRequestSchema;
+    output: typeof GetCatalogStatsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopsense_catalog_v1_catalog, 0);

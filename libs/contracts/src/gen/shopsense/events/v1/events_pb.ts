@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/events/v1/events.proto.
  */
 export const file_shopsense_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiBzaG9wc2Vuc2UvZXZlbnRzL3YxL2V2ZW50cy5wcm90bxITc2hvcHNlbnNlLmV2ZW50cy52MSLeAgoNQmVoYXZpb3JFdmVudBIQCghldmVudF9pZBgBIAEoCRIsCgR0eXBlGAIgASgOMh4uc2hvcHNlbnNlLmV2ZW50cy52MS5FdmVudFR5cGUSDwoHdXNlcl9pZBgDIAEoCRISCgpzZXNzaW9uX2lkGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEhAKCGl0ZW1faWRzGAcgAygJEhAKCHBvc2l0aW9uGAggASgFEg0KBXF1ZXJ5GAkgASgJEg8KB2NoYW5uZWwYCiABKAkSDQoFdmFsdWUYCyABKAESEAoIY3VycmVuY3kYDCABKAkSPgoLZXhwZXJpbWVudHMYDSADKAsyKS5zaG9wc2Vuc2UuY29tbW9uLnYxLkV4cGVyaW1lbnRBc3NpZ25tZW50IkkKE0ltcG9ydEV2ZW50c1JlcXVlc3QSMgoGZXZlbnRzGAEgAygLMiIuc2hvcHNlbnNlLmV2ZW50cy52MS5CZWhhdmlvckV2ZW50InYKFEltcG9ydEV2ZW50c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgDEjQKCHJlamVjdGVkGAIgAygLMiIuc2hvcHNlbnNlLmV2ZW50cy52MS5SZWplY3RlZEV2ZW50EhYKDnJlamVjdGVkX2NvdW50GAMgASgDIkIKDFRyYWNrUmVxdWVzdBIyCgZldmVudHMYASADKAsyIi5zaG9wc2Vuc2UuZXZlbnRzLnYxLkJlaGF2aW9yRXZlbnQiVwoNVHJhY2tSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoBRI0CghyZWplY3RlZBgCIAMoCzIiLnNob3BzZW5zZS5ldmVudHMudjEuUmVqZWN0ZWRFdmVudCJACg1SZWplY3RlZEV2ZW50Eg0KBWluZGV4GAEgASgFEhAKCGV2ZW50X2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSIkChFGb3JnZXRVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIkYKEkZvcmdldFVzZXJSZXNwb25zZRIwCgxyZXF1ZXN0ZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KDVVzZXJGb3Jnb3R0ZW4SHAoUcHNldWRvbnltb3VzX3VzZXJfaWQYASABKAkSDgoGa2V5X2lkGAIgASgJEjAKDHJlcXVlc3RlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq2gEKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRVZFTlRfVFlQRV9TRUFSQ0gQARIZChVFVkVOVF9UWVBFX0lNUFJFU1NJT04QAhIUChBFVkVOVF9UWVBFX0NMSUNLEAMSGgoWRVZFTlRfVFlQRV9BRERfVE9fQ0FSVBAEEhcKE0VWRU5UX1RZUEVfUFVSQ0hBU0UQBRITCg9FVkVOVF9UWVBFX1ZJRVcQBhIfChtFVkVOVF9UWVBFX1JFTU9WRV9GUk9NX0NBUlQQBzKyAgoQQ29sbGVjdG9yU2VydmljZRJTCgVUcmFjaxIhLnNob3BzZW5zZS5ldmVudHMudjEuVHJhY2tSZXF1ZXN0GiIuc2hvcHNlbnNlLmV2ZW50cy52MS5UcmFja1Jlc3BvbnNlIgOQAgISYgoKRm9yZ2V0VXNlchImLnNob3BzZW5zZS5ldmVudHMudjEuRm9yZ2V0VXNlclJlcXVlc3QaJy5zaG9wc2Vuc2UuZXZlbnRzLnYxLkZvcmdldFVzZXJSZXNwb25zZSIDkAICEmUKDEltcG9ydEV2ZW50cxIoLnNob3BzZW5zZS5ldmVudHMudjEuSW1wb3J0RXZlbnRzUmVxdWVzdBopLnNob3BzZW5zZS5ldmVudHMudjEuSW1wb3J0RXZlbnRzUmVzcG9uc2UoAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_shopsense_common_v1_common]);
+  fileDesc("CiBzaG9wc2Vuc2UvZXZlbnRzL3YxL2V2ZW50cy5wcm90bxITc2hvcHNlbnNlLmV2ZW50cy52MSLeAgoNQmVoYXZpb3JFdmVudBIQCghldmVudF9pZBgBIAEoCRIsCgR0eXBlGAIgASgOMh4uc2hvcHNlbnNlLmV2ZW50cy52MS5FdmVudFR5cGUSDwoHdXNlcl9pZBgDIAEoCRISCgpzZXNzaW9uX2lkGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEhAKCGl0ZW1faWRzGAcgAygJEhAKCHBvc2l0aW9uGAggASgFEg0KBXF1ZXJ5GAkgASgJEg8KB2NoYW5uZWwYCiABKAkSDQoFdmFsdWUYCyABKAESEAoIY3VycmVuY3kYDCABKAkSPgoLZXhwZXJpbWVudHMYDSADKAsyKS5zaG9wc2Vuc2UuY29tbW9uLnYxLkV4cGVyaW1lbnRBc3NpZ25tZW50IhgKFkdldEludGFrZVN0YXR1c1JlcXVlc3QipAEKF0dldEludGFrZVN0YXR1c1Jlc3BvbnNlEg8KB2FwcGxpZWQYASABKAMSEgoKZHVwbGljYXRlcxgCIAEoAxIRCglmb3Jnb3R0ZW4YAyABKAMSFQoNZGVhZF9sZXR0ZXJlZBgEIAEoAxIPCgdiYWNrbG9nGAUgASgDEikKBXNpbmNlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJJChNJbXBvcnRFdmVudHNSZXF1ZXN0EjIKBmV2ZW50cxgBIAMoCzIiLnNob3BzZW5zZS5ldmVudHMudjEuQmVoYXZpb3JFdmVudCKdAQoUSW1wb3J0RXZlbnRzUmVzcG9uc2USEAoIYWNjZXB0ZWQYASABKAMSNAoIcmVqZWN0ZWQYAiADKAsyIi5zaG9wc2Vuc2UuZXZlbnRzLnYxLlJlamVjdGVkRXZlbnQSFgoOcmVqZWN0ZWRfY291bnQYAyABKAMSEgoKZHVwbGljYXRlcxgEIAEoAxIRCglmb3Jnb3R0ZW4YBSABKAMiQgoMVHJhY2tSZXF1ZXN0EjIKBmV2ZW50cxgBIAMoCzIiLnNob3BzZW5zZS5ldmVudHMudjEuQmVoYXZpb3JFdmVudCJ+Cg1UcmFja1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgFEjQKCHJlamVjdGVkGAIgAygLMiIuc2hvcHNlbnNlLmV2ZW50cy52MS5SZWplY3RlZEV2ZW50EhIKCmR1cGxpY2F0ZXMYAyABKAUSEQoJZm9yZ290dGVuGAQgASgFIkAKDVJlamVjdGVkRXZlbnQSDQoFaW5kZXgYASABKAUSEAoIZXZlbnRfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIiQKEUZvcmdldFVzZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiRgoSRm9yZ2V0VXNlclJlc3BvbnNlEjAKDHJlcXVlc3RlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoNVXNlckZvcmdvdHRlbhIcChRwc2V1ZG9ueW1vdXNfdXNlcl9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSMAoMcmVxdWVzdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCraAQoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIVChFFVkVOVF9UWVBFX1NFQVJDSBABEhkKFUVWRU5UX1RZUEVfSU1QUkVTU0lPThACEhQKEEVWRU5UX1RZUEVfQ0xJQ0sQAxIaChZFVkVOVF9UWVBFX0FERF9UT19DQVJUEAQSFwoTRVZFTlRfVFlQRV9QVVJDSEFTRRAFEhMKD0VWRU5UX1RZUEVfVklFVxAGEh8KG0VWRU5UX1RZUEVfUkVNT1ZFX0ZST01fQ0FSVBAHMqUDChBDb2xsZWN0b3JTZXJ2aWNlElMKBVRyYWNrEiEuc2hvcHNlbnNlLmV2ZW50cy52MS5UcmFja1JlcXVlc3QaIi5zaG9wc2Vuc2UuZXZlbnRzLnYxLlRyYWNrUmVzcG9uc2UiA5ACAhJiCgpGb3JnZXRVc2VyEiYuc2hvcHNlbnNlLmV2ZW50cy52MS5Gb3JnZXRVc2VyUmVxdWVzdBonLnNob3BzZW5zZS5ldmVudHMudjEuRm9yZ2V0VXNlclJlc3BvbnNlIgOQAgISZQoMSW1wb3J0RXZlbnRzEiguc2hvcHNlbnNlLmV2ZW50cy52MS5JbXBvcnRFdmVudHNSZXF1ZXN0Gikuc2hvcHNlbnNlLmV2ZW50cy52MS5JbXBvcnRFdmVudHNSZXNwb25zZSgBEnEKD0dldEludGFrZVN0YXR1cxIrLnNob3BzZW5zZS5ldmVudHMudjEuR2V0SW50YWtlU3RhdHVzUmVxdWVzdBosLnNob3BzZW5zZS5ldmVudHMudjEuR2V0SW50YWtlU3RhdHVzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_shopsense_common_v1_common]);
 
 /**
  * One shopper behaviour event. Payload of Kafka topic `shopsense.events.v1`
@@ -136,6 +136,78 @@ export const BehaviorEventSchema: GenMessage<BehaviorEvent> = /*@__PURE__*/
   messageDesc(file_shopsense_events_v1_events, 0);
 
 /**
+ * Request of GetIntakeStatus (no fields).
+ *
+ * @generated from message shopsense.events.v1.GetIntakeStatusRequest
+ */
+export type GetIntakeStatusRequest = Message<"shopsense.events.v1.GetIntakeStatusRequest"> & {
+};
+
+/**
+ * Describes the message shopsense.events.v1.GetIntakeStatusRequest.
+ * Use `create(GetIntakeStatusRequestSchema)` to create a new message.
+ */
+export const GetIntakeStatusRequestSchema: GenMessage<GetIntakeStatusRequest> = /*@__PURE__*/
+  messageDesc(file_shopsense_events_v1_events, 1);
+
+/**
+ * The event path's progress in the answering process since it started.
+ *
+ * @generated from message shopsense.events.v1.GetIntakeStatusResponse
+ */
+export type GetIntakeStatusResponse = Message<"shopsense.events.v1.GetIntakeStatusResponse"> & {
+  /**
+   * Events taken from the events topic and applied to the state.
+   *
+   * @generated from field: int64 applied = 1;
+   */
+  applied: bigint;
+
+  /**
+   * Events skipped as duplicates of events applied before (same event_id).
+   *
+   * @generated from field: int64 duplicates = 2;
+   */
+  duplicates: bigint;
+
+  /**
+   * Events dropped because their user had been forgotten.
+   *
+   * @generated from field: int64 forgotten = 3;
+   */
+  forgotten: bigint;
+
+  /**
+   * Events the intake rejected as invalid and dead-lettered.
+   *
+   * @generated from field: int64 dead_lettered = 4;
+   */
+  deadLettered: bigint;
+
+  /**
+   * Events in the events topic not applied yet (summed over the partitions
+   * this process consumes), as of its last batch.
+   *
+   * @generated from field: int64 backlog = 5;
+   */
+  backlog: bigint;
+
+  /**
+   * When the process started counting.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 6;
+   */
+  since?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shopsense.events.v1.GetIntakeStatusResponse.
+ * Use `create(GetIntakeStatusResponseSchema)` to create a new message.
+ */
+export const GetIntakeStatusResponseSchema: GenMessage<GetIntakeStatusResponse> = /*@__PURE__*/
+  messageDesc(file_shopsense_events_v1_events, 2);
+
+/**
  * One chunk of an ImportEvents stream.
  *
  * @generated from message shopsense.events.v1.ImportEventsRequest
@@ -154,7 +226,7 @@ export type ImportEventsRequest = Message<"shopsense.events.v1.ImportEventsReque
  * Use `create(ImportEventsRequestSchema)` to create a new message.
  */
 export const ImportEventsRequestSchema: GenMessage<ImportEventsRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 1);
+  messageDesc(file_shopsense_events_v1_events, 3);
 
 /**
  * Outcome of ImportEvents.
@@ -163,7 +235,9 @@ export const ImportEventsRequestSchema: GenMessage<ImportEventsRequest> = /*@__P
  */
 export type ImportEventsResponse = Message<"shopsense.events.v1.ImportEventsResponse"> & {
   /**
-   * Number of events accepted (including duplicates of already seen events).
+   * Number of new events accepted: they will be applied. Events applied
+   * before (duplicates) and events of forgotten users are counted below
+   * instead; every event sent is in exactly one of the four counts.
    *
    * @generated from field: int64 accepted = 1;
    */
@@ -183,6 +257,21 @@ export type ImportEventsResponse = Message<"shopsense.events.v1.ImportEventsResp
    * @generated from field: int64 rejected_count = 3;
    */
   rejectedCount: bigint;
+
+  /**
+   * Valid events not accepted because an event with the same event_id was
+   * applied already, or came earlier in the stream.
+   *
+   * @generated from field: int64 duplicates = 4;
+   */
+  duplicates: bigint;
+
+  /**
+   * Valid events dropped because their user had been forgotten (ForgetUser).
+   *
+   * @generated from field: int64 forgotten = 5;
+   */
+  forgotten: bigint;
 };
 
 /**
@@ -190,7 +279,7 @@ export type ImportEventsResponse = Message<"shopsense.events.v1.ImportEventsResp
  * Use `create(ImportEventsResponseSchema)` to create a new message.
  */
 export const ImportEventsResponseSchema: GenMessage<ImportEventsResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 2);
+  messageDesc(file_shopsense_events_v1_events, 4);
 
 /**
  * A batch of behaviour events.
@@ -211,7 +300,7 @@ export type TrackRequest = Message<"shopsense.events.v1.TrackRequest"> & {
  * Use `create(TrackRequestSchema)` to create a new message.
  */
 export const TrackRequestSchema: GenMessage<TrackRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 3);
+  messageDesc(file_shopsense_events_v1_events, 5);
 
 /**
  * Outcome of Track.
@@ -220,7 +309,8 @@ export const TrackRequestSchema: GenMessage<TrackRequest> = /*@__PURE__*/
  */
 export type TrackResponse = Message<"shopsense.events.v1.TrackResponse"> & {
   /**
-   * Number of events accepted (including duplicates of already seen events).
+   * Number of new events accepted: they will be applied. Every event sent is
+   * counted once, in `accepted`, `rejected`, `duplicates` or `forgotten`.
    *
    * @generated from field: int32 accepted = 1;
    */
@@ -233,6 +323,24 @@ export type TrackResponse = Message<"shopsense.events.v1.TrackResponse"> & {
    * @generated from field: repeated shopsense.events.v1.RejectedEvent rejected = 2;
    */
   rejected: RejectedEvent[];
+
+  /**
+   * Valid events not accepted because an event with the same event_id was
+   * applied already or came earlier in the batch (a retry is counted here).
+   * Best effort: a copy of an event not applied yet counts as accepted, and
+   * the intake applies it once.
+   *
+   * @generated from field: int32 duplicates = 3;
+   */
+  duplicates: number;
+
+  /**
+   * Valid events dropped because their user had been forgotten (ForgetUser):
+   * they are neither applied nor kept.
+   *
+   * @generated from field: int32 forgotten = 4;
+   */
+  forgotten: number;
 };
 
 /**
@@ -240,7 +348,7 @@ export type TrackResponse = Message<"shopsense.events.v1.TrackResponse"> & {
  * Use `create(TrackResponseSchema)` to create a new message.
  */
 export const TrackResponseSchema: GenMessage<TrackResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 4);
+  messageDesc(file_shopsense_events_v1_events, 6);
 
 /**
  * One event rejected by Track.
@@ -276,7 +384,7 @@ export type RejectedEvent = Message<"shopsense.events.v1.RejectedEvent"> & {
  * Use `create(RejectedEventSchema)` to create a new message.
  */
 export const RejectedEventSchema: GenMessage<RejectedEvent> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 5);
+  messageDesc(file_shopsense_events_v1_events, 7);
 
 /**
  * Request to forget a user.
@@ -297,7 +405,7 @@ export type ForgetUserRequest = Message<"shopsense.events.v1.ForgetUserRequest">
  * Use `create(ForgetUserRequestSchema)` to create a new message.
  */
 export const ForgetUserRequestSchema: GenMessage<ForgetUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 6);
+  messageDesc(file_shopsense_events_v1_events, 8);
 
 /**
  * Acknowledgement of ForgetUser.
@@ -318,7 +426,7 @@ export type ForgetUserResponse = Message<"shopsense.events.v1.ForgetUserResponse
  * Use `create(ForgetUserResponseSchema)` to create a new message.
  */
 export const ForgetUserResponseSchema: GenMessage<ForgetUserResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 7);
+  messageDesc(file_shopsense_events_v1_events, 9);
 
 /**
  * Payload of Kafka topic `shopsense.users.forget.v1` (key =
@@ -355,7 +463,7 @@ export type UserForgotten = Message<"shopsense.events.v1.UserForgotten"> & {
  * Use `create(UserForgottenSchema)` to create a new message.
  */
 export const UserForgottenSchema: GenMessage<UserForgotten> = /*@__PURE__*/
-  messageDesc(file_shopsense_events_v1_events, 8);
+  messageDesc(file_shopsense_events_v1_events, 10);
 
 /**
  * Kind of shopper behaviour.
@@ -477,6 +585,19 @@ export const CollectorService: GenService<{
     methodKind: "client_streaming";
     input: typeof ImportEventsRequestSchema;
     output: typeof ImportEventsResponseSchema;
+  },
+  /**
+   * How far the event path has got, as the answering process sees it: events
+   * applied, skipped and dead-lettered since it started, and the backlog still
+   * to apply. In cluster mode each feedback replica answers for itself (the
+   * fleet's totals are on /metrics).
+   *
+   * @generated from rpc shopsense.events.v1.CollectorService.GetIntakeStatus
+   */
+  getIntakeStatus: {
+    methodKind: "unary";
+    input: typeof GetIntakeStatusRequestSchema;
+    output: typeof GetIntakeStatusResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopsense_events_v1_events, 0);
