@@ -6,7 +6,10 @@
 #     and the demo catalog indexed), and is stopped with Ctrl-C (SIGINT) at the end;
 #   - `git clone …` and `cd …` lines are what this script does itself;
 #   - `npm test` is skipped (CI runs it on its own checkout);
-#   - every other line must exit 0.
+#   - every other line must exit 0, and print no `degraded:` line (a first search answered
+#     without its filters understood is what a new user would trip over);
+#   - before the server is stopped, grpc.health.v1.Health/Check is called the way grpcurl does,
+#     through server reflection (scripts/check-reflection-health.js).
 # usage: scripts/check-quickstart.sh          (CI runs it from .ci/run)
 # env:   QUICKSTART_DIR (default: a new temporary folder), QUICKSTART_PORT (default 50051)
 set -euo pipefail
@@ -65,9 +68,23 @@ for command in "${commands[@]}"; do
         exit 1
       fi
       head -n 15 "$work/last-command.log" | sed 's/^/    /' >&2
+      # One more try: a single degraded answer can be a pause of a shared CI machine (a hop has
+      # 150 ms); the same answer degraded twice is what a new user would meet.
+      if grep -q '^degraded:' "$work/last-command.log"; then
+        log "degraded answer ($(grep '^degraded:' "$work/last-command.log")): trying once more"
+        sleep 2
+        bash -c "$command" > "$work/last-command.log" 2>&1 || true
+        if grep -q '^degraded:' "$work/last-command.log"; then
+          cat "$work/last-command.log" >&2
+          log "DEGRADED answer, twice: $command"
+          exit 1
+        fi
+      fi
       ;;
   esac
 done
+log "health through server reflection, as grpcurl calls it"
+node "$repo/scripts/check-reflection-health.js" "127.0.0.1:$port" >&2 || { log "FAILED: health through reflection"; exit 1; }
 stop_server
 grep -q '^Stopped.' "$work/npm-start.log" || { tail -n 20 "$work/npm-start.log" >&2; log "npm start did not stop cleanly on Ctrl-C"; exit 1; }
 log "every quickstart command worked"

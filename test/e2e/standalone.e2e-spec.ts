@@ -91,7 +91,7 @@ describe('standalone: npm start, the CLI, and a restart', () => {
     const events = join(mkdtempSync(join(tmpdir(), 'standalone-e2e-input-')), 'events.jsonl'); // the user's file, outside the data folder
     writeFileSync(events, mugIds.map((id) => JSON.stringify({ type: 'EVENT_TYPE_CLICK', userId: 'e2e-mug-fan', sessionId: 's1', itemIds: [id] })).join('\n') + '\n{"type":"EVENT_TYPE_CLICK","itemIds":["x"]}\n');
     const tracked = await cli(running.port, ['track', events, '--json']);
-    expect(JSON.parse(tracked.stdout.trim())).toEqual({ accepted: 4, rejected: [{ line: 5, reason: expect.stringContaining('user_id') }] });
+    expect(JSON.parse(tracked.stdout.trim())).toEqual({ accepted: 4, duplicates: 0, forgotten: 0, rejected: [{ line: 5, reason: expect.stringContaining('user_id') }] });
     expect(tracked.code).toBe(1); // some lines were rejected: scripts can tell
 
     const personal = async (port: number) => {

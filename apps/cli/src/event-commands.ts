@@ -29,15 +29,25 @@ export function parseEventLine(text: string, now: Date | undefined): BehaviorEve
   return event;
 }
 
+/** "8 events accepted" and, when there are any, the duplicates and the forgotten users' events, said apart. */
+function countsLine(counts: { accepted: number; duplicates: number; forgotten: number }, verb: string): string {
+  const parts = [`${counts.accepted} events ${verb}`];
+  if (counts.duplicates > 0) parts.push(`${counts.duplicates} duplicates of events applied before (skipped)`);
+  if (counts.forgotten > 0) parts.push(`${counts.forgotten} dropped (their user was forgotten)`);
+  return parts.join(', ');
+}
+
 export async function track(file: string, connection: ConnectionOptions, out: Output): Promise<void> {
   const client = connect(CollectorService, connection);
   const rejected: { line: number; reason: string }[] = [];
-  let accepted = 0;
+  const counts = { accepted: 0, duplicates: 0, forgotten: 0 };
   let batch: { line: number; event: BehaviorEvent }[] = [];
   const send = async () => {
     if (batch.length === 0) return;
     const response = await client.track({ events: batch.map((b) => b.event) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
-    accepted += response.accepted;
+    counts.accepted += response.accepted;
+    counts.duplicates += response.duplicates;
+    counts.forgotten += response.forgotten;
     for (const r of response.rejected) rejected.push({ line: batch[r.index]?.line ?? -1, reason: r.reason });
     batch = [];
   };
@@ -65,8 +75,8 @@ export async function track(file: string, connection: ConnectionOptions, out: Ou
     client.close();
   }
   rejected.sort((a, b) => a.line - b.line);
-  if (out.json) out.write(JSON.stringify({ accepted, rejected }));
-  else out.write([`${accepted} events accepted, ${rejected.length} rejected`, ...rejected.slice(0, 50).map((r) => `  line ${r.line}: ${r.reason}`), ...(rejected.length > 50 ? [`  … and ${rejected.length - 50} more (use --json for all)`] : [])].join('\n'));
+  if (out.json) out.write(JSON.stringify({ ...counts, rejected }));
+  else out.write([`${countsLine(counts, 'accepted')}, ${rejected.length} rejected`, ...rejected.slice(0, 50).map((r) => `  line ${r.line}: ${r.reason}`), ...(rejected.length > 50 ? [`  … and ${rejected.length - 50} more (use --json for all)`] : [])].join('\n'));
   if (rejected.length > 0) throw new CliError('', 1);
 }
 
@@ -75,6 +85,8 @@ const EVENTS_PER_STREAM = 100_000;
 
 export interface BackfillSummary {
   accepted: number;
+  duplicates: number;
+  forgotten: number;
   /** Lines rejected (unparseable here, or invalid at the server), with reasons; the server lists at most 10,000 per stream. */
   rejected: { line: number; reason: string }[];
   rejectedCount: number;
@@ -91,7 +103,7 @@ export interface BackfillSummary {
 export async function backfill(file: string, connection: ConnectionOptions, out: Output): Promise<void> {
   const client = connect(CollectorService, { ...connection, timeoutMs: Math.max(connection.timeoutMs, 600_000) });
   const started = Date.now();
-  const summary: BackfillSummary = { accepted: 0, rejected: [], rejectedCount: 0, outOfOrder: 0, seconds: 0 };
+  const summary: BackfillSummary = { accepted: 0, duplicates: 0, forgotten: 0, rejected: [], rejectedCount: 0, outOfOrder: 0, seconds: 0 };
   let bytesTotal = 0;
   try {
     bytesTotal = (await stat(file)).size;
@@ -151,6 +163,8 @@ export async function backfill(file: string, connection: ConnectionOptions, out:
       };
       const response = await client.importEvents(chunks()).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
       summary.accepted += Number(response.accepted);
+      summary.duplicates += Number(response.duplicates);
+      summary.forgotten += Number(response.forgotten);
       summary.rejectedCount += Number(response.rejectedCount);
       for (const r of response.rejected) summary.rejected.push({ line: streamLines[r.index] ?? -1, reason: r.reason });
     }
@@ -166,7 +180,7 @@ export async function backfill(file: string, connection: ConnectionOptions, out:
     const more = summary.rejectedCount - listed.length;
     out.write(
       [
-        `${summary.accepted} events imported, ${summary.rejectedCount} rejected, in ${summary.seconds.toFixed(1)} s (${Math.round(summary.accepted / Math.max(0.001, summary.seconds))} events/s); they are applied with their own times within seconds`,
+        `${countsLine(summary, 'imported')}, ${summary.rejectedCount} rejected, in ${summary.seconds.toFixed(1)} s (${Math.round(summary.accepted / Math.max(0.001, summary.seconds))} events/s); they are applied with their own times within seconds`,
         ...(summary.outOfOrder > 0 ? [`warning: ${summary.outOfOrder} events are older than an event before them; send history in time order, or sessions and decay are only approximate`] : []),
         ...listed,
         ...(more > 0 ? [`  … and ${more} more (--json lists up to 10,000 per 100,000 events; every rejected event is in the dead letters)`] : []),

@@ -19,7 +19,12 @@ export async function experiments(name: string | undefined, connection: Connecti
     const ci = (c: { lower: number; upper: number } | undefined) => (c ? `[${fixed(c.lower)}, ${fixed(c.upper)}]` : '');
     const variants = table(['variant', 'exposures', 'clicks', 'CTR', 'CTR CI', 'conversions', 'CVR', 'CVR CI'], results.variants.map((v) => [v.variant, String(v.exposures), String(v.clicks), fixed(v.clickRate), ci(v.clickRateCi), String(v.conversions), fixed(v.conversionRate), ci(v.conversionRateCi)]));
     const comparisons = table(['treatment vs control', 'metric', 'difference', 'p-value', 'significant'], results.comparisons.map((c) => [`${c.treatment} vs ${c.control}`, (ExperimentMetric[c.metric] ?? String(c.metric)).replace('EXPERIMENT_METRIC_', '').toLowerCase(), fixed(c.difference, 4), fixed(c.pValue, 4), c.significant ? 'yes' : 'no']));
-    out.write(`${variants}\n\n${comparisons}`);
+    // Exposures are impressions that carry a served request id: without them an experiment shows nothing.
+    const noExposures = results.variants.every((v) => Number(v.exposures) === 0);
+    const hint = noExposures
+      ? '\n\nno exposures yet: an experiment counts impression events that carry the request_id of a response it served (your storefront sends them when it shows a list; from here: `npx shopsense search <query> --user <id> --impressions`) and the clicks and purchases that follow them, once their attribution window closes (FEEDBACK_TRAINING_JOIN_WINDOW_S, 30 minutes by default)'
+      : '';
+    out.write(`${variants}\n\n${comparisons}${hint}`);
   } finally {
     client.close();
   }

@@ -9,16 +9,20 @@ import { evaluate } from './evaluate-command';
 import { backfill, forgetUser, track } from './event-commands';
 import { experiments } from './experiments-command';
 import { rank, recommend, search, type Output } from './query-commands';
+import { status } from './status-command';
 
 const HELP = `shopsense: command-line client of a running ShopSense (\`npm start\`)
 
 usage: npx shopsense <command> [arguments] [options]
 
 commands
-  search <query>            search the catalog (filters: --category, --brand, --min-price, --max-price, --in-stock)
+  status                    health of every service, the model, the catalog size, events applied and the backlog
+  search <query>            search the catalog (filters: --category, --brand, --min-price, --max-price, --in-stock;
+                            the next page: --page <token>, printed under the results)
   recommend                 recommendations (--user, --item <id> for similar items, --cart a,b, --exclude-seen)
   rank <id> <id> …          rank the given items for --user and optional --query
-  import <file>             index a catalog file (JSONL or CSV) with a progress bar and a reject report (--resume)
+  import <file>             index a catalog file (JSONL or CSV) with a progress bar and a reject report
+                            (--resume after an interruption, --chunk n products per call)
   track <events.jsonl>      send behaviour events (protobuf JSON, one per line)
   backfill <events.jsonl>   load history: events of any age with their own occurredAt, in time order
   forget-user <user-id>     delete a user's state; later events of the user are dropped
@@ -31,6 +35,8 @@ options
   --tls, --ca file          call over TLS
   --timeout ms              per-call time limit (default 10000)
   --user id, --limit n, --explain, --json
+  --impressions             search/recommend: also track the shown list as an impression of --user
+                            (experiments count exposures from impressions; a storefront sends them)
 `;
 
 const DEFAULT_ADDR = process.env['SHOPSENSE_ADDR'] ?? '127.0.0.1:50051';
@@ -60,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
       item: { type: 'string' },
       cart: { type: 'string' },
       'exclude-seen': { type: 'boolean', default: false },
+      impressions: { type: 'boolean', default: false },
       query: { type: 'string' },
       resume: { type: 'boolean', default: false },
       chunk: { type: 'string', default: '500' },
@@ -82,12 +89,17 @@ async function main(argv: string[]): Promise<void> {
   const filters = { category: values.category, brand: values.brand, minPrice: optionalNumber('min-price', values['min-price'], 0, 1e12), maxPrice: optionalNumber('max-price', values['max-price'], 0, 1e12), inStock: values['in-stock'] };
   const limit = number('limit', values.limit ?? '10', 1, 1000);
 
+  const impressions = values.impressions ?? false;
+  if (impressions && !values.user) throw new CliError('--impressions needs --user (an impression is something a shopper saw)');
+
   switch (command) {
+    case 'status':
+      return status(connection, out);
     case 'search':
       if (args.length === 0) throw new CliError('usage: shopsense search <query> [--user id] [--limit n] [--explain]');
-      return search(args.join(' '), { ...filters, user: values.user, limit, explain, page: values.page }, connection, out);
+      return search(args.join(' '), { ...filters, user: values.user, limit, explain, page: values.page, impressions }, connection, out);
     case 'recommend':
-      return recommend({ ...filters, user: values.user, item: values.item, cart: values.cart?.split(',').filter(Boolean), limit, explain, excludeSeen: values['exclude-seen'] ?? false }, connection, out);
+      return recommend({ ...filters, user: values.user, item: values.item, cart: values.cart?.split(',').filter(Boolean), limit, explain, excludeSeen: values['exclude-seen'] ?? false, impressions }, connection, out);
     case 'rank':
       if (args.length === 0) throw new CliError('usage: shopsense rank <item-id> <item-id> … [--user id] [--query text]');
       return rank(args.flatMap((a) => a.split(',')).filter(Boolean), { user: values.user, query: values.query, explain }, connection, out);

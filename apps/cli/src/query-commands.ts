@@ -1,6 +1,25 @@
+import { randomUUID } from 'node:crypto';
 import { create, toJson, type JsonValue, type MessageInitShape } from '@bufbuild/protobuf';
-import { Degradation, FiltersSchema, Language, RankingService, RecommendRequestSchema, RankResponseSchema, RecommendResponseSchema, SearchResponseSchema, type Filters, type ParsedQuery, type RankedItem, type RecommendRequest } from '@shopsense/contracts';
-import { connect, explainCallError, type ConnectionOptions } from './connection';
+import { timestampNow } from '@bufbuild/protobuf/wkt';
+import {
+  BehaviorEventSchema,
+  CollectorService,
+  Degradation,
+  EventType,
+  FiltersSchema,
+  Language,
+  RankingService,
+  RecommendRequestSchema,
+  RankResponseSchema,
+  RecommendResponseSchema,
+  SearchResponseSchema,
+  type ExperimentAssignment,
+  type Filters,
+  type ParsedQuery,
+  type RankedItem,
+  type RecommendRequest,
+} from '@shopsense/contracts';
+import { CliError, connect, explainCallError, type ConnectionOptions } from './connection';
 import { fixed, table } from './table';
 
 export interface Output {
@@ -68,13 +87,51 @@ function footer(response: { requestId: string; modelVersion: string; degraded: D
   return lines.join('\n');
 }
 
-export async function search(query: string, options: FilterOptions & { user?: string | undefined; limit: number; explain: boolean; page?: string | undefined }, connection: ConnectionOptions, out: Output): Promise<void> {
+interface Served {
+  requestId: string;
+  items: RankedItem[];
+  experiments: ExperimentAssignment[];
+}
+
+/**
+ * `--impressions`: tracks the shown list as one IMPRESSION event of the user, as a storefront does
+ * when it renders the list; experiments count exposures from these. Returns the line to print.
+ */
+async function trackImpression(user: string, served: Served, query: string, connection: ConnectionOptions): Promise<string> {
+  if (served.items.length === 0) return 'no impression tracked: nothing was shown';
+  const client = connect(CollectorService, connection);
+  try {
+    const event = create(BehaviorEventSchema, {
+      eventId: randomUUID(),
+      type: EventType.IMPRESSION,
+      userId: user,
+      requestId: served.requestId,
+      itemIds: served.items.map((i) => i.itemId),
+      position: served.items[0]!.position,
+      query,
+      channel: 'cli',
+      experiments: served.experiments,
+      occurredAt: timestampNow(),
+    });
+    const result = await client.track({ events: [event] }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
+    if (result.rejected.length > 0) throw new CliError(`the impression was rejected: ${result.rejected[0]!.reason}`);
+    if (result.forgotten > 0) return `no impression tracked: ${user} has been forgotten, so their events are dropped`;
+    return `impression of ${served.items.length} items tracked for ${user}`;
+  } finally {
+    client.close();
+  }
+}
+
+export async function search(query: string, options: FilterOptions & { user?: string | undefined; limit: number; explain: boolean; page?: string | undefined; impressions?: boolean }, connection: ConnectionOptions, out: Output): Promise<void> {
   const client = connect(RankingService, connection);
   try {
     const filters = filtersFrom(options);
     const response = await client.search({ query, userId: options.user ?? '', pageSize: options.limit, explain: options.explain, pageToken: options.page ?? '', ...(filters ? { filters } : {}) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
+    const tracked = options.impressions && options.user ? await trackImpression(options.user, response, query, connection) : undefined;
     if (out.json) return out.write(JSON.stringify(toJson(SearchResponseSchema, response) as JsonValue));
-    out.write([...describeQuery(response.parsedQuery), '', response.items.length ? itemsTable(response.items, options.explain) : 'no results', '', footer(response), ...(response.nextPageToken ? [`more: --page ${response.nextPageToken}`] : [])].join('\n'));
+    out.write(
+      [...describeQuery(response.parsedQuery), '', response.items.length ? itemsTable(response.items, options.explain) : 'no results', '', footer(response), ...(response.nextPageToken ? [`more: --page ${response.nextPageToken}`] : []), ...(tracked ? [tracked] : [])].join('\n'),
+    );
   } finally {
     client.close();
   }
@@ -94,14 +151,19 @@ export function recommendRequest(options: { user?: string | undefined; item?: st
   return create(RecommendRequestSchema, { userId: options.user ?? '', limit: options.limit, explain: options.explain, excludeSeen: options.excludeSeen, context, ...(filters ? { filters } : {}) });
 }
 
-export async function recommend(options: FilterOptions & { user?: string | undefined; item?: string | undefined; cart?: string[] | undefined; limit: number; explain: boolean; excludeSeen: boolean }, connection: ConnectionOptions, out: Output): Promise<void> {
+export async function recommend(
+  options: FilterOptions & { user?: string | undefined; item?: string | undefined; cart?: string[] | undefined; limit: number; explain: boolean; excludeSeen: boolean; impressions?: boolean },
+  connection: ConnectionOptions,
+  out: Output,
+): Promise<void> {
   const client = connect(RankingService, connection);
   try {
     const filters = filtersFrom(options);
     const request = recommendRequest(options, filters);
     const response = await client.recommend(request).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
+    const tracked = options.impressions && options.user ? await trackImpression(options.user, response, '', connection) : undefined;
     if (out.json) return out.write(JSON.stringify(toJson(RecommendResponseSchema, response) as JsonValue));
-    out.write([response.items.length ? itemsTable(response.items, options.explain) : 'nothing to recommend yet (no history for this user and no popular items)', '', footer(response)].join('\n'));
+    out.write([response.items.length ? itemsTable(response.items, options.explain) : 'nothing to recommend yet (no history for this user and no popular items)', '', footer(response), ...(tracked ? [tracked] : [])].join('\n'));
   } finally {
     client.close();
   }

@@ -1,0 +1,176 @@
+/**
+ * Every command and option of `npx shopsense --help`, run against standalone (issue 27, done-when
+ * 1): each succeeds, or fails with the error the help and the README document. The list of
+ * invocations is checked against the help text itself, so a command or option added to the help
+ * without a run here fails this test.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectEventually } from '@shopsense/testing';
+import { npmStart, ROOT, signalGroup, type StartedStandalone } from './support/standalone-process';
+
+const work = mkdtempSync(join(tmpdir(), 'cli-e2e-'));
+/** The first 120 products of the demo catalog: indexed in seconds, with running shoes, brands and prices to filter on. */
+const catalog = join(work, 'catalog.jsonl');
+writeFileSync(catalog, readFileSync(join(ROOT, 'data/demo-catalog/products.jsonl'), 'utf8').split('\n').slice(0, 120).join('\n') + '\n');
+
+const ENV = {
+  ...process.env,
+  SHOPSENSE_DATA_DIR: join(work, 'data'),
+  SHOPSENSE_CATALOG_FILE: catalog,
+  SHOPSENSE_PORT: '0',
+  SHOPSENSE_METRICS_PORT: '0',
+  SHOPSENSE_SNAPSHOT_INTERVAL_S: '86400',
+  // Generous hop budgets: the machine is shared with other tests; this checks behaviour, not speed.
+  RANKING_QU_BUDGET_MS: '5000',
+  RANKING_EMBEDDING_BUDGET_MS: '10000',
+  RANKING_RETRIEVAL_BUDGET_MS: '10000',
+  RANKING_CATALOG_BUDGET_MS: '10000',
+  RANKING_USER_STATE_BUDGET_MS: '5000',
+};
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const used: string[][] = [];
+
+/** `npx shopsense …` as a user types it; remembers the arguments for the coverage check. */
+function cli(port: number, args: string[]): Promise<Run> {
+  used.push(args);
+  return new Promise((done) => {
+    execFile('npx', ['shopsense', ...args], { cwd: ROOT, env: { ...ENV, SHOPSENSE_ADDR: `127.0.0.1:${port}` }, timeout: 120_000 }, (error, stdout, stderr) =>
+      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function ok(port: number, args: string[]): Promise<string> {
+  const run = await cli(port, args);
+  if (run.code !== 0) throw new Error(`shopsense ${args.join(' ')} exited ${run.code}:\n${run.stderr}${run.stdout}`);
+  return run.stdout;
+}
+
+const json = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').pop()!) as T;
+
+interface Items {
+  requestId: string;
+  nextPageToken?: string;
+  items?: { itemId: string; product?: { brand?: string; price?: number; categoryPath?: string[] } }[];
+  degraded?: string[];
+}
+
+describe('the CLI against standalone: every command and option of its help', () => {
+  let running: StartedStandalone | undefined;
+  let port = 0;
+
+  beforeAll(async () => {
+    running = await npmStart(ENV);
+    port = running.port;
+  }, 600_000);
+
+  afterAll(async () => {
+    if (running && running.child.exitCode === null) await signalGroup(running, 'SIGINT');
+  });
+
+  it('runs each command and option as the help describes', async () => {
+    const help = await ok(port, ['--help']);
+    expect(await ok(port, ['help'])).toBe(help);
+
+    // status: every service serving, the model, the catalog and the event path.
+    const status = json<{ services: Record<string, string>; model: { name: string }; catalog: { products: number; indexed: number }; events: { applied: number } }>(await ok(port, ['status', '--json']));
+    expect(Object.values(status.services)).toEqual(Array(7).fill('SERVING'));
+    expect(status.model.name).toBe('multilingual-e5-small');
+    expect(status.catalog).toEqual({ products: 120, indexed: 120 });
+    expect(await ok(port, ['status'])).toMatch(/services {2}7 serving[\s\S]*catalog {3}120 products, 120 indexed/);
+
+    // search with every filter, explanations, paging, and an impression of what was shown.
+    const filtered = json<Items>(await ok(port, ['search', 'running shoes', '--category', 'Shoes/Running Shoes', '--brand', 'Nike', '--brand', 'Anta', '--min-price', '50', '--max-price', '150', '--in-stock', '--limit', '3', '--json']));
+    expect(filtered.items!.length).toBeGreaterThan(0);
+    expect(filtered.degraded ?? []).toEqual([]);
+    for (const item of filtered.items!) {
+      expect(['Nike', 'Anta']).toContain(item.product!.brand);
+      expect(item.product!.price).toBeGreaterThanOrEqual(50);
+      expect(item.product!.price).toBeLessThanOrEqual(150);
+      expect(item.product!.categoryPath).toContain('Running Shoes');
+    }
+    const first = json<Items>(await ok(port, ['search', 'shoes', '--limit', '2', '--json']));
+    expect(first.nextPageToken).toBeTruthy();
+    const second = json<Items>(await ok(port, ['search', 'shoes', '--limit', '2', '--page', first.nextPageToken!, '--json']));
+    expect(second.items!.map((i) => i.itemId)).not.toEqual(first.items!.map((i) => i.itemId));
+    const shown = await ok(port, ['search', 'running shoes', '--user', 'cli-user', '--explain', '--impressions', '--timeout', '60000']);
+    expect(shown).toMatch(/why:\n/);
+    expect(shown).toMatch(/impression of \d+ items tracked for cli-user/);
+    expect(shown).not.toMatch(/degraded:/);
+
+    // recommend: home with seen items left out, similar items, a cart.
+    const itemId = filtered.items![0]!.itemId;
+    expect(await ok(port, ['recommend', '--user', 'cli-user', '--exclude-seen', '--limit', '4', '--explain', '--impressions'])).toMatch(/impression of \d+ items tracked for cli-user/);
+    const similar = json<Items>(await ok(port, ['recommend', '--item', itemId, '--limit', '4', '--json']));
+    expect(similar.items!.length).toBeGreaterThan(0);
+    expect(similar.items!.map((i) => i.itemId)).not.toContain(itemId);
+    const cart = json<Items>(await ok(port, ['recommend', '--cart', `${itemId},${first.items![0]!.itemId}`, '--limit', '4', '--json']));
+    expect(cart.items!.length).toBeGreaterThan(0);
+
+    // rank: the given items only, for a user and a query.
+    const ranked = json<Items>(await ok(port, ['rank', itemId, first.items![0]!.itemId, '--user', 'cli-user', '--query', 'running shoes', '--explain', '--json']));
+    expect(ranked.items!.map((i) => i.itemId).sort()).toEqual([itemId, first.items![0]!.itemId].sort());
+
+    // import: a CSV of two products, one call per product; --resume skips what was done.
+    const products = join(work, 'products.csv');
+    writeFileSync(products, 'id,title,brand,category_path,price,currency\ncli-1,Trail Running Shoes Green,Nike,Shoes/Running Shoes,88,USD\ncli-2,Espresso Cup Set,Bialetti,Kitchen/Cups,19,USD\n');
+    expect(await ok(port, ['import', products, '--chunk', '1'])).toMatch(/2 products indexed, 0 unchanged, 0 rejected/);
+    expect(await ok(port, ['import', products, '--resume'])).toMatch(/0 rejected/);
+    expect(json<{ catalog: { products: number } }>(await ok(port, ['status', '--json'])).catalog.products).toBe(122);
+
+    // track and backfill: accepted, then the same events again as duplicates.
+    const applied = async () => json<{ events: { applied: number } }>(await ok(port, ['status', '--json'])).events.applied;
+    await expectEventually(async () => expect(await applied()).toBe(2), { timeoutMs: 60_000 }); // the two impressions above
+    const live = join(work, 'events.jsonl');
+    writeFileSync(live, [1, 2, 3].map((n) => JSON.stringify({ type: 'EVENT_TYPE_CLICK', userId: 'cli-user', sessionId: `s${n}`, itemIds: [`cli-${(n % 2) + 1}`] })).join('\n') + '\n');
+    expect(json<{ accepted: number }>(await ok(port, ['track', live, '--json'])).accepted).toBe(3);
+    const history = join(work, 'history.jsonl');
+    const day = 86_400_000;
+    writeFileSync(history, [3, 2, 1].map((d) => JSON.stringify({ eventId: `h-${d}`, type: 'EVENT_TYPE_VIEW', userId: 'cli-historian', itemIds: ['cli-1'], occurredAt: new Date(Date.now() - d * day).toISOString() })).join('\n') + '\n');
+    expect(await ok(port, ['backfill', history])).toMatch(/^3 events imported, 0 rejected/);
+    await expectEventually(async () => expect(await applied()).toBe(8), { timeoutMs: 60_000 });
+    expect(json<{ accepted: number; duplicates: number }>(await ok(port, ['track', live, '--json']))).toMatchObject({ accepted: 0, duplicates: 3 });
+
+    // forget-user: later events of the user are counted as dropped.
+    expect(await ok(port, ['forget-user', 'cli-historian'])).toMatch(/forgot cli-historian/);
+    writeFileSync(history, JSON.stringify({ eventId: 'h-after', type: 'EVENT_TYPE_VIEW', userId: 'cli-historian', itemIds: ['cli-2'] }) + '\n');
+    expect(await ok(port, ['track', history])).toMatch(/0 events accepted, 1 dropped \(their user was forgotten\), 0 rejected/);
+
+    // experiments: the list, and one experiment's results.
+    expect(await ok(port, ['experiments'])).toMatch(/search-diversity/);
+    expect(await ok(port, ['experiments', 'search-diversity'])).toMatch(/variant\s+exposures/);
+
+    // The documented errors. evaluate without a known name lists the evaluations (exit 1: running
+    // one takes minutes, and `npm run eval:*` is tested on its own). TLS to this plaintext port
+    // cannot connect (exit 2); a CA file that does not exist is named.
+    const evaluate = await cli(port, ['evaluate']);
+    expect(evaluate.code).toBe(1);
+    expect(evaluate.stderr).toMatch(/usage: shopsense evaluate <[a-z|]+>/);
+    const tls = await cli(port, ['status', '--tls', '--timeout', '3000']);
+    expect(tls.code).toBe(2);
+    expect(tls.stderr).toMatch(/cannot reach ShopSense|did not answer/);
+    const missingCa = await cli(port, ['search', 'mug', '--tls', '--ca', join(work, 'no-such-ca.pem')]);
+    expect(missingCa.code).not.toBe(0);
+    expect(missingCa.stderr).toContain('no-such-ca.pem');
+    // An API key is sent with every call; this server checks none, so the call goes through.
+    expect(await ok(port, ['search', 'mug', '--api-key', 'any-key', '--addr', `127.0.0.1:${port}`, '--limit', '1'])).toMatch(/#\s+item/);
+
+    // Coverage: every command and every option the help names was run above.
+    const commands = [...help.split('commands\n')[1]!.split('\n\noptions')[0]!.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]!);
+    const options = [...new Set(help.match(/--[a-z][a-z-]*/g))];
+    expect(commands.length).toBeGreaterThan(8);
+    const ran = used.flat();
+    expect(commands.filter((c) => !used.some((args) => args[0] === c))).toEqual([]);
+    expect(options.filter((o) => !ran.includes(o))).toEqual([]);
+  }, 900_000);
+});
+
