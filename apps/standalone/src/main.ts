@@ -50,6 +50,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const running = await starting;
+  if (running.warmUpDegraded.length > 0) {
+    print(`Note: after a minute of warm-up searches some are still degraded (${running.warmUpDegraded.join(', ')}): the machine is busy; answers become whole as the model warms up.`);
+  }
   print(banner(running.port, running.metricsPort, config.SHOPSENSE_HOST, running.data.root));
   print(`(started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }

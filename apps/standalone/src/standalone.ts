@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { Gauge } from 'prom-client';
-import { CatalogService, RankingService } from '@shopsense/contracts';
+import { CatalogService, Degradation, RankingService } from '@shopsense/contracts';
 import { createGrpcClient, GrpcServer, loadApiKeys } from '@shopsense/grpc';
 import { InProcessEventBus, Topics } from '@shopsense/events';
 import { embeddingService } from '@shopsense/embedding-service';
@@ -33,6 +33,8 @@ export interface RunningStandalone {
   data: DataFolder;
   /** What the first start indexed (undefined when the catalog was indexed before, or none is configured). */
   catalogImport?: { accepted: number; rejected: number; seconds: number; rejectFile: string };
+  /** Degradations the warm-up searches still met when it gave up waiting (empty: the first search is answered whole). */
+  warmUpDegraded: string[];
   stop(): Promise<void>;
 }
 
@@ -181,7 +183,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     const metricsPort = await metricsServer.start(config.SHOPSENSE_METRICS_PORT, config.SHOPSENSE_HOST);
 
     const catalogImport = await importCatalogOnFirstStart(config, data, port, print);
-    await warmUp(port);
+    const warmUpDegraded = await warmUp(port);
 
     snapshots = new PeriodicTask(
       'user-state snapshot',
@@ -205,7 +207,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
         await bus.close();
         await metricsEndpoint.stop();
       })());
-    return { port, metricsPort, data, ...(catalogImport ? { catalogImport } : {}), stop };
+    return { port, metricsPort, data, ...(catalogImport ? { catalogImport } : {}), warmUpDegraded, stop };
   } catch (error) {
     await snapshots?.stop();
     await publicServer?.shutdown().catch(() => undefined);
@@ -216,15 +218,33 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
   }
 }
 
+/** Degradations that only mean "still cold": a service missed its deadline while the model warmed up. */
+const COLD = new Set([Degradation.QUERY_UNDERSTANDING_UNAVAILABLE, Degradation.EMBEDDING_UNAVAILABLE]);
+const WARM_UP_QUERIES = ['running shoes under 100', '红色 跑鞋', 'wireless headphones'];
+const WARM_UP_LIMIT_MS = 60_000;
+
 /**
- * A few searches before saying "ready": they open the channels between the services and run the
- * model's first (slow) inference, so the user's first request is not the one that pays for them.
- * Failures are ignored here: a real request reports them.
+ * Searches before saying "ready", again until a round comes back without a cold degradation (or
+ * WARM_UP_LIMIT_MS passes): they open the channels between the services and run the model's first,
+ * slow inferences, so the user's first request is not the one that pays for them and is answered
+ * whole (with its filters understood). Returns the degradations still met when it gave up.
  */
-async function warmUp(port: number): Promise<void> {
+async function warmUp(port: number): Promise<string[]> {
   const client = createGrpcClient(RankingService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 30_000 });
+  const giveUpAt = Date.now() + WARM_UP_LIMIT_MS;
   try {
-    for (const query of ['running shoes', '红色 跑鞋', 'wireless headphones']) await client.search({ query, pageSize: 10 }).catch(() => undefined);
+    for (;;) {
+      const cold = new Set<string>();
+      for (const query of WARM_UP_QUERIES) {
+        const response = await client.search({ query, pageSize: 10 }).catch((error: Error) => {
+          cold.add(`search failed: ${error.message}`);
+          return undefined;
+        });
+        for (const d of response?.degraded ?? []) if (COLD.has(d)) cold.add(Degradation[d]!.toLowerCase());
+      }
+      if (cold.size === 0 || Date.now() >= giveUpAt) return [...cold];
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   } finally {
     client.close();
   }
