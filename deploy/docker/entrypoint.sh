@@ -3,17 +3,17 @@
 #   shopsense <service>        ranking | query-understanding | embedding | retrieval | feedback
 #   shopsense kafka-topics     create/grow the Kafka topics (the Helm chart's hook Job)
 #   shopsense healthcheck      gRPC health check of the service in this container
-# TypeScript runs through @swc-node/register, as in development (compiled once per start,
-# ~1 s; the cache lives in /tmp, an emptyDir under Kubernetes).
+# The image holds the services compiled to JavaScript (scripts/build/compile-in-place.js, at
+# build time): a start compiles nothing.
 set -eu
 cd "${SHOPSENSE_HOME:-/app}"
 command="${1:-help}"
 [ "$#" -gt 0 ] && shift
 case "$command" in
   ranking | query-understanding | embedding | retrieval | feedback)
-    exec node -r @swc-node/register "services/$command/src/main.ts" "$@" ;;
+    exec node "services/$command/src/main.js" "$@" ;;
   kafka-topics)
-    exec node -r @swc-node/register scripts/helm/create-kafka-topics.ts "$@" ;;
+    exec node scripts/helm/create-kafka-topics.js "$@" ;;
   healthcheck)
     exec node scripts/grpc-healthcheck.js "$@" ;;
   help | -h | --help)
