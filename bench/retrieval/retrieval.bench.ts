@@ -5,6 +5,9 @@
  * whole path (import command → CatalogService → embedding service → index) as a ratio to the
  * embedding service alone on the same product texts.
  *
+ * With QDRANT_URL set (and QDRANT_API_KEY where needed) the same vectors and queries also run
+ * against Qdrant through the production adapter, in a collection it removes afterwards.
+ *
  *   npm run bench:retrieval        (BENCH_VECTORS=100000, BENCH_IMPORT=600 by default)
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,7 +22,9 @@ import { embeddingService } from '../../services/embedding/src/embedding.service
 import { normalizeFilters, type NormalizedFilters } from '../../services/retrieval/src/domain/filters';
 import { embeddingText } from '../../services/retrieval/src/domain/product-rules';
 import { importCatalog } from '@shopsense/catalog-import';
+import { QdrantClient } from '@qdrant/js-client-rest';
 import { EmbeddedVectorStore } from '../../services/retrieval/src/infrastructure/embedded-vector-store';
+import { collectionPrefix, QdrantVectorStore } from '../../services/retrieval/src/infrastructure/qdrant-vector-store';
 import { retrievalService } from '../../services/retrieval/src/retrieval.service-definition';
 import { syntheticCatalog } from '../../services/retrieval/src/testing/synthetic-vectors';
 import { benchTexts } from '../embedding/bench-texts';
@@ -41,13 +46,32 @@ interface SearchRow {
   recall: number;
 }
 
+const QDRANT_URL = process.env['QDRANT_URL'];
+const QDRANT_API_KEY = process.env['QDRANT_API_KEY'];
+const QDRANT_ALIAS = `shopsense_bench_${Date.now()}`;
+
+/** Removes the bench's alias and collections from the Qdrant server. */
+async function dropQdrantBenchCollections(): Promise<void> {
+  const admin = new QdrantClient({ url: QDRANT_URL!, ...(QDRANT_API_KEY ? { apiKey: QDRANT_API_KEY } : {}), checkCompatibility: false });
+  await admin.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: QDRANT_ALIAS } }] }).catch(() => undefined);
+  for (const { name } of (await admin.getCollections()).collections) if (name.startsWith(collectionPrefix(QDRANT_ALIAS))) await admin.deleteCollection(name);
+}
+
 async function annBench(): Promise<{ rows: SearchRow[]; buildSeconds: number }> {
   const { points, queries } = syntheticCatalog(VECTORS, 384);
   const store = new EmbeddedVectorStore({ dataDir: mkdtempSync(join(tmpdir(), 'bench-vectors-')) });
-  await store.init(384);
+  await store.init(384, 'synthetic');
   const started = performance.now();
   for (let i = 0; i < points.length; i += 10_000) await store.upsert(points.slice(i, i + 10_000));
   const buildSeconds = (performance.now() - started) / 1000;
+  let qdrant: QdrantVectorStore | undefined;
+  if (QDRANT_URL) {
+    qdrant = new QdrantVectorStore({ url: QDRANT_URL, apiKey: QDRANT_API_KEY, alias: QDRANT_ALIAS, timeoutMs: 10_000, writeTimeoutMs: 120_000 });
+    await qdrant.init(384, 'synthetic');
+    await qdrant.upsert(points);
+  } else {
+    console.log('Qdrant rows skipped: set QDRANT_URL (and QDRANT_API_KEY) to compare a Qdrant server');
+  }
   const rows: SearchRow[] = [];
   const filterCases: [string, NormalizedFilters][] = [
     ['none', normalizeFilters(undefined)],
@@ -75,7 +99,9 @@ async function annBench(): Promise<{ rows: SearchRow[]; buildSeconds: number }> 
     };
     await time('exact', async (q) => store.exactSearch(q, 10, filters).map((h) => h.id));
     await time('hnsw', async (q) => (await store.search(q, 10, filters)).map((h) => h.id));
+    if (qdrant) await time('qdrant', async (q) => (await qdrant.search(q, 10, filters)).map((h) => h.id));
   }
+  if (qdrant) await dropQdrantBenchCollections();
   return { rows, buildSeconds };
 }
 
@@ -121,7 +147,7 @@ async function main(): Promise<void> {
     'retrieval',
     `## Retrieval (\`npm run bench:retrieval\`)
 
-Embedded index (hnswlib, M=16, efConstruction=100, ef=96) on ${VECTORS.toLocaleString('en')} clustered synthetic vectors of dimension 384, built in ${round(buildSeconds, 1)} s; ${QUERIES} queries per row, top 10, one at a time. Filtered queries below 5% selectivity are answered by an exact scan of the matching items. Machine: ${machineDescription()}.
+Embedded index (hnswlib, M=16, efConstruction=100, ef=96)${QDRANT_URL ? ' and Qdrant (its defaults, through the production adapter, over HTTP)' : ''} on ${VECTORS.toLocaleString('en')} clustered synthetic vectors of dimension 384, built in ${round(buildSeconds, 1)} s; ${QUERIES} queries per row, top 10, one at a time. Filtered queries below 5% selectivity are answered by an exact scan of the matching items. Machine: ${machineDescription()}.
 
 ${markdownTable(['search', 'filter', 'queries/s', 'p50 ms', 'p99 ms', 'recall@10'], rows.map((r) => [r.mode, r.filter, round(r.qps, 1), round(r.p50, 2), round(r.p99, 2), round(r.recall, 4)]))}
 

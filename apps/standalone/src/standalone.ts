@@ -120,7 +120,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     // Query understanding subscribes before retrieval announces the stored catalog, so its brand
     // and category dictionary is complete from the first request.
     const queryUnderstanding = address(await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile }));
-    const retrieval = address(await start(retrievalServiceWith({ eventBus: bus, announceStoredCatalog: true }), { EMBEDDING_ADDR: embedding, RETRIEVAL_DATA_DIR: data.retrievalDir, RETRIEVAL_VECTOR_STORE: 'embedded', RETRIEVAL_EVENT_BUS: 'none' }));
+    const retrieval = address(await start(retrievalServiceWith({ eventBus: bus, announceStoredCatalog: true }), { EMBEDDING_ADDR: embedding, RETRIEVAL_DATA_DIR: data.retrievalDir, RETRIEVAL_EVENT_BUS: 'none' }));
     const feedback = await start(feedbackServiceWith({ eventBus: bus, userState }), {
       RETRIEVAL_ADDR: retrieval,
       FEEDBACK_EVENT_BUS: 'in-process',

@@ -19,8 +19,18 @@ export interface VectorHit {
  */
 export interface VectorStore {
   readonly kind: 'embedded' | 'qdrant';
-  /** Idempotent set-up for vectors of `dimension` (collection, indexes, files). */
-  init(dimension: number): Promise<void>;
+  /**
+   * Idempotent set-up for `dimension`-d vectors made by the model `modelVersion` (collection,
+   * indexes, files). Afterwards the store holds vectors of that version only: one that held
+   * another version's starts empty for this one, and the caller embeds the catalog again.
+   */
+  init(dimension: number, modelVersion: string): Promise<void>;
+  /**
+   * Once the caller has filled the store (every catalog product embedded): makes it the index that
+   * readers of the shared name see. Qdrant moves its alias to this version's collection in one
+   * atomic step; the embedded index has no other readers.
+   */
+  publish(): Promise<void>;
   upsert(points: readonly VectorPoint[]): Promise<void>;
   delete(ids: readonly string[]): Promise<void>;
   /** Nearest items to `vector` among those passing `filters`, best first. */

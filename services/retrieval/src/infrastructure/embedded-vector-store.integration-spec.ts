@@ -17,7 +17,7 @@ describe(`embedded vector store at scale: ${COUNT} vectors of dimension 384`, ()
 
   beforeAll(async () => {
     store = new EmbeddedVectorStore({ dataDir });
-    await store.init(384);
+    await store.init(384, 'synthetic');
     for (let i = 0; i < points.length; i += 10_000) await store.upsert(points.slice(i, i + 10_000));
   }, 120_000);
 
@@ -35,7 +35,7 @@ describe(`embedded vector store at scale: ${COUNT} vectors of dimension 384`, ()
   it('reloads from disk without re-adding a single vector', async () => {
     await store.flush();
     const reopened = new EmbeddedVectorStore({ dataDir });
-    await reopened.init(384);
+    await reopened.init(384, 'synthetic');
     expect(await reopened.count()).toBe(COUNT);
     expect(reopened.rebuiltGraph).toBe(false); // the graph came from its file, not from re-adding every vector
     expect(await recallAt10(reopened, points, queries.slice(50, 70), {})).toBeGreaterThanOrEqual(0.95);

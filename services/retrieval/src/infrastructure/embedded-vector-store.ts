@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { recommendationVector, type VectorHit, type VectorPoint, type VectorStore } from '../application/vector-store.port';
@@ -8,6 +8,11 @@ import { hasFilters, matchesFilters, type ItemPayload, type NormalizedFilters } 
 export interface EmbeddedVectorStoreOptions {
   /** Folder for the index files; the store survives restarts from it. */
   dataDir: string;
+  /**
+   * Where the model version of the stored vectors is recorded (default `<dataDir>/model-version`;
+   * the retrieval service keeps it beside its catalog, where it always has been).
+   */
+  versionFile?: string;
   /** HNSW graph degree and build-time beam width: recall against build time. */
   m?: number;
   efConstruction?: number;
@@ -74,15 +79,28 @@ export class EmbeddedVectorStore implements VectorStore {
     return this.graphRebuilt;
   }
 
-  async init(dimension: number): Promise<void> {
+  async init(dimension: number, modelVersion: string): Promise<void> {
     if (this.index) {
       if (dimension !== this.dimension) throw new Error(`vector store holds ${this.dimension}-d vectors, asked for ${dimension}-d (re-index into a new data folder)`);
       return;
     }
     await mkdir(this.options.dataDir, { recursive: true });
     this.dimension = dimension;
+    const versionFile = this.options.versionFile ?? join(this.options.dataDir, 'model-version');
+    const recorded = existsSync(versionFile) ? (await readFile(versionFile, 'utf8')).trim() : undefined;
+    if (recorded !== undefined && recorded !== modelVersion) {
+      // Another model's vectors are not comparable with this one's queries: start empty (the
+      // files go first, so a crash before the version is rewritten starts empty again).
+      const { meta, vectors, graph } = this.files;
+      await Promise.all([meta, vectors, graph].map((file) => rm(file, { force: true })));
+    }
+    if (recorded !== modelVersion) await writeFile(versionFile, `${modelVersion}\n`);
     if (existsSync(this.files.meta)) await this.load(dimension);
     else this.createIndex(1024);
+  }
+
+  async publish(): Promise<void> {
+    // No other reader: what this process holds is what it serves.
   }
 
   private createIndex(capacity: number): void {

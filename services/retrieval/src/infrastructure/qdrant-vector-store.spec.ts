@@ -3,7 +3,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { FiltersSchema } from '@shopsense/contracts';
 import { describeVectorStoreContract } from '../testing/vector-store.contract';
 import { normalizeFilters } from '../domain/filters';
-import { categoryPrefixes, pointId, QdrantVectorStore, toQdrantFilter } from './qdrant-vector-store';
+import { categoryPrefixes, collectionFor, collectionPrefix, pointId, QdrantVectorStore, toQdrantFilter } from './qdrant-vector-store';
 
 describe('Qdrant mapping', () => {
   it('derives stable UUIDs from product ids', () => {
@@ -56,8 +56,26 @@ if (qdrantUrl) {
       const alias = aliases.get(store)!;
       const admin = new QdrantClient({ url: qdrantUrl, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
       await admin.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: alias } }] }).catch(() => undefined);
-      for (const { name } of (await admin.getCollections()).collections) if (name.startsWith(`${alias}_v`)) await admin.deleteCollection(name);
+      for (const { name } of (await admin.getCollections()).collections) if (name.startsWith(collectionPrefix(alias))) await admin.deleteCollection(name);
     },
+  });
+
+  it('moves the alias to the version published last and drops the versions before the one it replaced (Qdrant)', async () => {
+    const alias = `shopsense_contract_${Date.now()}_versions`;
+    const admin = new QdrantClient({ url: qdrantUrl, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
+    try {
+      for (const version of ['m1', 'm2', 'm3']) {
+        const store = open(alias);
+        await store.init(4, version);
+        await store.publish();
+      }
+      expect((await admin.getAliases()).aliases.find((a) => a.alias_name === alias)?.collection_name).toBe(collectionFor(alias, 'm3'));
+      const names = (await admin.getCollections()).collections.map((c) => c.name).filter((name) => name.startsWith(collectionPrefix(alias)));
+      expect(names.sort()).toEqual([collectionFor(alias, 'm2'), collectionFor(alias, 'm3')].sort());
+    } finally {
+      await admin.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: alias } }] }).catch(() => undefined);
+      for (const { name } of (await admin.getCollections()).collections) if (name.startsWith(collectionPrefix(alias))) await admin.deleteCollection(name);
+    }
   });
 } else {
   it.skip('VectorStore contract against Qdrant: set QDRANT_URL to run it', () => undefined);

@@ -7,7 +7,7 @@ import type { ItemPayload, NormalizedFilters } from '../domain/filters';
 export interface QdrantVectorStoreOptions {
   url: string;
   apiKey?: string | undefined;
-  /** The alias the service reads and writes; collections behind it are `<alias>_v<n>`. */
+  /** The alias over the published index; collections behind it are `<alias>_<model version>`. */
   alias: string;
   /** Points per upsert request. */
   batchSize?: number;
@@ -26,6 +26,19 @@ export function pointId(itemId: string): string {
   const hex = createHash('sha1').update(`shopsense:${itemId}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * The collection of one model version: `<alias>__<readable version>_<hash>`. Vectors of two models
+ * are not comparable, so each version has its own collection and a pod only ever reads the one of
+ * the model it queries with, also while two versions run side by side during a rollout.
+ */
+export function collectionFor(alias: string, modelVersion: string): string {
+  const readable = modelVersion.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 40);
+  return `${collectionPrefix(alias)}${readable}_${createHash('sha1').update(modelVersion).digest('hex').slice(0, 8)}`;
+}
+
+/** What every collection of an alias's versions starts with (and no other alias's). */
+export const collectionPrefix = (alias: string) => `${alias}__`;
 
 /** All prefixes of a category path, so "a category matches its descendants" is one keyword match. */
 export function categoryPrefixes(path: readonly string[]): string[] {
@@ -67,10 +80,10 @@ const PAYLOAD_INDEXES: [string, 'keyword' | 'float' | 'bool'][] = [
 ];
 
 /**
- * The production vector store. One collection per index version (`<alias>_v<n>`) behind an
- * alias, with a named dense vector (`dense`, cosine) and a sparse BM25-style vector (`bm25`,
- * idf modifier), and a payload index for every filter field. `beginReindex` + `swapAlias`
- * build a new version beside the live one and switch readers atomically.
+ * The production vector store. One collection per model version (`collectionFor`) with a named
+ * dense vector (`dense`, cosine) and a payload index for every filter field; the alias points at
+ * the version last published, moved in one atomic step once a new version's collection is full.
+ * Lexical retrieval stays in the retrieval process (BM25F over the catalog it holds), in every mode.
  */
 export class QdrantVectorStore implements VectorStore {
   readonly kind = 'qdrant' as const;
@@ -79,7 +92,6 @@ export class QdrantVectorStore implements VectorStore {
   /** Writes and collection changes: a long timeout (upserts wait for Qdrant to apply them). */
   private readonly client: QdrantClient;
   private collection = '';
-  private dimension = 0;
 
   constructor(private readonly options: QdrantVectorStoreOptions) {
     // checkCompatibility would call the server from the constructor (conventions: no I/O there).
@@ -88,63 +100,48 @@ export class QdrantVectorStore implements VectorStore {
     this.client = new QdrantClient({ ...common, timeout: options.writeTimeoutMs });
   }
 
-  async init(dimension: number): Promise<void> {
-    this.dimension = dimension;
-    const aliases = (await this.client.getAliases()).aliases;
-    const current = aliases.find((a) => a.alias_name === this.options.alias);
-    if (current) {
-      this.collection = current.collection_name;
-      await this.ensureCollection(this.collection, dimension);
-      return;
-    }
-    this.collection = `${this.options.alias}_v1`;
-    await this.ensureCollection(this.collection, dimension);
-    await this.client.updateCollectionAliases({ actions: [{ create_alias: { collection_name: this.collection, alias_name: this.options.alias } }] });
+  /** The collection this store reads and writes (that of its model version). */
+  get collectionName(): string {
+    return this.collection;
   }
 
-  /** Creates the collection and its payload indexes if missing; checks the dimension if present. */
-  private async ensureCollection(name: string, dimension: number): Promise<void> {
-    if (!(await this.client.collectionExists(name)).exists) {
-      await this.client.createCollection(name, {
-        vectors: { dense: { size: dimension, distance: 'Cosine' } },
-        sparse_vectors: { bm25: { modifier: 'idf' } },
-      });
+  async init(dimension: number, modelVersion: string): Promise<void> {
+    this.collection = collectionFor(this.options.alias, modelVersion);
+    if (!(await this.client.collectionExists(this.collection)).exists) {
+      await this.client.createCollection(this.collection, { vectors: { dense: { size: dimension, distance: 'Cosine' } } });
     } else {
-      const info = await this.client.getCollection(name);
+      const info = await this.client.getCollection(this.collection);
       const vectors = info.config.params.vectors as Record<string, { size: number }> | undefined;
       const size = vectors?.['dense']?.size;
-      if (size !== undefined && size !== dimension) throw new Error(`Qdrant collection ${name} holds ${size}-d vectors, the model makes ${dimension}-d ones: re-index (beginReindex) instead`);
+      if (size !== undefined && size !== dimension) throw new Error(`Qdrant collection ${this.collection} holds ${size}-d vectors, the model makes ${dimension}-d ones`);
     }
     for (const [field, schema] of PAYLOAD_INDEXES) {
-      await this.client.createPayloadIndex(name, { field_name: field, field_schema: schema, wait: true });
+      await this.client.createPayloadIndex(this.collection, { field_name: field, field_schema: schema, wait: true });
     }
   }
 
-  /** Starts a new index version beside the live one; writes go there until `swapAlias`. */
-  async beginReindex(): Promise<string> {
-    const version = Number(/_v(\d+)$/.exec(this.collection)?.[1] ?? '1') + 1;
-    const next = `${this.options.alias}_v${version}`;
-    await this.ensureCollection(next, this.dimension);
-    this.collection = next;
-    return next;
-  }
-
-  /** Points the alias at the current collection in one atomic step (readers never see a gap). */
-  async swapAlias(): Promise<void> {
+  /**
+   * Points the alias at this version's collection in one atomic step (readers of the alias never
+   * see a gap), then drops the collections of versions before the one it replaced: pods still on
+   * the previous model read that one until they are replaced, none reads an older one.
+   */
+  async publish(): Promise<void> {
+    const current = (await this.client.getAliases()).aliases.find((a) => a.alias_name === this.options.alias)?.collection_name;
+    if (current === this.collection) return;
     await this.client.updateCollectionAliases({
-      actions: [{ delete_alias: { alias_name: this.options.alias } }, { create_alias: { collection_name: this.collection, alias_name: this.options.alias } }],
+      actions: [...(current ? [{ delete_alias: { alias_name: this.options.alias } }] : []), { create_alias: { collection_name: this.collection, alias_name: this.options.alias } }],
     });
+    for (const { name } of (await this.client.getCollections()).collections) {
+      if (name.startsWith(collectionPrefix(this.options.alias)) && name !== this.collection && name !== current) await this.client.deleteCollection(name);
+    }
   }
 
-  async upsert(points: readonly VectorPoint[], sparse?: (id: string) => { indices: number[]; values: number[] } | undefined): Promise<void> {
+  async upsert(points: readonly VectorPoint[]): Promise<void> {
     const batchSize = this.options.batchSize ?? 256;
     for (let i = 0; i < points.length; i += batchSize) {
       await this.client.upsert(this.collection, {
         wait: true,
-        points: points.slice(i, i + batchSize).map((p) => {
-          const bm25 = sparse?.(p.id);
-          return { id: pointId(p.id), vector: { dense: Array.from(p.vector), ...(bm25 ? { bm25 } : {}) }, payload: payloadOf(p.id, p.payload) };
-        }),
+        points: points.slice(i, i + batchSize).map((p) => ({ id: pointId(p.id), vector: { dense: Array.from(p.vector) }, payload: payloadOf(p.id, p.payload) })),
       });
     }
   }
@@ -158,21 +155,6 @@ export class QdrantVectorStore implements VectorStore {
     if (k <= 0) return [];
     const filter = toQdrantFilter(filters, excludeIds);
     const result = await this.read('search', () => this.reader.query(this.collection, { query: Array.from(vector), using: 'dense', limit: k, with_payload: ['item_id'], ...(filter ? { filter } : {}) }));
-    return this.toHits(result.points);
-  }
-
-  /** Server-side hybrid search: dense and sparse prefetches fused by reciprocal rank. */
-  async hybridSearch(vector: Float32Array, sparse: { indices: number[]; values: number[] }, k: number, filters: NormalizedFilters): Promise<VectorHit[]> {
-    const filter = toQdrantFilter(filters);
-    const result = await this.read('hybrid search', () => this.reader.query(this.collection, {
-      prefetch: [
-        { query: Array.from(vector), using: 'dense', limit: k * 4, ...(filter ? { filter } : {}) },
-        { query: sparse, using: 'bm25', limit: k * 4, ...(filter ? { filter } : {}) },
-      ],
-      query: { fusion: 'rrf' },
-      limit: k,
-      with_payload: ['item_id'],
-    }));
     return this.toHits(result.points);
   }
 

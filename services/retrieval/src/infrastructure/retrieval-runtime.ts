@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { timestampNow } from '@bufbuild/protobuf/wkt';
@@ -46,8 +44,14 @@ export class RetrievalRuntime {
     const vectors: VectorStore =
       config.RETRIEVAL_VECTOR_STORE === 'qdrant'
         ? new QdrantVectorStore({ url: config.QDRANT_URL!, apiKey: config.QDRANT_API_KEY, alias: config.QDRANT_COLLECTION, timeoutMs: config.RETRIEVAL_QDRANT_TIMEOUT_MS, writeTimeoutMs: config.RETRIEVAL_QDRANT_WRITE_TIMEOUT_MS })
-        : new EmbeddedVectorStore({ dataDir: join(config.RETRIEVAL_DATA_DIR, 'vectors'), m: config.RETRIEVAL_HNSW_M, efConstruction: config.RETRIEVAL_HNSW_EF_CONSTRUCTION, efSearch: config.RETRIEVAL_HNSW_EF_SEARCH });
-    await vectors.init(model.dimension);
+        : new EmbeddedVectorStore({
+            dataDir: join(config.RETRIEVAL_DATA_DIR, 'vectors'),
+            versionFile: join(config.RETRIEVAL_DATA_DIR, 'model-version'),
+            m: config.RETRIEVAL_HNSW_M,
+            efConstruction: config.RETRIEVAL_HNSW_EF_CONSTRUCTION,
+            efSearch: config.RETRIEVAL_HNSW_EF_SEARCH,
+          });
+    await vectors.init(model.dimension, model.version);
     const catalog = new CatalogLogStore(config.RETRIEVAL_DATA_DIR);
     await catalog.open();
 
@@ -65,7 +69,7 @@ export class RetrievalRuntime {
 
     const service = new RetrievalApplicationService(catalog, vectors, lexical, embedder, logger, model.dimension);
     const self = new RetrievalRuntime(catalog, vectors, indexer, service, model.version, embedder, bus, !options.eventBus, logger);
-    await self.reconcileModelVersion(config.RETRIEVAL_DATA_DIR, model.version);
+    await self.embedWhatTheIndexLacks();
     if (bus) self.subscription = await bus.subscribe(topic, { groupId: config.RETRIEVAL_CONSUMER_GROUP, handler: (change) => self.applyChange(change) });
     if (bus && options.announceStoredCatalog) await self.announceStoredCatalog(catalogTopicSink(bus, topic));
     self.flushTimer = setInterval(() => void vectors.flush().catch((error: unknown) => logger.error({ err: error }, 'vector index flush failed')), config.RETRIEVAL_FLUSH_INTERVAL_MS);
@@ -74,19 +78,18 @@ export class RetrievalRuntime {
   }
 
   /**
-   * Vectors made by another model version are not comparable with today's queries: re-embed
-   * the stored catalog when the model changed, and whatever lacks a vector (lost index files).
+   * Embeds every stored product the vector index lacks: all of them after a model change (the
+   * store starts empty for a new version), those whose index files were lost, or those a crash
+   * interrupted. Then publishes the index (Qdrant: the alias moves to this version's collection).
    */
-  private async reconcileModelVersion(dataDir: string, version: string): Promise<void> {
-    const file = join(dataDir, 'model-version');
-    const previous = existsSync(file) ? (await readFile(file, 'utf8')).trim() : undefined;
+  private async embedWhatTheIndexLacks(): Promise<void> {
     const all = [...this.catalog.all()].map((s) => s.product);
     const present = await this.vectors.getVectors(all.map((p) => p.id));
-    const stale = previous !== undefined && previous !== version ? all : all.filter((p) => !present.has(p.id));
-    if (stale.length > 0) {
-      this.logger.warn({ previous, current: version, products: stale.length }, 're-embedding stored products (model changed or vectors missing)');
-      for (let i = 0; i < stale.length; i += 256) {
-        const chunk = stale.slice(i, i + 256);
+    const missing = all.filter((p) => !present.has(p.id));
+    if (missing.length > 0) {
+      this.logger.warn({ model: this.modelVersion, products: missing.length }, 'embedding stored products the vector index lacks (a new model version, or lost index files)');
+      for (let i = 0; i < missing.length; i += 256) {
+        const chunk = missing.slice(i, i + 256);
         const fresh = await this.embedder.embedDocuments(chunk.map(embeddingText));
         const points = chunk.flatMap((p, j) => {
           const result = fresh[j]!;
@@ -98,7 +101,7 @@ export class RetrievalRuntime {
       }
       await this.vectors.flush();
     }
-    await writeFile(file, `${version}\n`);
+    await this.vectors.publish();
   }
 
   /** Publishes the stored catalog (our own echo of it is a no-op: every product is unchanged). */

@@ -44,7 +44,7 @@ export function describeVectorStoreContract(name: string, factory: StoreFactory)
     let store: VectorStore;
     beforeEach(async () => {
       store = await factory.create();
-      await store.init(DIM);
+      await store.init(DIM, 'model-a');
       await store.upsert(CATALOG);
     });
     afterEach(async () => {
@@ -98,11 +98,26 @@ export function describeVectorStoreContract(name: string, factory: StoreFactory)
       await store.delete(['mug']);
       await store.flush();
       store = await factory.reopen(store);
-      await store.init(DIM);
+      await store.init(DIM, 'model-a');
       expect(await store.count()).toBe(4);
       expect(await ids(store.search(unit(1, 0.1), 2, filters({ brands: ['nike'] })))).toEqual(['run-blue', 'boot']);
       await store.upsert([point('new', unit(0, 0, 0, 1))]);
       expect(await ids(store.search(unit(0, 0, 0, 1), 1, none))).toEqual(['new']);
+    });
+
+    it('starts empty for another model version, and keeps that version across a restart', async () => {
+      await store.publish();
+      await store.flush();
+      store = await factory.reopen(store);
+      await store.init(DIM, 'model-b');
+      expect(await store.count()).toBe(0);
+      expect(await store.search(unit(1, 0.1), 3, none)).toEqual([]);
+      await store.upsert([point('new', unit(0, 0, 0, 1))]);
+      await store.publish();
+      await store.flush();
+      store = await factory.reopen(store);
+      await store.init(DIM, 'model-b');
+      expect(await ids(store.search(unit(0, 0, 0, 1), 5, none))).toEqual(['new']);
     });
   });
 }
