@@ -41,6 +41,20 @@ options
 
 const DEFAULT_ADDR = process.env['SHOPSENSE_ADDR'] ?? '127.0.0.1:50051';
 
+/**
+ * grpc-js gives the TLS handshake the target's host as server name even when it is an IP address
+ * (`--addr 127.0.0.1:50051 --tls`), and Node prints a deprecation warning for that (DEP0123) on
+ * every such call. The certificate is still checked against the address; only that line goes.
+ */
+function silenceIpServerNameWarning(): void {
+  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((...args: unknown[]) => {
+    const [, second, third] = args;
+    const code = typeof second === 'object' && second !== null ? (second as { code?: string }).code : third;
+    if (code !== 'DEP0123') emitWarning(...args);
+  }) as typeof process.emitWarning;
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -122,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+silenceIpServerNameWarning();
 main(process.argv.slice(2)).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   if (message) process.stderr.write(`shopsense: ${message}\n`);

@@ -4,23 +4,28 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@shopsense/config';
 import { startStandalone } from './standalone';
-import { standaloneConfigSchema } from './standalone.config';
+import { standaloneConfigSchema, type StandaloneConfig } from './standalone.config';
 
 const print = (line: string) => process.stderr.write(`${line}\n`);
 
-function banner(port: number, metricsPort: number, host: string, dataDir: string): string {
-  const address = `${host}:${port}`;
+function banner(port: number, metricsPort: number, config: StandaloneConfig, dataDir: string): string {
+  const address = `${config.SHOPSENSE_HOST}:${port}`;
+  const tls = config.SHOPSENSE_TLS_CERT_FILE !== undefined;
+  // What a client adds to reach this server: the CA of its certificate, an API key.
+  const cli = [...(tls ? ['--tls --ca <your CA file>'] : []), ...(config.SHOPSENSE_API_KEYS_FILE ? ['--api-key <key>'] : []), ...(port !== 50051 || config.SHOPSENSE_HOST !== '127.0.0.1' ? [`--addr ${address}`] : [])].join(' ');
+  const grpcurl = [tls ? '-cacert <your CA file>' : '-plaintext', ...(config.SHOPSENSE_API_KEYS_FILE ? ["-H 'authorization: Bearer <key>'"] : [])].join(' ');
+  const mode = tls ? (config.SHOPSENSE_TLS_CLIENT_CA_FILE ? 'gRPC over mutual TLS' : 'gRPC over TLS') : 'gRPC';
   return [
     '',
-    `ShopSense is ready on ${address} (gRPC; every API on this port, with reflection)`,
+    `ShopSense is ready on ${address} (${mode}; every API on this port, with reflection)`,
     `  data folder  ${dataDir}`,
-    `  metrics      http://${host}:${metricsPort}/metrics`,
+    `  metrics      http://${config.SHOPSENSE_METRICS_HOST}:${metricsPort}/metrics`,
     '',
     'Try it:',
-    `  npx shopsense search "running shoes under 100"`,
-    `  npx shopsense search "红色 跑鞋" --explain`,
-    `  npx shopsense recommend --user alice`,
-    `  grpcurl -plaintext -d '{"query":"wireless headphones","page_size":5}' ${address} shopsense.ranking.v1.RankingService/Search`,
+    `  npx shopsense search "running shoes under 100"${cli ? ` ${cli}` : ''}`,
+    `  npx shopsense search "红色 跑鞋" --explain${cli ? ` ${cli}` : ''}`,
+    `  npx shopsense status${cli ? ` ${cli}` : ''}`,
+    `  grpcurl ${grpcurl} -d '{"query":"wireless headphones","page_size":5}' ${address} shopsense.ranking.v1.RankingService/Search`,
     '',
     'Ctrl-C stops it; the next `npm start` continues from the data folder.',
     'READY',
@@ -53,7 +58,7 @@ async function main(): Promise<void> {
   if (running.warmUpDegraded.length > 0) {
     print(`Note: after a minute of warm-up searches some are still degraded (${running.warmUpDegraded.join(', ')}): the machine is busy; answers become whole as the model warms up.`);
   }
-  print(banner(running.port, running.metricsPort, config.SHOPSENSE_HOST, running.data.root));
+  print(banner(running.port, running.metricsPort, config, running.data.root));
   print(`(started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 

@@ -17,7 +17,7 @@ import type { ConfigSchema } from '@shopsense/config';
 import { DEFAULT_STORE_SETTINGS, loadMemoryStateSnapshot, MemoryUserStateStore, saveMemoryStateSnapshot } from '@shopsense/user-state';
 import { ensureModel, openDataFolder, type DataFolder } from './first-run';
 import { standaloneInferenceThreads } from './inference-threads';
-import type { StandaloneConfig } from './standalone.config';
+import { publicTls, type StandaloneConfig } from './standalone.config';
 
 export interface StandaloneOptions {
   /** Progress lines for a person watching the start (the services' own logs go to stdout as JSON). */
@@ -130,7 +130,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
       FEEDBACK_DEAD_LETTER_FILE: data.deadLetterFile,
       FEEDBACK_HMAC_KEYS_FILE: data.hmacKeysFile,
     });
-    await start(rankingServiceWith({ eventBus: bus, userState }), {
+    const ranking = await start(rankingServiceWith({ eventBus: bus, userState }), {
       RETRIEVAL_ADDR: retrieval,
       EMBEDDING_ADDR: embedding,
       QUERY_UNDERSTANDING_ADDR: queryUnderstanding,
@@ -165,7 +165,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     publicServer = new GrpcServer({
       host: config.SHOPSENSE_HOST,
       port: config.SHOPSENSE_PORT,
-      tls: { mode: 'insecure' },
+      tls: publicTls(config),
       apiKeys: config.SHOPSENSE_API_KEYS_FILE ? loadApiKeys(config.SHOPSENSE_API_KEYS_FILE) : undefined,
       maxReceiveMessageBytes: 16 * 1024 * 1024,
       maxSendMessageBytes: 16 * 1024 * 1024,
@@ -180,10 +180,11 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     }
     const port = await publicServer.start();
     metricsServer = new MetricsServer(metrics.registry);
-    const metricsPort = await metricsServer.start(config.SHOPSENSE_METRICS_PORT, config.SHOPSENSE_HOST);
+    const metricsPort = await metricsServer.start(config.SHOPSENSE_METRICS_PORT, config.SHOPSENSE_METRICS_HOST);
 
-    const catalogImport = await importCatalogOnFirstStart(config, data, port, print);
-    const warmUpDegraded = await warmUp(port);
+    // The runner's own calls go to the services inside, past the public port's TLS, keys and admission.
+    const catalogImport = await importCatalogOnFirstStart(config, data, retrieval, print);
+    const warmUpDegraded = await warmUp(address(ranking));
 
     snapshots = new PeriodicTask(
       'user-state snapshot',
@@ -229,8 +230,8 @@ const WARM_UP_LIMIT_MS = 60_000;
  * slow inferences, so the user's first request is not the one that pays for them and is answered
  * whole (with its filters understood). Returns the degradations still met when it gave up.
  */
-async function warmUp(port: number): Promise<string[]> {
-  const client = createGrpcClient(RankingService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 30_000 });
+async function warmUp(rankingAddress: string): Promise<string[]> {
+  const client = createGrpcClient(RankingService, rankingAddress, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 30_000 });
   const giveUpAt = Date.now() + WARM_UP_LIMIT_MS;
   try {
     for (;;) {
@@ -259,10 +260,10 @@ async function countLines(file: string): Promise<number> {
 
 /**
  * Indexes the configured catalog once: the record in the data folder says it was done, and the
- * index itself lives on disk, so a restart serves at once. Goes through the public CatalogService,
- * as `shopsense import` does.
+ * index itself lives on disk, so a restart serves at once. Goes to the retrieval service inside,
+ * with the importer `shopsense import` uses (the public port may ask for TLS and keys).
  */
-async function importCatalogOnFirstStart(config: StandaloneConfig, data: DataFolder, port: number, print: (line: string) => void): Promise<RunningStandalone['catalogImport']> {
+async function importCatalogOnFirstStart(config: StandaloneConfig, data: DataFolder, retrievalAddress: string, print: (line: string) => void): Promise<RunningStandalone['catalogImport']> {
   if (config.SHOPSENSE_CATALOG_FILE === 'none') return undefined;
   if (existsSync(data.catalogImportRecord)) {
     const record = JSON.parse(await readFile(data.catalogImportRecord, 'utf8')) as { file: string; accepted: number };
@@ -271,7 +272,7 @@ async function importCatalogOnFirstStart(config: StandaloneConfig, data: DataFol
   }
   if (!existsSync(config.SHOPSENSE_CATALOG_FILE)) throw new Error(`SHOPSENSE_CATALOG_FILE=${config.SHOPSENSE_CATALOG_FILE} does not exist (set it to a catalog file, or to none)`);
   print(`Indexing ${config.SHOPSENSE_CATALOG_FILE} (first start only)…`);
-  const client = createGrpcClient(CatalogService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 600_000, apiKey: undefined });
+  const client = createGrpcClient(CatalogService, retrievalAddress, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 600_000, apiKey: undefined });
   const started = Date.now();
   const lines = await countLines(config.SHOPSENSE_CATALOG_FILE);
   let lastPrinted = 0;

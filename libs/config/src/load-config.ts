@@ -29,7 +29,10 @@ export function loadConfig<S extends ConfigSchema>(schema: S, source: NodeJS.Pro
     const given = input[variable];
     const problem =
       given === undefined
-        ? 'is required but not set'
+        ? // A rule of the schema's own (superRefine) says why the variable is needed here.
+          issue.code === 'custom'
+          ? issue.message
+          : 'is required but not set'
         : isSecretVariable(variable)
           ? `${issue.message} (value hidden)`
           : `${issue.message} (got '${given}')`;

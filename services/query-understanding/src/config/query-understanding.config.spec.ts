@@ -15,7 +15,7 @@ function problems(env: Record<string, string>): string[] {
 
 describe('query understanding configuration', () => {
   it('defaults to Kafka, which needs brokers', () => {
-    expect(problems({})).toEqual(['KAFKA_BROKERS: is required but not set']);
+    expect(problems({})).toEqual(['KAFKA_BROKERS: is required when QU_EVENT_BUS=kafka (or set QU_EVENT_BUS=in-process)']);
     expect(problems({ KAFKA_BROKERS: 'k1:9092,k2:9092' })).toEqual([]);
   });
 
@@ -29,6 +29,6 @@ describe('query understanding configuration', () => {
       "QU_EVENT_BUS: must be one of kafka, in-process (got 'rabbit')",
       "QU_MAX_QUERY_CHARS: must be an integer between 1 and 4096 (got 'lots')",
     ]);
-    expect(problems({ QU_EVENT_BUS: 'in-process', EMBEDDING_ADDR: 'embedding:50051', EMBEDDING_TLS_MODE: 'mtls' })).toEqual(['EMBEDDING_TLS_CERT_FILE: is required but not set']);
+    expect(problems({ QU_EVENT_BUS: 'in-process', EMBEDDING_ADDR: 'embedding:50051', EMBEDDING_TLS_MODE: 'mtls' })).toEqual(['EMBEDDING_TLS_CERT_FILE: and EMBEDDING_TLS_KEY_FILE are required when EMBEDDING_TLS_MODE=mtls']);
   });
 });
