@@ -8,7 +8,7 @@ import { InProcessEventBus, Topics } from '@shopsense/events';
 import { embeddingService } from '@shopsense/embedding-service';
 import { feedbackServiceWith } from '@shopsense/feedback-service';
 import { createLogger, MetricsServer, ServiceMetrics } from '@shopsense/observability';
-import { queryUnderstandingServiceWith } from '@shopsense/query-understanding-service';
+import { QueryUnderstandingLifecycle, queryUnderstandingServiceWith } from '@shopsense/query-understanding-service';
 import { rankingServiceWith } from '@shopsense/ranking-service';
 import { retrievalServiceWith } from '@shopsense/retrieval-service';
 import { importCatalog } from '@shopsense/catalog-import';
@@ -119,7 +119,8 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     const embedding = address(await start(embeddingService, { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_INTRA_OP_THREADS: standaloneInferenceThreads(base) }));
     // Query understanding subscribes before retrieval announces the stored catalog, so its brand
     // and category dictionary is complete from the first request.
-    const queryUnderstanding = address(await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile }));
+    const queryUnderstandingService = await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile });
+    const queryUnderstanding = address(queryUnderstandingService);
     const retrieval = address(await start(retrievalServiceWith({ eventBus: bus, announceStoredCatalog: true }), { EMBEDDING_ADDR: embedding, RETRIEVAL_DATA_DIR: data.retrievalDir, RETRIEVAL_EVENT_BUS: 'none' }));
     const feedback = await start(feedbackServiceWith({ eventBus: bus, userState }), {
       RETRIEVAL_ADDR: retrieval,
@@ -184,6 +185,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
 
     // The runner's own calls go to the services inside, past the public port's TLS, keys and admission.
     const catalogImport = await importCatalogOnFirstStart(config, data, retrieval, print);
+    await waitForCategoryModel(queryUnderstandingService, retrieval, print);
     const warmUpDegraded = await warmUp(address(ranking));
 
     snapshots = new PeriodicTask(
@@ -217,6 +219,28 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     await bus.close().catch(() => undefined);
     throw error;
   }
+}
+
+const CATEGORY_MODEL_WAIT_MS = 120_000;
+
+/**
+ * Waits until query understanding has the whole catalog and its category model is trained on it
+ * (at most CATEGORY_MODEL_WAIT_MS): before that, queries go to the categories of the part of the
+ * catalog it has seen so far.
+ */
+async function waitForCategoryModel(queryUnderstanding: RunningService, retrievalAddress: string, print: (line: string) => void): Promise<void> {
+  const client = createGrpcClient(CatalogService, retrievalAddress, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 30_000 });
+  let products: number;
+  try {
+    products = Number((await client.getCatalogStats({})).products);
+  } finally {
+    client.close();
+  }
+  if (products === 0) return;
+  const started = Date.now();
+  const settled = await queryUnderstanding.app.get(QueryUnderstandingLifecycle).catalogSettled(products, CATEGORY_MODEL_WAIT_MS);
+  if (!settled) print(`Note: query understanding did not finish learning the catalog's categories within ${CATEGORY_MODEL_WAIT_MS / 1000} s; searches guess product types less well until it does.`);
+  else if (Date.now() - started > 2_000) print(`Learned the categories of ${products} products in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Degradations that only mean "still cold": a service missed its deadline while the model warmed up. */

@@ -36,7 +36,7 @@ const SYNONYMS_FILE = Symbol('QU_SYNONYMS_FILE');
  * subscription (dictionaries rebuild as changes arrive), and category model training after
  * each rebuild. No I/O happens before onModuleInit.
  */
-class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestroy {
+export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly parts: {
       config: QueryUnderstandingConfig;
@@ -61,6 +61,28 @@ class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestroy {
     }
     if (predictor) store.onRebuilt((_dictionaries, products) => void predictor.retrain(products));
     await sync.start();
+  }
+
+  /**
+   * Resolves true once the dictionaries and the category model are built from a catalog of at
+   * least `products` products, false if that takes longer than `timeoutMs`. Standalone says READY
+   * only then: a category model trained on part of a catalog (the changes arrive over the bus
+   * while it is indexed or replayed) sends queries to the wrong product type with confidence.
+   */
+  async catalogSettled(products: number, timeoutMs: number): Promise<boolean> {
+    const { store, predictor } = this.parts;
+    const giveUpAt = Date.now() + timeoutMs;
+    while (store.snapshot.size < products) {
+      if (Date.now() >= giveUpAt) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await store.flush();
+    const idle = predictor?.whenIdle() ?? Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, giveUpAt - Date.now()))));
+    const outcome = await Promise.race([idle, late]);
+    clearTimeout(timer);
+    return outcome !== 'late';
   }
 
   async onModuleDestroy(): Promise<void> {

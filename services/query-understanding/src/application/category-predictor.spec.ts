@@ -20,6 +20,15 @@ describe('CategoryPredictor', () => {
     expect((await predictor.predict('牛奶', { timeoutMs: 100 }))[0]!.path).toBe('Groceries/Dairy/Milk');
   });
 
+  it('is idle once every queued training run is done, including one queued while another ran', async () => {
+    const predictor = new CategoryPredictor(new FakeEmbedder(), options, logger);
+    await predictor.whenIdle(); // nothing to wait for
+    void predictor.retrain(catalog().slice(0, 9));
+    void predictor.retrain(catalog()); // queued behind the first run
+    await predictor.whenIdle();
+    expect(predictor.report!.products).toBe(catalog().length);
+  });
+
   it('fits a temperature on held-out titles and reports the calibration', async () => {
     const predictor = new CategoryPredictor(new FakeEmbedder(), options, logger);
     await predictor.retrain(catalog());

@@ -98,6 +98,11 @@ export class CategoryPredictor {
     return model.predict(vectors[0], this.options.topK);
   }
 
+  /** Resolves when no training run is in progress or queued (a failed run's retry is not waited for). */
+  async whenIdle(): Promise<void> {
+    while (this.training) await this.training;
+  }
+
   close(): void {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);

@@ -453,6 +453,7 @@ export class RankingApplicationService {
       ...(request.queryVector ? { queryVector: request.queryVector } : {}),
       ...(request.filters?.price && (request.filters.price.min !== undefined || request.filters.price.max !== undefined) ? { priceFilter: { ...(request.filters.price.min !== undefined ? { min: request.filters.price.min } : {}), ...(request.filters.price.max !== undefined ? { max: request.filters.price.max } : {}) } } : {}),
       boosts: request.parsed?.boosts.map((b) => ({ field: b.field, value: b.value, weight: b.weight })) ?? [],
+      ...(request.parsed?.categories.length ? { queryCategories: request.parsed.categories.map((c) => ({ path: c.categoryPath, probability: c.probability })) } : {}),
       channel: request.channel,
       ...(state.profile?.shortTerm ? { userShortVector: state.profile.shortTerm.values } : {}),
       ...(state.profile?.longTerm ? { userLongVector: state.profile.longTerm.values } : {}),

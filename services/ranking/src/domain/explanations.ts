@@ -45,6 +45,7 @@ export function reasonForFeature(feature: string, queryText: string): string | u
   if (feature === 'trend') return 'popular right now';
   if (feature === 'popularity' || feature.startsWith('retrieval_popularity_')) return POPULAR;
   if (feature === 'item_ctr') return 'often clicked by shoppers';
+  if (feature === 'query_category_match') return queryText.trim() ? `the kind of product ${quoteQuery(queryText)} asks for` : undefined;
   if (feature === 'price_fit') return 'within your price range';
   if (feature === 'price_boost_fit') return 'matches your price preference';
   if (feature === 'freshness') return 'new arrival';

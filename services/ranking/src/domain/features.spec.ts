@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   applyFeatureWeights,
+  categoryMatchValue,
   channelGroup,
   CTR_PRIOR,
   FEATURE_INPUTS,
@@ -155,6 +156,23 @@ describe('feature values', () => {
     expect(priceFitValue(50, {})).toBe(0);
     const context = aContext({ priceFilter: { max: 100 } });
     expect(value('price_fit', context, aCandidate({ product: { price: 80 } }))).toBe(1);
+  });
+
+  it("scores an item by the probability query understanding gives its category or an ancestor of it", () => {
+    const predicted = [
+      { path: 'Shoes/Running Shoes', probability: 0.7 },
+      { path: 'Shoes', probability: 0.9 },
+      { path: 'Clothing/Jackets', probability: 0.2 },
+    ];
+    expect(categoryMatchValue(predicted, ['Shoes', 'Running Shoes'])).toBe(0.9); // the ancestor's is higher
+    expect(categoryMatchValue(predicted.slice(0, 1), ['Shoes', 'Running Shoes', 'Trail'])).toBe(0.7);
+    expect(categoryMatchValue(predicted.slice(0, 1), ['Shoes', 'Running Shoes Extra'])).toBe(0); // a name that only starts alike
+    expect(categoryMatchValue(predicted, ['Toys'])).toBe(0);
+    expect(categoryMatchValue(undefined, ['Shoes'])).toBe(0);
+    expect(categoryMatchValue(predicted, undefined)).toBe(0);
+    const context = aContext({ queryCategories: predicted.slice(0, 1) });
+    expect(value('query_category_match', context, aCandidate({ product: { categoryPath: ['Shoes', 'Running Shoes'] } }))).toBe(0.7);
+    expect(value('query_category_match', aContext(), aCandidate({ product: { categoryPath: ['Shoes', 'Running Shoes'] } }))).toBe(0);
   });
 
   it('rewards cheap items for "cheap" and pricey ones for "premium", relative to the candidates\' median price', () => {

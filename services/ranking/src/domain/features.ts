@@ -51,6 +51,8 @@ export interface RankingContext {
   priceFilter?: { min?: number; max?: number };
   /** Soft preferences extracted from the query. */
   boosts: readonly QueryBoost[];
+  /** The product categories query understanding predicts for the query, most probable first (paths joined by "/"). */
+  queryCategories?: readonly { path: string; probability: number }[];
   /** Channel as sent by the caller ("web", "ios", ...); see channelGroup. */
   channel: string;
   /** The user's short-term (session) interest vector; absent for anonymous users or when user state failed. */
@@ -180,6 +182,20 @@ export function priceBoostValue(price: number | undefined, reference: number | u
     else if (value === 'high') total -= boost.weight * cheapness;
   }
   return clamp(total, -1, 1);
+}
+
+/**
+ * The highest probability among the predicted categories that are the item's category or one of
+ * its ancestors ("Shoes/Running Shoes" matches an item in Shoes › Running Shoes › Trail).
+ */
+export function categoryMatchValue(predicted: RankingContext['queryCategories'], itemPath: readonly string[] | undefined): number {
+  if (!predicted?.length || !itemPath?.length) return 0;
+  const path = itemPath.join('/');
+  let best = 0;
+  for (const { path: category, probability } of predicted) {
+    if (probability > best && (path === category || path.startsWith(`${category}/`))) best = probability;
+  }
+  return best;
 }
 
 /** The median known price of the candidates, the reference for price_boost_fit; undefined when none has one. */
@@ -318,6 +334,12 @@ export const FEATURES: readonly FeatureDefinition[] = [
     description: "tanh(ln(last hour's engagement / the 24-hour hourly average)), in (-1, 1).",
     reads: { itemStats: true },
     compute: (_context, candidate) => (candidate.itemStats ? trendValue(candidate.itemStats) : 0),
+  },
+  {
+    name: 'query_category_match',
+    description: "The probability query understanding gives the item's category (or an ancestor of it) for the query: the product type the shopper asked for; 0 without a query or a prediction.",
+    reads: { query: true, catalog: true },
+    compute: (context, candidate) => categoryMatchValue(context.queryCategories, candidate.product?.categoryPath),
   },
   {
     name: 'price_fit',
