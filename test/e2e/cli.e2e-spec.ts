@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectEventually } from '@shopsense/testing';
-import { npmStart, ROOT, signalGroup, type StartedStandalone } from './support/standalone-process';
+import { GENEROUS_HOP_BUDGETS, npmStart, ROOT, signalGroup, type StartedStandalone } from './support/standalone-process';
 
 const work = mkdtempSync(join(tmpdir(), 'cli-e2e-'));
 /** The first 120 products of the demo catalog: indexed in seconds, with running shoes, brands and prices to filter on. */
@@ -23,12 +23,7 @@ const ENV = {
   SHOPSENSE_PORT: '0',
   SHOPSENSE_METRICS_PORT: '0',
   SHOPSENSE_SNAPSHOT_INTERVAL_S: '86400',
-  // Generous hop budgets: the machine is shared with other tests; this checks behaviour, not speed.
-  RANKING_QU_BUDGET_MS: '5000',
-  RANKING_EMBEDDING_BUDGET_MS: '10000',
-  RANKING_RETRIEVAL_BUDGET_MS: '10000',
-  RANKING_CATALOG_BUDGET_MS: '10000',
-  RANKING_USER_STATE_BUDGET_MS: '5000',
+  ...GENEROUS_HOP_BUDGETS,
 };
 
 interface Run {

@@ -8,11 +8,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { npmStart as startStandaloneProcess, ROOT, signalGroup, type StartedStandalone as Started } from './support/standalone-process';
+import { GENEROUS_HOP_BUDGETS, npmStart as startStandaloneProcess, ROOT, signalGroup, type StartedStandalone as Started } from './support/standalone-process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'standalone-e2e-'));
 
-// Generous hop budgets: the machine is shared with the broker and other tests; this checks results.
 const ENV = {
   ...process.env,
   SHOPSENSE_DATA_DIR: dataDir,
@@ -21,11 +20,7 @@ const ENV = {
   // Saved on Ctrl-C only: a periodic save would cut the event log at a time the machine's speed
   // decides, and the data-folder scan after forget-user must see the other user's events still there.
   SHOPSENSE_SNAPSHOT_INTERVAL_S: '86400',
-  RANKING_QU_BUDGET_MS: '5000',
-  RANKING_EMBEDDING_BUDGET_MS: '10000',
-  RANKING_RETRIEVAL_BUDGET_MS: '10000',
-  RANKING_CATALOG_BUDGET_MS: '10000',
-  RANKING_USER_STATE_BUDGET_MS: '5000',
+  ...GENEROUS_HOP_BUDGETS,
 };
 
 const npmStart = () => startStandaloneProcess(ENV);

@@ -3,6 +3,15 @@ import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../../..');
 
+/** Hop budgets for standalone under test: the machine is shared with the broker and other tests, and the tests check results, not speed. */
+export const GENEROUS_HOP_BUDGETS = {
+  RANKING_QU_BUDGET_MS: '5000',
+  RANKING_EMBEDDING_BUDGET_MS: '10000',
+  RANKING_RETRIEVAL_BUDGET_MS: '10000',
+  RANKING_CATALOG_BUDGET_MS: '10000',
+  RANKING_USER_STATE_BUDGET_MS: '5000',
+};
+
 export interface StartedStandalone {
   child: ChildProcess;
   port: number;
