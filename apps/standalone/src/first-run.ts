@@ -16,6 +16,8 @@ export interface DataFolder {
   pageTokenSecret: string;
   retrievalDir: string;
   rankingDir: string;
+  /** Query understanding's title embeddings for its category model: a restart embeds only new titles. */
+  categoryCacheFile: string;
   userStateSnapshot: string;
   /** Where versions before the binary snapshot kept it: read when the new file is not there yet, deleted after the first save. */
   legacyUserStateSnapshot: string;
@@ -48,6 +50,7 @@ export async function openDataFolder(root: string): Promise<DataFolder> {
     pageTokenSecret,
     retrievalDir: join(root, 'retrieval'),
     rankingDir: join(root, 'ranking'),
+    categoryCacheFile: join(root, 'query-understanding', 'category-title-vectors.bin'),
     userStateSnapshot: join(root, 'user-state', 'snapshot.bin'),
     legacyUserStateSnapshot: join(root, 'user-state', 'snapshot.json'),
     eventLogDir: join(root, 'events'),

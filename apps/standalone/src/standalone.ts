@@ -119,7 +119,7 @@ export async function startStandalone(config: StandaloneConfig, options: Standal
     const embedding = address(await start(embeddingService, { EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_INTRA_OP_THREADS: standaloneInferenceThreads(base) }));
     // Query understanding subscribes before retrieval announces the stored catalog, so its brand
     // and category dictionary is complete from the first request.
-    const queryUnderstandingService = await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile });
+    const queryUnderstandingService = await start(queryUnderstandingServiceWith({ eventBus: bus }), { EMBEDDING_ADDR: embedding, EMBEDDING_TLS_MODE: 'insecure', QU_EVENT_BUS: 'in-process', QU_EVENT_BUS_DEAD_LETTER_FILE: data.deadLetterFile, QU_CATEGORY_CACHE_FILE: data.categoryCacheFile });
     const queryUnderstanding = address(queryUnderstandingService);
     const retrieval = address(await start(retrievalServiceWith({ eventBus: bus, announceStoredCatalog: true }), { EMBEDDING_ADDR: embedding, RETRIEVAL_DATA_DIR: data.retrievalDir, RETRIEVAL_EVENT_BUS: 'none' }));
     const feedback = await start(feedbackServiceWith({ eventBus: bus, userState }), {

@@ -59,7 +59,10 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
       if (config.QU_SYNONYMS_RELOAD_MS > 0) synonymsFile.watch(config.QU_SYNONYMS_RELOAD_MS, () => store.synonymsChanged());
       store.synonymsChanged();
     }
-    if (predictor) store.onRebuilt((_dictionaries, products) => void predictor.retrain(products));
+    if (predictor) {
+      await predictor.loadCache();
+      store.onRebuilt((_dictionaries, products) => void predictor.retrain(products));
+    }
     await sync.start();
   }
 
@@ -159,6 +162,7 @@ export class QueryUnderstandingModule {
                 trainingBatchSize: 64,
                 maxCalibrationSamples: 500,
                 retryDelayMs: 10_000,
+                cacheFile: config.QU_CATEGORY_CACHE_FILE,
               },
               logger,
             ),

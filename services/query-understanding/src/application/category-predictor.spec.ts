@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '@shopsense/observability';
 import { aProduct, fixtureCatalog } from '../../test/catalog.factory';
 import { FakeEmbedder } from '../../test/fake-embedder';
@@ -50,6 +53,29 @@ describe('CategoryPredictor', () => {
     expect(embedder.calls.flatMap((c) => c.texts)).toContain('Nike trail running shoes');
     expect(embedder.calls.flatMap((c) => c.texts).length).toBeLessThanOrEqual(2);
     expect(first).toBeGreaterThan(products.length);
+  });
+
+  it('keeps the title embeddings in its cache file: a new run embeds only the titles that changed, and a damaged file costs only re-embedding', async () => {
+    const cacheFile = join(mkdtempSync(join(tmpdir(), 'category-cache-')), 'qu', 'titles.bin');
+    const products = catalog();
+    const first = new CategoryPredictor(new FakeEmbedder(), { ...options, cacheFile }, logger);
+    await first.loadCache(); // no file yet
+    await first.retrain(products);
+    expect(existsSync(cacheFile)).toBe(true);
+
+    const embedder = new FakeEmbedder();
+    const restarted = new CategoryPredictor(embedder, { ...options, cacheFile }, logger);
+    await restarted.loadCache();
+    await restarted.retrain([...products.slice(1), { ...products[0]!, title: 'Nike trail running shoes' }]);
+    expect(embedder.calls.flatMap((c) => c.texts).filter((t) => t !== 'Nike trail running shoes')).toEqual([]);
+    expect((await restarted.predict('nike running shoes', { timeoutMs: 100 }))[0]!.path).toBe('Shoes/Running Shoes');
+
+    writeFileSync(cacheFile, 'not a cache');
+    const damaged = new FakeEmbedder();
+    const again = new CategoryPredictor(damaged, { ...options, cacheFile }, logger);
+    await again.loadCache();
+    await again.retrain(products);
+    expect(damaged.calls.flatMap((c) => c.texts).length).toBeGreaterThan(products.length);
   });
 
   it('trains as bulk work, so that queries being served go first, and predicts as interactive work', async () => {

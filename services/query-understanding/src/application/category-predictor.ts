@@ -1,4 +1,9 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { types } from 'node:util';
+import { deserialize, serialize } from 'node:v8';
 import type { Logger } from '@shopsense/observability';
 import type { CatalogProduct } from '../domain/catalog/catalog-snapshot';
 import { categoryLabels, centroidsOf, CategoryModel, fitTemperature, type Calibration, type CategoryPrediction } from '../domain/category/category-model';
@@ -16,6 +21,19 @@ export interface CategoryPredictorOptions {
   maxCalibrationSamples: number;
   /** Wait before retrying a training run that failed (the embedding service was down). */
   retryDelayMs: number;
+  /**
+   * Where the title embeddings are kept between runs (standalone's data folder), so a restart
+   * embeds only new or changed titles; unset: memory only.
+   */
+  cacheFile?: string | undefined;
+}
+
+/** The cache file: the embedding model's version and, per product, its title and vector. */
+interface CacheFile {
+  format: 1;
+  embeddingVersion: string;
+  documents: [id: string, title: string, vector: Float32Array][];
+  queries: [id: string, title: string, vector: Float32Array][];
 }
 
 export interface TrainingReport {
@@ -98,6 +116,45 @@ export class CategoryPredictor {
     return model.predict(vectors[0], this.options.topK);
   }
 
+  /**
+   * Reads the title embeddings a previous run kept (`cacheFile`). Vectors of another embedding
+   * model are dropped at the first embedding call or prediction that reports the new version.
+   * A damaged file is ignored with a warning: it only costs embedding the titles again.
+   */
+  async loadCache(): Promise<void> {
+    const file = this.options.cacheFile;
+    if (!file || !existsSync(file)) return;
+    try {
+      const cache = deserialize(await readFile(file)) as CacheFile;
+      if (cache.format !== 1 || !Array.isArray(cache.documents) || !Array.isArray(cache.queries)) throw new Error('not a category cache of format 1');
+      const restore = (entries: CacheFile['documents'], into: Map<string, CachedVector>) => {
+        // types.isFloat32Array: the deserialised arrays come from V8's own realm.
+        for (const [id, title, vector] of entries) if (typeof id === 'string' && typeof title === 'string' && types.isFloat32Array(vector)) into.set(id, { title, vector });
+      };
+      restore(cache.documents, this.documents);
+      restore(cache.queries, this.queries);
+      this.cacheVersion = cache.embeddingVersion;
+      this.logger.info({ titles: this.documents.size, embedding_version: cache.embeddingVersion }, 'category model: title embeddings loaded from the cache');
+    } catch (error) {
+      this.logger.warn({ err: error, file }, 'category model: the title cache cannot be read; embedding the titles again');
+    }
+  }
+
+  /** Writes the title embeddings (whole file, then a rename: a crash leaves the previous one). */
+  private async saveCache(): Promise<void> {
+    const file = this.options.cacheFile;
+    if (!file || this.cacheVersion === undefined) return;
+    const entries = (cache: Map<string, CachedVector>) => [...cache].map(([id, { title, vector }]) => [id, title, vector] as [string, string, Float32Array]);
+    const cache: CacheFile = { format: 1, embeddingVersion: this.cacheVersion, documents: entries(this.documents), queries: entries(this.queries) };
+    try {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await writeFile(`${file}.tmp`, serialize(cache), { mode: 0o600 });
+      await rename(`${file}.tmp`, file);
+    } catch (error) {
+      this.logger.warn({ err: error, file }, 'category model: the title cache cannot be written; the next start embeds the titles again');
+    }
+  }
+
   /** Resolves when no training run is in progress or queued (a failed run's retry is not waited for). */
   async whenIdle(): Promise<void> {
     while (this.training) await this.training;
@@ -163,6 +220,7 @@ export class CategoryPredictor {
     prune(this.queries, heldOutIds);
     this.current = new CategoryModel(centroids, calibration.temperature, version);
     this.lastReport = { categories: centroids.size, products: labelled.length, embedded, calibration };
+    if (embedded > 0) await this.saveCache();
     this.logger.info(
       {
         categories: centroids.size,
