@@ -73,7 +73,11 @@ for command in "${commands[@]}"; do
       if grep -q '^degraded:' "$work/last-command.log"; then
         log "degraded answer ($(grep '^degraded:' "$work/last-command.log")): trying once more"
         sleep 2
-        bash -c "$command" > "$work/last-command.log" 2>&1 || true
+        if ! bash -c "$command" > "$work/last-command.log" 2>&1; then
+          cat "$work/last-command.log" >&2
+          log "FAILED (on its second try): $command"
+          exit 1
+        fi
         if grep -q '^degraded:' "$work/last-command.log"; then
           cat "$work/last-command.log" >&2
           log "DEGRADED answer, twice: $command"

@@ -24,7 +24,7 @@ import { embeddingText } from '../../services/retrieval/src/domain/product-rules
 import { importCatalog } from '@shopsense/catalog-import';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { EmbeddedVectorStore } from '../../services/retrieval/src/infrastructure/embedded-vector-store';
-import { collectionPrefix, QdrantVectorStore } from '../../services/retrieval/src/infrastructure/qdrant-vector-store';
+import { dropAliasAndVersions, QdrantVectorStore } from '../../services/retrieval/src/infrastructure/qdrant-vector-store';
 import { retrievalService } from '../../services/retrieval/src/retrieval.service-definition';
 import { syntheticCatalog } from '../../services/retrieval/src/testing/synthetic-vectors';
 import { benchTexts } from '../embedding/bench-texts';
@@ -51,11 +51,7 @@ const QDRANT_API_KEY = process.env['QDRANT_API_KEY'];
 const QDRANT_ALIAS = `shopsense_bench_${Date.now()}`;
 
 /** Removes the bench's alias and collections from the Qdrant server. */
-async function dropQdrantBenchCollections(): Promise<void> {
-  const admin = new QdrantClient({ url: QDRANT_URL!, ...(QDRANT_API_KEY ? { apiKey: QDRANT_API_KEY } : {}), checkCompatibility: false });
-  await admin.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: QDRANT_ALIAS } }] }).catch(() => undefined);
-  for (const { name } of (await admin.getCollections()).collections) if (name.startsWith(collectionPrefix(QDRANT_ALIAS))) await admin.deleteCollection(name);
-}
+const dropQdrantBenchCollections = () => dropAliasAndVersions(new QdrantClient({ url: QDRANT_URL!, ...(QDRANT_API_KEY ? { apiKey: QDRANT_API_KEY } : {}), checkCompatibility: false }), QDRANT_ALIAS);
 
 async function annBench(): Promise<{ rows: SearchRow[]; buildSeconds: number }> {
   const { points, queries } = syntheticCatalog(VECTORS, 384);

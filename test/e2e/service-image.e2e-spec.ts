@@ -83,15 +83,20 @@ describe('the service image, compiled (no Docker engine: the same files and comm
   });
 
   it('starts every service through the entry point and answers its health check as the probe does', async () => {
-    const embedding = await startService('embedding', { EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] });
-    running.push(embedding);
+    // Each service joins `running` as it starts, so that one failing to start leaves no other behind.
+    const started = async (name: string, env: NodeJS.ProcessEnv) => {
+      const service = await startService(name, env);
+      running.push(service);
+      return service;
+    };
+    const embedding = await started('embedding', { EMBEDDING_MODEL_DIR: process.env['EMBEDDING_MODEL_DIR'] });
     const upstream = { UPSTREAM_TLS_MODE: 'insecure' };
     const run = randomBytes(4).toString('hex');
-    const others = await Promise.all([
-      startService('query-understanding', { QU_EVENT_BUS: 'in-process', EMBEDDING_ADDR: `127.0.0.1:${embedding.grpcPort}`, EMBEDDING_TLS_MODE: 'insecure' }),
-      startService('retrieval', { ...upstream, EMBEDDING_ADDR: `127.0.0.1:${embedding.grpcPort}`, RETRIEVAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'image-retrieval-')) }),
-      startService('ranking', { ...upstream, RETRIEVAL_ADDR: '127.0.0.1:1', USER_STATE_STORE: 'memory', RANKING_DATA_DIR: mkdtempSync(join(tmpdir(), 'image-ranking-')), RANKING_HMAC_KEYS_FILE: hmacKeysFile() }),
-      startService('feedback', {
+    await Promise.all([
+      started('query-understanding', { QU_EVENT_BUS: 'in-process', EMBEDDING_ADDR: `127.0.0.1:${embedding.grpcPort}`, EMBEDDING_TLS_MODE: 'insecure' }),
+      started('retrieval', { ...upstream, EMBEDDING_ADDR: `127.0.0.1:${embedding.grpcPort}`, RETRIEVAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'image-retrieval-')) }),
+      started('ranking', { ...upstream, RETRIEVAL_ADDR: '127.0.0.1:1', USER_STATE_STORE: 'memory', RANKING_DATA_DIR: mkdtempSync(join(tmpdir(), 'image-ranking-')), RANKING_HMAC_KEYS_FILE: hmacKeysFile() }),
+      started('feedback', {
         ...upstream,
         KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
         REDIS_URL: process.env['REDIS_URL'],
@@ -101,7 +106,6 @@ describe('the service image, compiled (no Docker engine: the same files and comm
         RETRIEVAL_ADDR: '127.0.0.1:1',
       }),
     ]);
-    running.push(...others);
     for (const service of running) {
       const probe = entrypoint('healthcheck', { GRPC_PORT: String(service.grpcPort), GRPC_TLS_MODE: 'insecure' });
       expect(await probe.exited).toBe(0);

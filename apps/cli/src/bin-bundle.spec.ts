@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,12 +13,21 @@ function checkout(): { root: string; run: () => string; setMessage: (text: strin
   mkdirSync(join(root, 'libs/message'), { recursive: true });
   copyFileSync(join(REPO, 'bin/shopsense.js'), join(root, 'bin/shopsense.js'));
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
-  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@test/message': ['libs/message/index.ts'] } } }));
+  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ extends: './tsconfig.base.json' }));
+  writeFileSync(join(root, 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@test/message': ['libs/message/index.ts'] } } }));
   writeFileSync(join(root, 'apps/cli/src/main.ts'), "import { message } from '@test/message';\nconst text: string = message;\nprocess.stdout.write(text);\n");
   const setMessage = (text: string) => writeFileSync(join(root, 'libs/message/index.ts'), `export const message = ${JSON.stringify(text)};\n`);
+  /** Files written a minute ago: a build right after an edit is redone at the next call (the edit may have raced it). */
+  const age = () => {
+    const past = new Date(Date.now() - 60_000);
+    for (const dir of ['', 'apps/cli/src', 'libs/message']) for (const name of readdirSync(join(root, dir))) if (name.endsWith('.ts') || name.endsWith('.json')) utimesSync(join(root, dir, name), past, past);
+  };
   return {
     root,
-    setMessage,
+    setMessage: (text: string) => {
+      setMessage(text);
+      age();
+    },
     run: () => execFileSync(process.execPath, [join(root, 'bin/shopsense.js')], { encoding: 'utf8' }),
     bundleMtime: () => statSync(join(root, '.cache/cli/shopsense.js')).mtimeMs,
   };

@@ -60,6 +60,13 @@ function groupDedup(refs: readonly DedupRef[]): Map<string, { fields: string[]; 
   return groups;
 }
 
+/** Per dedup ref, in request order: whether it was found (`found(group, j)`: the j-th field of the group-th hash). */
+function seenFlags(groups: ReturnType<typeof groupDedup>, count: number, found: (group: number, j: number) => boolean): boolean[] {
+  const seen: boolean[] = new Array(count).fill(false);
+  [...groups.values()].forEach((g, i) => g.indexes.forEach((index, j) => (seen[index] = found(i, j))));
+  return seen;
+}
+
 /** One section of the Lua scripts' JSON argument: entries flattened into one array. */
 type PlanArray = (string | number | readonly (string | number)[])[];
 
@@ -138,10 +145,8 @@ export class RedisUserStateStore implements UserStateStore {
     });
     const [found, users, refs] = (await this.redis.ssPrepareBuffer(json)) as [number[][], [number, Buffer, (Buffer | null)[]][], number[]];
     intern.forEach((item, i) => this.refs.set(item, Number(refs[i])));
-    const seen: boolean[] = new Array(request.dedup.length).fill(false);
-    [...groups.values()].forEach((g, i) => g.indexes.forEach((index, j) => (seen[index] = found[i]![j] === 1)));
     return {
-      seen,
+      seen: seenFlags(groups, request.dedup.length, (group, j) => found[group]![j] === 1),
       users: users.map(([forgotten, blob, ids]) => ({
         forgotten: forgotten === 1,
         profile: blob.length > 0 ? blob : null,
@@ -159,8 +164,7 @@ export class RedisUserStateStore implements UserStateStore {
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error);
     if (failed) throw failed[0];
-    const seen: boolean[] = new Array(request.dedup.length).fill(false);
-    [...groups.values()].forEach((g, i) => g.indexes.forEach((index, j) => (seen[index] = (replies[i]![1] as (string | null)[])[j] !== null)));
+    const seen = seenFlags(groups, request.dedup.length, (group, j) => (replies[group]![1] as (string | null)[])[j] !== null);
     // Scores are expiry times in ms ('inf': never), as forgotten_flags reads them in Lua.
     const scores = request.pseudonyms.length > 0 ? (replies[groups.size]![1] as (string | null)[]) : [];
     const now = Date.now();

@@ -93,6 +93,15 @@ describe('CollectorApplicationService: what Track counts', () => {
     expect(ids).toEqual(batch.map((e) => e.eventId));
   });
 
+  it('does not wait for a store that does not answer: the events go on unscreened within the screening budget', async () => {
+    const store = { peek: () => new Promise(() => undefined) } as unknown as UserStateStore;
+    const { ids, publish } = publishedIds();
+    const collector = collectorWith(publish, 5_000, undefined, store);
+    // Without the budget this call never returns (the store never answers).
+    await expect(collector.track(clicks(2))).resolves.toMatchObject({ accepted: 2, duplicates: 0 });
+    expect(ids).toHaveLength(2);
+  });
+
   it('counts a repeat later in an import stream as a duplicate', async () => {
     const { ids, publish } = publishedIds();
     const collector = collectorWith(publish);

@@ -14,6 +14,14 @@ export const MAX_TRACK_EVENTS = 500;
 export const TRACK_CONSUMER_GROUP = 'collector-track';
 /** Left of a caller's deadline for the answer itself to travel back. */
 const ANSWER_RESERVE_MS = 50;
+/**
+ * The longest Track waits for the state store to say which events are duplicates: past it the
+ * events go on unscreened (the intake sorts them out), so a slow or unreachable store costs the
+ * counts, never the call (the Redis client retries for seconds before it gives up).
+ */
+const SCREEN_BUDGET_MS = 200;
+/** Event keys remembered per ImportEvents stream to catch repeats within it; past this the intake alone catches them. */
+const MAX_REMEMBERED_PER_STREAM = 1_000_000;
 
 /** Every event sent is counted once: accepted (new: it will be applied), rejected, duplicate or forgotten. */
 export interface TrackResult {
@@ -114,14 +122,22 @@ export class CollectorApplicationService {
     const refs = valid.map((v) => dedupRef(v.record.message.eventId, v.eventTime, this.dedupShards));
     const users = [...new Set(valid.map((v) => v.record.message.userId))];
     let peeked: { seen: boolean[]; forgotten: boolean[] };
+    let timer: NodeJS.Timeout | undefined;
     try {
-      peeked = await this.store.peek({ dedup: refs, pseudonyms: users.map((u) => this.pseudonymizer.pseudonymize(u).pseudonym) });
+      const peek = this.store.peek({ dedup: refs, pseudonyms: users.map((u) => this.pseudonymizer.pseudonymize(u).pseudonym) });
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${SCREEN_BUDGET_MS} ms`)), SCREEN_BUDGET_MS);
+      });
+      peek.catch(() => undefined); // answered after the budget: nobody waits for it any more
+      peeked = await Promise.race([peek, late]);
     } catch (error) {
       if (this.clock() - this.lastScreenWarningMs > 60_000) {
         this.lastScreenWarningMs = this.clock();
         this.logger.warn({ err: (error as Error).message }, 'the state store did not answer: duplicates and forgotten users are left to the intake, and counted as accepted');
       }
       peeked = { seen: refs.map(() => false), forgotten: users.map(() => false) };
+    } finally {
+      clearTimeout(timer);
     }
     const forgottenUsers = new Set(users.filter((_, i) => peeked.forgotten[i]));
     const fresh: OutgoingRecord<typeof BehaviorEventSchema>[] = [];
@@ -132,7 +148,7 @@ export class CollectorApplicationService {
       if (forgottenUsers.has(v.record.message.userId)) forgotten++;
       else if (peeked.seen[i] || sent.has(key)) duplicates++;
       else fresh.push(v.record);
-      sent.add(key);
+      if (sent.size < MAX_REMEMBERED_PER_STREAM) sent.add(key);
     });
     if (duplicates > 0) this.metrics.events.inc({ source, outcome: 'duplicate' }, duplicates);
     if (forgotten > 0) this.metrics.events.inc({ source, outcome: 'forgotten' }, forgotten);

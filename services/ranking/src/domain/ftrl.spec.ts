@@ -157,6 +157,17 @@ describe('FtrlModel', () => {
     expect(primed.predict({})).toBeCloseTo(0.05, 10);
   });
 
+  it('gives a saved model the prior weight of a feature it has never seen, and keeps what it learned of the others', () => {
+    const model = new FtrlModel({ alpha: 0.2, beta: 1, l1: 0, l2: 1, initialWeights: { seen: 1 } });
+    for (let i = 0; i < 20; i++) model.update({ seen: 1 }, 0);
+    const learned = model.weight('seen');
+    const restored = FtrlModel.fromSnapshot(JSON.parse(JSON.stringify(model.toSnapshot({ version: 'v', createdAtMs: 0 }))));
+    restored.seedUnseenFeatures({ seen: 5, added_later: 3 });
+    expect(restored.weight('seen')).toBeCloseTo(learned, 12);
+    expect(restored.weight('added_later')).toBeCloseTo(3, 12);
+    expect(restored.params.initialWeights).toMatchObject({ added_later: 3 });
+  });
+
   it('clones into an independent model', () => {
     const model = trained(DEFAULT_FTRL_CONFIG, 1000);
     const copy = model.clone();

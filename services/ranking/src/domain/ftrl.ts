@@ -129,9 +129,26 @@ export class FtrlModel {
     this.config = { ...config, perFeature: { ...(config.perFeature ?? {}) }, initialWeights: { ...(config.initialWeights ?? {}) } };
     for (const [feature, w] of Object.entries(this.config.initialWeights ?? {})) {
       if (!Number.isFinite(w)) throw new RangeError(`initial weight of ${feature} must be finite, got ${w}`);
-      // The z that the closed form turns into w while n = 0 (inverting weight()).
-      const { alpha, beta, l1, l2 } = this.paramsOf(feature);
-      if (w !== 0) this.coordinates.set(feature, { z: -w * (beta / alpha + l2) - Math.sign(w) * l1, n: 0 });
+      this.seed(feature, w);
+    }
+  }
+
+  /** Sets a coordinate to weigh `w` before any example (n = 0: the z the closed form turns into w). */
+  private seed(feature: string, w: number): void {
+    const { alpha, beta, l1, l2 } = this.paramsOf(feature);
+    if (w !== 0) this.coordinates.set(feature, { z: -w * (beta / alpha + l2) - Math.sign(w) * l1, n: 0 });
+  }
+
+  /**
+   * Gives the features this model has never seen the prior weight a new model starts from: a
+   * feature added after the model was saved (query_category_match, say) would otherwise weigh 0
+   * until feedback taught it. A feature the model has seen keeps what it learned.
+   */
+  seedUnseenFeatures(priors: Readonly<Record<string, number>>): void {
+    for (const [feature, w] of Object.entries(priors)) {
+      if (this.coordinates.has(feature) || !Number.isFinite(w) || w === 0) continue;
+      this.seed(feature, w);
+      this.config.initialWeights = { ...this.config.initialWeights, [feature]: w };
     }
   }
 

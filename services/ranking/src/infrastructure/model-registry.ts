@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelProvider } from '../application/ranking.ports';
-import { FtrlModel, SERVING_FTRL_CONFIG, snapshotVersion } from '../domain';
+import { FtrlModel, RELEVANCE_PRIOR_WEIGHTS, SERVING_FTRL_CONFIG, snapshotVersion } from '../domain';
 
 const VERSION_FILE = /^[A-Za-z0-9_.-]{1,128}$/;
 /** Promoted or pinned versions kept in memory (for pages of earlier lists and experiment pins). */
@@ -58,6 +58,7 @@ export class ModelRegistry implements ModelProvider {
     const file = join(this.dir, `${version}.json`);
     if (!existsSync(file)) return undefined;
     const model = FtrlModel.fromSnapshot(JSON.parse(await readFile(file, 'utf8')));
+    model.seedUnseenFeatures(RELEVANCE_PRIOR_WEIGHTS);
     this.remember(version, model);
     return model;
   }

@@ -38,5 +38,7 @@ export function retrievalConfigProblems(config: RetrievalConfig): { variable: st
   const problems: { variable: string; problem: string }[] = [];
   if (config.RETRIEVAL_VECTOR_STORE === 'qdrant' && !config.QDRANT_URL) problems.push({ variable: 'QDRANT_URL', problem: 'is required when RETRIEVAL_VECTOR_STORE=qdrant' });
   if (config.RETRIEVAL_EVENT_BUS === 'kafka' && !config.KAFKA_BROKERS) problems.push({ variable: 'KAFKA_BROKERS', problem: 'is required when RETRIEVAL_EVENT_BUS=kafka' });
+  // "__" separates the alias from the model version in its collections' names.
+  if (config.QDRANT_COLLECTION.includes('__')) problems.push({ variable: 'QDRANT_COLLECTION', problem: `must not contain "__" (got '${config.QDRANT_COLLECTION}')` });
   return problems;
 }

@@ -3,7 +3,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { FiltersSchema } from '@shopsense/contracts';
 import { describeVectorStoreContract } from '../testing/vector-store.contract';
 import { normalizeFilters } from '../domain/filters';
-import { categoryPrefixes, collectionFor, collectionPrefix, pointId, QdrantVectorStore, toQdrantFilter } from './qdrant-vector-store';
+import { categoryPrefixes, collectionFor, collectionPrefix, dropAliasAndVersions, pointId, QdrantVectorStore, toQdrantFilter } from './qdrant-vector-store';
 
 describe('Qdrant mapping', () => {
   it('derives stable UUIDs from product ids', () => {
@@ -54,9 +54,7 @@ if (qdrantUrl) {
     // The suite leaves nothing on the server: the alias and every collection version behind it.
     async dispose(store) {
       const alias = aliases.get(store)!;
-      const admin = new QdrantClient({ url: qdrantUrl, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
-      await admin.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: alias } }] }).catch(() => undefined);
-      for (const { name } of (await admin.getCollections()).collections) if (name.startsWith(collectionPrefix(alias))) await admin.deleteCollection(name);
+      await dropAliasAndVersions(new QdrantClient({ url: qdrantUrl, ...(apiKey ? { apiKey } : {}), checkCompatibility: false }), alias);
     },
   });
 
@@ -73,8 +71,7 @@ if (qdrantUrl) {
       const names = (await admin.getCollections()).collections.map((c) => c.name).filter((name) => name.startsWith(collectionPrefix(alias)));
       expect(names.sort()).toEqual([collectionFor(alias, 'm2'), collectionFor(alias, 'm3')].sort());
     } finally {
-      await admin.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: alias } }] }).catch(() => undefined);
-      for (const { name } of (await admin.getCollections()).collections) if (name.startsWith(collectionPrefix(alias))) await admin.deleteCollection(name);
+      await dropAliasAndVersions(admin, alias);
     }
   });
 } else {

@@ -37,8 +37,14 @@ export function collectionFor(alias: string, modelVersion: string): string {
   return `${collectionPrefix(alias)}${readable}_${createHash('sha1').update(modelVersion).digest('hex').slice(0, 8)}`;
 }
 
-/** What every collection of an alias's versions starts with (and no other alias's). */
+/** What every collection of an alias's versions starts with (and no other alias's, for aliases without "__"). */
 export const collectionPrefix = (alias: string) => `${alias}__`;
+
+/** Removes an alias and every version collection behind it (tests and benchmarks clean up with this). */
+export async function dropAliasAndVersions(client: QdrantClient, alias: string): Promise<void> {
+  await client.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: alias } }] }).catch(() => undefined);
+  for (const { name } of (await client.getCollections()).collections) if (name.startsWith(collectionPrefix(alias))) await client.deleteCollection(name);
+}
 
 /** All prefixes of a category path, so "a category matches its descendants" is one keyword match. */
 export function categoryPrefixes(path: readonly string[]): string[] {
