@@ -72,10 +72,6 @@ export const kafkaConfigShape = {
   KAFKA_SASL_PASSWORD: env.optionalString(),
 };
 
-export const redisConfigShape = {
-  REDIS_URL: env.url(['redis', 'rediss']),
-};
-
 /**
  * How a service calls the other services (its upstreams): transport security and the API key
  * it presents. The same settings apply to every upstream of one service.

@@ -11,8 +11,5 @@ export function registration<S extends DescService>(service: S, implementation: 
   return { service, implementation } as unknown as ServiceRegistration;
 }
 
-/** Nest injection tokens shared by every service module. */
+/** The Nest injection token of a service module's gRPC registrations (what the runtime serves). */
 export const GRPC_SERVICES = Symbol('GRPC_SERVICES');
-export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
-export const LOGGER = Symbol('LOGGER');
-export const METRICS = Symbol('METRICS');

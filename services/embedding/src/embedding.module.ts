@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
 import { EmbeddingService } from '@shopsense/contracts';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
-import { GRPC_SERVICES, registration, SERVICE_CONFIG } from '@shopsense/service-runtime';
+import { GRPC_SERVICES, registration } from '@shopsense/service-runtime';
 import { EMBEDDING_SERVICE_OPTIONS, EmbeddingApplicationService, type EmbeddingServiceOptions } from './application/embedding.service';
 import { TEXT_ENCODER } from './application/text-encoder.port';
 import type { EmbeddingConfig } from './config/embedding.config';
@@ -47,7 +47,6 @@ export class EmbeddingModule {
     return {
       module: EmbeddingModule,
       providers: [
-        { provide: SERVICE_CONFIG, useValue: config },
         { provide: EMBEDDING_SERVICE_OPTIONS, useValue: options },
         {
           provide: TEXT_ENCODER,

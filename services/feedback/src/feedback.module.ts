@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { CollectorService } from '@shopsense/contracts';
 import { InProcessEventBus, KafkaEventBus, Topics, type EventBus } from '@shopsense/events';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
-import { grpcClientOptionsFromConfig, GRPC_SERVICES, registration, SERVICE_CONFIG } from '@shopsense/service-runtime';
+import { grpcClientOptionsFromConfig, GRPC_SERVICES, registration } from '@shopsense/service-runtime';
 import { MemoryUserStateStore, Pseudonymizer, RecentKind, RedisUserStateStore, type StoreSettings, type UserStateStore } from '@shopsense/user-state';
 import { CachedItemVectorSource } from './application/cached-item-vector-source';
 import { CollectorApplicationService } from './application/collector.service';
@@ -214,7 +214,6 @@ export class FeedbackModule {
     return {
       module: FeedbackModule,
       providers: [
-        { provide: SERVICE_CONFIG, useValue: config },
         { provide: FEEDBACK_COMPONENTS, useFactory: () => createFeedbackComponents(config, runtime, overrides) },
         { provide: FeedbackLifecycle, useFactory: (components: FeedbackComponents) => new FeedbackLifecycle(components), inject: [FEEDBACK_COMPONENTS] },
         {

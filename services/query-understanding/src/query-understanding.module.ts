@@ -4,7 +4,7 @@ import { QueryUnderstandingService } from '@shopsense/contracts';
 import { Topics, type EventBus } from '@shopsense/events';
 import { channelCredentials } from '@shopsense/grpc';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
-import { GRPC_SERVICES, registration, SERVICE_CONFIG } from '@shopsense/service-runtime';
+import { GRPC_SERVICES, registration } from '@shopsense/service-runtime';
 import { CatalogSync } from './application/catalog-sync';
 import { CategoryPredictor } from './application/category-predictor';
 import { QueryDictionaryStore } from './application/query-dictionary-store';
@@ -115,7 +115,6 @@ export class QueryUnderstandingModule {
     return {
       module: QueryUnderstandingModule,
       providers: [
-        { provide: SERVICE_CONFIG, useValue: config },
         { provide: EVENT_BUS, useFactory: () => overrides.eventBus ?? createEventBus(config, logger) },
         {
           provide: TEXT_EMBEDDER,

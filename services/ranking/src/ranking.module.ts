@@ -2,7 +2,7 @@ import { Inject, Module, type DynamicModule, type OnModuleDestroy } from '@nestj
 import { ExperimentService, RankingService } from '@shopsense/contracts';
 import type { EventBus } from '@shopsense/events';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
-import { GRPC_SERVICES, registration, SERVICE_CONFIG } from '@shopsense/service-runtime';
+import { GRPC_SERVICES, registration } from '@shopsense/service-runtime';
 import type { UserStateStore } from '@shopsense/user-state';
 import type { RankingConfig } from './config/ranking.config';
 import { experimentGrpcImplementation, rankingGrpcImplementation } from './grpc/ranking.grpc-controller';
@@ -26,7 +26,6 @@ export class RankingModule {
     return {
       module: RankingModule,
       providers: [
-        { provide: SERVICE_CONFIG, useValue: config },
         { provide: RUNTIME, useFactory: () => RankingRuntime.start(config, runtime, options) },
         RuntimeCloser,
         {

@@ -2,7 +2,7 @@ import { Inject, Module, type DynamicModule, type OnModuleDestroy } from '@nestj
 import { CatalogService, RetrievalService } from '@shopsense/contracts';
 import type { EventBus } from '@shopsense/events';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
-import { GRPC_SERVICES, registration, SERVICE_CONFIG } from '@shopsense/service-runtime';
+import { GRPC_SERVICES, registration } from '@shopsense/service-runtime';
 import type { RetrievalConfig } from './config/retrieval.config';
 import { catalogGrpcImplementation } from './grpc/catalog.grpc-controller';
 import { retrievalGrpcImplementation } from './grpc/retrieval.grpc-controller';
@@ -33,7 +33,6 @@ export class RetrievalModule {
     return {
       module: RetrievalModule,
       providers: [
-        { provide: SERVICE_CONFIG, useValue: config },
         { provide: RUNTIME, useFactory: () => RetrievalRuntime.start(config, runtime, options) },
         RuntimeCloser,
         {

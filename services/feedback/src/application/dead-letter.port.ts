@@ -24,5 +24,3 @@ export interface DeadLetterSink {
   /** Removes a user's dead letters where the sink can (standalone's file); returns how many. */
   forgetUser(userId: string): Promise<number>;
 }
-
-export const DEAD_LETTER_SINK = Symbol('DEAD_LETTER_SINK');

@@ -13,5 +13,3 @@ export interface ItemVectorLookup {
 export interface ItemVectorSource {
   getVectors(itemIds: readonly string[], lookup?: ItemVectorLookup): Promise<ItemVectorBatch>;
 }
-
-export const ITEM_VECTOR_SOURCE = Symbol('ITEM_VECTOR_SOURCE');

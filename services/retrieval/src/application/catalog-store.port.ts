@@ -19,5 +19,3 @@ export interface CatalogStore {
   readonly size: number;
   close(): Promise<void>;
 }
-
-export const CATALOG_STORE = Symbol('CATALOG_STORE');

@@ -9,5 +9,3 @@ export interface Embedder {
   embedDocuments(texts: readonly string[]): Promise<DocumentEmbedding[]>;
   embedQuery(text: string): Promise<Float32Array>;
 }
-
-export const EMBEDDER = Symbol('EMBEDDER');

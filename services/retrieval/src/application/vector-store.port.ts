@@ -44,7 +44,6 @@ export interface VectorStore {
   close(): Promise<void>;
 }
 
-export const VECTOR_STORE = Symbol('VECTOR_STORE');
 
 /**
  * The query vector of a recommendation: the mean of the positive examples minus half the
