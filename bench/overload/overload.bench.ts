@@ -18,6 +18,7 @@
  * Queries cycle through bench/search's pool (repeats hit the query-embedding cache, as a shop's
  * head queries do). The load generator shares the machine's two cores with the server: at 5× it
  * takes a real share of them, which this bench reports (client CPU ms per call) rather than hides.
+ * BENCH_CONNECTIONS (default 1) spreads the calls over that many client connections.
  * Writes docs/benchmarks.md; the last line printed is one JSON object.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -39,6 +40,8 @@ const OPS = (process.env['BENCH_OPS'] ?? 'search,recommend,track').split(',').ma
 const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 4);
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
 const RECOVERY_S = Number(process.env['BENCH_RECOVERY_S'] ?? 4);
+/** Client connections the calls are spread over (one HTTP/2 connection each): does a refusal wait behind answers on a shared one? */
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 1);
 const MODEL_FILE = process.env['EMBEDDING_MODEL_FILE'] ?? 'model.int8.onnx';
 const DEADLINE_MS = 1_000;
 const SUSTAINED_P99_MS = 100;
@@ -126,8 +129,12 @@ function summarise(rate: number, run: Awaited<ReturnType<typeof openLoop>>): Loa
 
 /** The three public calls under test, each with the 1 s deadline, against one deployment. */
 async function callsFor(deployment: Deployment): Promise<{ calls: Record<Op, Call>; close: () => void }> {
-  const ranking = createGrpcClient(RankingService, deployment.rankingAddr, { credentials: insecure, defaultTimeoutMs: DEADLINE_MS, maxRetries: 0 });
-  const collector = createGrpcClient(CollectorService, deployment.collectorAddr, { credentials: insecure, defaultTimeoutMs: DEADLINE_MS, maxRetries: 0 });
+  // A local subchannel pool per client: each holds a connection of its own.
+  const connection = { credentials: insecure, defaultTimeoutMs: DEADLINE_MS, maxRetries: 0, ...(CONNECTIONS > 1 ? { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } } : {}) };
+  const rankings = Array.from({ length: CONNECTIONS }, () => createGrpcClient(RankingService, deployment.rankingAddr, connection));
+  const collectors = Array.from({ length: CONNECTIONS }, () => createGrpcClient(CollectorService, deployment.collectorAddr, connection));
+  const ranking = { search: (i: number, r: Parameters<(typeof rankings)[0]['search']>[0]) => rankings[i % CONNECTIONS]!.search(r), recommend: (i: number, r: Parameters<(typeof rankings)[0]['recommend']>[0]) => rankings[i % CONNECTIONS]!.recommend(r) };
+  const collector = collectors[0]!;
   const queries = searchQueries();
   const products = loadDemoProducts();
   const run = randomBytes(3).toString('hex');
@@ -138,12 +145,12 @@ async function callsFor(deployment: Deployment): Promise<{ calls: Record<Op, Cal
     { timeoutMs: 30_000 },
   );
   const calls: Record<Op, Call> = {
-    search: (i) => ranking.search({ query: queries[i % queries.length]!, ...(i % 2 === 0 ? { userId: users[i % users.length]! } : {}), pageSize: 10, channel: 'web' }),
-    recommend: (i) => ranking.recommend({ userId: users[i % users.length]!, limit: 10, channel: 'web' }),
+    search: (i) => ranking.search(i, { query: queries[i % queries.length]!, ...(i % 2 === 0 ? { userId: users[i % users.length]! } : {}), pageSize: 10, channel: 'web' }),
+    recommend: (i) => ranking.recommend(i, { userId: users[i % users.length]!, limit: 10, channel: 'web' }),
     track: (i) =>
-      collector.track({ events: [create(BehaviorEventSchema, { eventId: randomUUID(), type: EventType.CLICK, userId: users[i % users.length]!, sessionId: `s-${i % 50}`, itemIds: [products[i % products.length]!.id], occurredAt: timestampFromMs(Date.now()), channel: 'web' })] }),
+      collectors[i % CONNECTIONS]!.track({ events: [create(BehaviorEventSchema, { eventId: randomUUID(), type: EventType.CLICK, userId: users[i % users.length]!, sessionId: `s-${i % 50}`, itemIds: [products[i % products.length]!.id], occurredAt: timestampFromMs(Date.now()), channel: 'web' })] }),
   };
-  return { calls, close: () => (ranking.close(), collector.close()) };
+  return { calls, close: () => [...rankings, ...collectors].forEach((c) => c.close()) };
 }
 
 async function findOneX(op: Op, call: Call, log: (s: string) => void): Promise<number> {
