@@ -6,8 +6,9 @@
 #     and the demo catalog indexed), and is stopped with Ctrl-C (SIGINT) at the end;
 #   - `git clone …` and `cd …` lines are what this script does itself;
 #   - `npm test` is skipped (CI runs it on its own checkout);
-#   - every other line must exit 0, and print no `degraded:` line (a first search answered
-#     without its filters understood is what a new user would trip over);
+#   - every other line must exit 0, and must not answer degraded every time it is tried (a first
+#     search answered without its filters understood is what a new user would trip over; one
+#     degraded answer on a busy machine is tried again);
 #   - before the server is stopped, grpc.health.v1.Health/Check is called the way grpcurl does,
 #     through server reflection (scripts/check-reflection-health.js).
 # usage: scripts/check-quickstart.sh          (CI runs it from .ci/run)
@@ -68,22 +69,23 @@ for command in "${commands[@]}"; do
         exit 1
       fi
       head -n 15 "$work/last-command.log" | sed 's/^/    /' >&2
-      # One more try: a single degraded answer can be a pause of a shared CI machine (a hop has
-      # 150 ms); the same answer degraded twice is what a new user would meet.
-      if grep -q '^degraded:' "$work/last-command.log"; then
-        log "degraded answer ($(grep '^degraded:' "$work/last-command.log")): trying once more"
-        sleep 2
+      # A degraded answer can be a pause of a busy machine (a hop has 150 ms): the command is tried
+      # again, five tries in all over about 16 s. Degraded every time, it is broken, not slow.
+      for attempt in 2 3 4 5 6; do
+        grep -q '^degraded:' "$work/last-command.log" || break
+        if [[ $attempt == 6 ]]; then
+          cat "$work/last-command.log" >&2
+          log "DEGRADED answer, five times in a row: $command"
+          exit 1
+        fi
+        log "degraded answer ($(grep '^degraded:' "$work/last-command.log")): try $attempt"
+        sleep 4
         if ! bash -c "$command" > "$work/last-command.log" 2>&1; then
           cat "$work/last-command.log" >&2
-          log "FAILED (on its second try): $command"
+          log "FAILED (on try $attempt): $command"
           exit 1
         fi
-        if grep -q '^degraded:' "$work/last-command.log"; then
-          cat "$work/last-command.log" >&2
-          log "DEGRADED answer, twice: $command"
-          exit 1
-        fi
-      fi
+      done
       ;;
   esac
 done

@@ -7,7 +7,6 @@
  * item counters equal the number of events tracked for each item, no fewer (lost) and no more
  * (applied twice).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { BehaviorEventSchema, CollectorService, EventType } from '@shopsense/con
 import { createGrpcClient } from '@shopsense/grpc';
 import { counterByLabel } from '@shopsense/testing';
 import { DEFAULT_STORE_SETTINGS, encodeMemoryState, loadMemoryStateSnapshot, MemoryUserStateStore } from '@shopsense/user-state';
-import { npmStart as startStandalone, ROOT, signalGroup, type StartedStandalone } from './support/standalone-process';
+import { npmStart as startStandalone, runCli, signalGroup, type StartedStandalone } from './support/standalone-process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'standalone-durability-'));
 const ENV = {
@@ -123,12 +122,11 @@ describe('standalone: acknowledged events survive SIGKILL', () => {
     lines.splice(1_000, 0, '{"type": "EVENT_TYPE_VIEW", "userId": "x", "itemIds": ["a"], "occurredAt": ');
     lines.splice(2_000, 0, JSON.stringify({ eventId: 'no-time', type: 'EVENT_TYPE_VIEW', userId: 'x', itemIds: ['a'] }));
     writeFileSync(file, lines.join('\n') + '\n');
-    const backfill = () =>
-      new Promise<{ code: number; summary: { accepted: number; duplicates: number; forgotten: number; rejected: { line: number; reason: string }[]; rejectedCount: number; outOfOrder: number } }>((done) =>
-        execFile('npx', ['shopsense', 'backfill', file, '--json'], { cwd: ROOT, env: { ...env, SHOPSENSE_ADDR: `127.0.0.1:${running!.port}` }, timeout: 300_000 }, (error, stdout) =>
-          done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, summary: JSON.parse(stdout.trim().split('\n').pop()!) }),
-        ),
-      );
+    const backfill = async () => {
+      const run = await runCli(['backfill', file, '--json'], { ...env, SHOPSENSE_ADDR: `127.0.0.1:${running!.port}` }, 300_000);
+      const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { accepted: number; duplicates: number; forgotten: number; rejected: { line: number; reason: string }[]; rejectedCount: number; outOfOrder: number };
+      return { code: run.code, summary };
+    };
     const outcomes = () => counterByLabel(running!.metricsPort, 'feedback_events_total', 'outcome', { source: 'in-process' });
 
     const first = await backfill();

@@ -3,12 +3,12 @@
  * certificate and asks for a key; the CLI reaches it with --tls --ca and --api-key and not
  * without; /metrics stays on loopback; beyond loopback it refuses to start without TLS.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTlsFixture } from '@shopsense/testing';
-import { npmStart, ROOT, signalGroup, type StartedStandalone } from './support/standalone-process';
+import { npmStart, ROOT, runCli, signalGroup, type StartedStandalone } from './support/standalone-process';
 
 const work = mkdtempSync(join(tmpdir(), 'standalone-tls-'));
 const tls = createTlsFixture();
@@ -27,13 +27,7 @@ const ENV = {
   SHOPSENSE_API_KEYS_FILE: keysFile,
 };
 
-function cli(port: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('npx', ['shopsense', ...args, '--addr', `127.0.0.1:${port}`, '--timeout', '20000'], { cwd: ROOT, env: ENV, timeout: 120_000 }, (error, stdout, stderr) =>
-      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (port: number, args: string[]) => runCli([...args, '--addr', `127.0.0.1:${port}`, '--timeout', '20000'], ENV);
 
 describe('standalone over TLS with API keys', () => {
   let running: StartedStandalone | undefined;

@@ -4,11 +4,10 @@
  * them and forgets a user; Ctrl-C stops it; a second `npm start` serves the same index and user
  * state without indexing again.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GENEROUS_HOP_BUDGETS, npmStart as startStandaloneProcess, ROOT, signalGroup, type StartedStandalone as Started } from './support/standalone-process';
+import { GENEROUS_HOP_BUDGETS, npmStart as startStandaloneProcess, runCli, signalGroup, type StartedStandalone as Started } from './support/standalone-process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'standalone-e2e-'));
 
@@ -35,11 +34,7 @@ function filesHolding(dir: string, text: string): string[] {
 const ctrlC = (started: Started) => signalGroup(started, 'SIGINT');
 
 function cli(port: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('npx', ['shopsense', ...args], { cwd: ROOT, env: { ...ENV, SHOPSENSE_ADDR: `127.0.0.1:${port}` }, timeout: 120_000 }, (error, stdout, stderr) =>
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runCli(args, { ...ENV, SHOPSENSE_ADDR: `127.0.0.1:${port}` });
 }
 
 async function cliJson<T>(port: number, args: string[]): Promise<T> {

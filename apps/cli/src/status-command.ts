@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { CatalogService, CollectorService, EmbeddingService, ExperimentService, QueryUnderstandingService, RankingService, RetrievalService } from '@shopsense/contracts';
-import { channelCredentials } from '@shopsense/grpc';
+import { channelCredentials, fromServiceError } from '@shopsense/grpc';
 import { isAppError } from '@shopsense/errors';
 import { CliError, connect, explainCallError, type ConnectionOptions } from './connection';
 import type { Output } from './query-commands';
@@ -59,10 +59,9 @@ async function checkHealth(connection: ConnectionOptions): Promise<Record<string
     const results = await Promise.all(SERVICES.map(async (s) => [s.typeName, await check(s.typeName)] as const));
     return Object.fromEntries(results);
   } catch (error) {
-    const code = (error as grpc.ServiceError).code;
-    if (code === grpc.status.UNAVAILABLE) throw new CliError(`cannot reach ShopSense at ${connection.addr}: is it running? Start it with \`npm start\` (or pass --addr host:port).`, 2);
-    if (code === grpc.status.DEADLINE_EXCEEDED) throw new CliError(`ShopSense at ${connection.addr} did not answer within ${connection.timeoutMs} ms (raise it with --timeout).`, 2);
-    throw new CliError(`health check failed: ${(error as Error).message}`, 2);
+    // The same messages as every other command's (server down, too slow, …).
+    const explained = explainCallError(fromServiceError(error as grpc.ServiceError, 'grpc.health.v1.Health/Check'), connection);
+    throw explained.exitCode === 2 ? explained : new CliError(`health check failed: ${explained.message}`, 2);
   } finally {
     client.close();
   }

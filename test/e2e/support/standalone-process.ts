@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../../..');
@@ -53,4 +53,18 @@ export async function signalGroup(started: StartedStandalone, signal: NodeJS.Sig
     // Already gone.
   }
   return started.exited;
+}
+
+export interface CliRun {
+  /** The exit code (0 when it succeeded). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npx shopsense <args>` from the checkout, as a user types it; never rejects (the exit code says how it went). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile('npx', ['shopsense', ...args], { cwd: ROOT, env, timeout: timeoutMs }, (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
 }
