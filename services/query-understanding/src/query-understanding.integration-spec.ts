@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { Kafka, logLevel } from 'kafkajs';
-import { CatalogChangeSchema, ProductSchema, QueryUnderstandingService, type CatalogChange, type Product } from '@shopsense/contracts';
+import { CatalogChangeSchema, ProductSchema, QueryUnderstandingService, SuggestionMatch, SuggestionSource, type CatalogChange, type Product } from '@shopsense/contracts';
 import type { AppError } from '@shopsense/errors';
 import { InProcessEventBus, KafkaEventBus, Topics } from '@shopsense/events';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
@@ -108,6 +108,27 @@ describe('query understanding with the real embedding service (in-process catalo
   it('reloads its dictionaries when the catalog changes, without a restart', async () => {
     await bus.publish(Topics.catalogChanges, [{ key: 'it-1', message: upsert(create(ProductSchema, { id: 'it-1', title: 'Quillfeather fountain pen', brand: 'Quillfeather', categoryPath: ['Office', 'Pens'] })) }]);
     await expectEventually(async () => expect((await understanding.understand({ query: 'quillfeather pen' })).parsed!.filters!.brands).toEqual(['Quillfeather']));
+  });
+
+  it('completes prefixes over gRPC in English, Chinese and pinyin, despite a typo, and rejects a bad request naming the field', async () => {
+    const complete = async (prefix: string, limit = 0) => (await understanding.complete({ prefix, limit })).suggestions;
+    expect((await complete('runn')).map((s) => s.text)).toContain('running shoes');
+    expect((await complete('跑')).map((s) => s.text)).toContain('跑鞋');
+    expect((await complete('paox'))[0]).toMatchObject({ text: '跑鞋', match: SuggestionMatch.PINYIN });
+    expect((await complete('hoodei'))[0]).toMatchObject({ match: SuggestionMatch.CORRECTED, edits: 1 });
+    const [brand] = await complete('adid', 1);
+    expect(brand).toMatchObject({ text: 'adidas', sources: expect.arrayContaining([SuggestionSource.BRAND]) });
+    expect(brand!.productCount).toBeGreaterThan(0);
+    for (const [request, field] of [[{ prefix: ' ' }, 'prefix'], [{ prefix: 'x'.repeat(129) }, 'prefix'], [{ prefix: 'run', limit: 21 }, 'limit']] as const) {
+      const error = await understanding.complete(request).then(() => undefined, (e: unknown) => e as AppError);
+      expect(error?.code).toBe('INVALID_ARGUMENT');
+      expect(error?.fieldViolations.map((v) => v.field)).toEqual([field]);
+    }
+  });
+
+  it('suggests a new brand once the catalog has it, without a restart', async () => {
+    await bus.publish(Topics.catalogChanges, [{ key: 'it-2', message: upsert(create(ProductSchema, { id: 'it-2', title: 'Zephyrwind desk fan', brand: 'Zephyrwind', categoryPath: ['Home', 'Fans'] })) }]);
+    await expectEventually(async () => expect((await understanding.complete({ prefix: 'zephyr' })).suggestions.map((s) => s.text)).toEqual(['zephyrwind']));
   });
 
   it('still answers, without categories, when the embedding service is gone', async () => {

@@ -8,6 +8,7 @@ import { GRPC_SERVICES, registration } from '@shopsense/service-runtime';
 import { CatalogSync } from './application/catalog-sync';
 import { CategoryPredictor } from './application/category-predictor';
 import { QueryDictionaryStore } from './application/query-dictionary-store';
+import { QuerySuggestions } from './application/query-suggestions';
 import { QueryUnderstandingApplicationService } from './application/query-understanding.service';
 import { TEXT_EMBEDDER, type TextEmbedder } from './application/text-embedder.port';
 import type { QueryUnderstandingConfig } from './config/query-understanding.config';
@@ -18,6 +19,7 @@ import { QueryUnderstandingGrpcController } from './grpc/query-understanding.grp
 import { createEventBus } from './infrastructure/event-bus.factory';
 import { GrpcTextEmbedder } from './infrastructure/grpc-text-embedder';
 import { JiebaSegmenter } from './infrastructure/jieba-segmenter';
+import { PinyinProReader } from './infrastructure/pinyin-pro-reader';
 import { SynonymsFile } from './infrastructure/synonyms-file';
 
 /** What a caller may provide instead of what the configuration would build. */
@@ -30,6 +32,7 @@ export interface QueryUnderstandingOverrides {
 
 const EVENT_BUS = Symbol('EVENT_BUS');
 const SYNONYMS_FILE = Symbol('QU_SYNONYMS_FILE');
+const TEXT_ANALYZER = Symbol('TEXT_ANALYZER');
 
 /**
  * Starts and stops what runs in the background: the synonyms file watch, the catalog
@@ -42,6 +45,7 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
       config: QueryUnderstandingConfig;
       logger: Logger;
       store: QueryDictionaryStore;
+      suggestions: QuerySuggestions;
       sync: CatalogSync;
       predictor: CategoryPredictor | undefined;
       embedder: TextEmbedder | undefined;
@@ -53,12 +57,13 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const { config, store, sync, predictor, synonymsFile } = this.parts;
+    const { config, store, suggestions, sync, predictor, synonymsFile } = this.parts;
     if (synonymsFile) {
       synonymsFile.load();
       if (config.QU_SYNONYMS_RELOAD_MS > 0) synonymsFile.watch(config.QU_SYNONYMS_RELOAD_MS, () => store.synonymsChanged());
       store.synonymsChanged();
     }
+    store.onRebuilt((_dictionaries, products) => void suggestions.rebuild(products));
     if (predictor) {
       await predictor.loadCache();
       store.onRebuilt((_dictionaries, products) => void predictor.retrain(products));
@@ -67,19 +72,23 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
   }
 
   /**
-   * Resolves true once the dictionaries and the category model are built from a catalog of at
-   * least `products` products, false if that takes longer than `timeoutMs`. Standalone says READY
+   * Resolves true once the dictionaries, the suggestion index and the category model are built
+   * from a catalog of at least `products` products, false if that takes longer than `timeoutMs`. Standalone says READY
    * only then: a category model trained on part of a catalog (the changes arrive over the bus
    * while it is indexed or replayed) sends queries to the wrong product type with confidence.
    */
   async catalogSettled(products: number, timeoutMs: number): Promise<boolean> {
-    const { store, predictor } = this.parts;
+    const { store, suggestions, predictor } = this.parts;
     const giveUpAt = Date.now() + timeoutMs;
     while (store.snapshot.size < products) {
       if (Date.now() >= giveUpAt) return false;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await store.flush();
+    while (suggestions.products < products) {
+      if (Date.now() >= giveUpAt) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const idle = predictor?.whenIdle() ?? Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, giveUpAt - Date.now()))));
@@ -99,11 +108,12 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
   }
 }
 
-function registerMetrics(metrics: ServiceMetrics, store: QueryDictionaryStore, predictor: CategoryPredictor | undefined): void {
+function registerMetrics(metrics: ServiceMetrics, store: QueryDictionaryStore, suggestions: QuerySuggestions, predictor: CategoryPredictor | undefined): void {
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name, help, registers: [metrics.registry], collect() { this.set(read()); } });
   gauge('qu_catalog_products', 'Products in the catalog snapshot the dictionaries are built from.', () => store.snapshot.size);
   gauge('qu_dictionary_version', 'Version of the query dictionaries in use (increases with every rebuild).', () => store.dictionaryVersion);
+  gauge('qu_suggestion_phrases', 'Phrases the suggestion index completes to (rebuilt with the dictionaries).', () => suggestions.phrases);
   gauge('qu_category_model_categories', 'Categories of the category model in use; 0 while there is none.', () => predictor?.model?.size ?? 0);
 }
 
@@ -134,18 +144,21 @@ export class QueryUnderstandingModule {
           },
         },
         { provide: SYNONYMS_FILE, useFactory: () => (config.QU_SYNONYMS_FILE ? new SynonymsFile(config.QU_SYNONYMS_FILE, logger) : undefined) },
+        // One analyzer for dictionaries and suggestions: the catalog words its segmenter learns serve both.
+        { provide: TEXT_ANALYZER, useFactory: () => new TextAnalyzer(new JiebaSegmenter()) },
+        { provide: QuerySuggestions, useFactory: (analyzer: TextAnalyzer) => new QuerySuggestions(analyzer, new PinyinProReader(), logger), inject: [TEXT_ANALYZER] },
         {
           provide: QueryDictionaryStore,
-          useFactory: (synonymsFile: SynonymsFile | undefined) => {
+          useFactory: (synonymsFile: SynonymsFile | undefined, analyzer: TextAnalyzer) => {
             const builtIn = config.QU_BUILTIN_SYNONYMS ? parseSynonyms(DEFAULT_SYNONYMS).rules : [];
             return new QueryDictionaryStore(
-              new TextAnalyzer(new JiebaSegmenter()),
+              analyzer,
               () => [...builtIn, ...(synonymsFile?.rules ?? [])],
               { quietMs: config.QU_DICTIONARY_REBUILD_QUIET_MS, maxDelayMs: config.QU_DICTIONARY_REBUILD_MAX_DELAY_MS },
               logger,
             );
           },
-          inject: [SYNONYMS_FILE],
+          inject: [SYNONYMS_FILE, TEXT_ANALYZER],
         },
         {
           provide: CategoryPredictor,
@@ -169,8 +182,8 @@ export class QueryUnderstandingModule {
         },
         {
           provide: QueryUnderstandingApplicationService,
-          useFactory: (store: QueryDictionaryStore, predictor: CategoryPredictor | undefined) => {
-            registerMetrics(metrics, store, predictor);
+          useFactory: (store: QueryDictionaryStore, suggestions: QuerySuggestions, predictor: CategoryPredictor | undefined) => {
+            registerMetrics(metrics, store, suggestions, predictor);
             return new QueryUnderstandingApplicationService(
               store,
               predictor,
@@ -179,7 +192,7 @@ export class QueryUnderstandingModule {
               (reason) => metrics.degradedResponses.inc({ reason }),
             );
           },
-          inject: [QueryDictionaryStore, CategoryPredictor],
+          inject: [QueryDictionaryStore, QuerySuggestions, CategoryPredictor],
         },
         {
           provide: CatalogSync,
@@ -188,14 +201,14 @@ export class QueryUnderstandingModule {
         },
         {
           provide: QueryUnderstandingLifecycle,
-          useFactory: (store: QueryDictionaryStore, sync: CatalogSync, predictor: CategoryPredictor | undefined, embedder: TextEmbedder | undefined, synonymsFile: SynonymsFile | undefined, bus: EventBus) =>
-            new QueryUnderstandingLifecycle({ config, logger, store, sync, predictor, embedder, synonymsFile, bus, ownsBus: !overrides.eventBus, ownsEmbedder: !overrides.embedder }),
-          inject: [QueryDictionaryStore, CatalogSync, CategoryPredictor, TEXT_EMBEDDER, SYNONYMS_FILE, EVENT_BUS],
+          useFactory: (store: QueryDictionaryStore, suggestions: QuerySuggestions, sync: CatalogSync, predictor: CategoryPredictor | undefined, embedder: TextEmbedder | undefined, synonymsFile: SynonymsFile | undefined, bus: EventBus) =>
+            new QueryUnderstandingLifecycle({ config, logger, store, suggestions, sync, predictor, embedder, synonymsFile, bus, ownsBus: !overrides.eventBus, ownsEmbedder: !overrides.embedder }),
+          inject: [QueryDictionaryStore, QuerySuggestions, CatalogSync, CategoryPredictor, TEXT_EMBEDDER, SYNONYMS_FILE, EVENT_BUS],
         },
         {
           provide: GRPC_SERVICES,
-          useFactory: (service: QueryUnderstandingApplicationService) => [registration(QueryUnderstandingService, new QueryUnderstandingGrpcController(service).implementation())],
-          inject: [QueryUnderstandingApplicationService],
+          useFactory: (service: QueryUnderstandingApplicationService, suggestions: QuerySuggestions) => [registration(QueryUnderstandingService, new QueryUnderstandingGrpcController(service, suggestions).implementation())],
+          inject: [QueryUnderstandingApplicationService, QuerySuggestions],
         },
       ],
     };

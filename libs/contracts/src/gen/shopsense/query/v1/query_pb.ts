@@ -15,7 +15,110 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/query/v1/query.proto.
  */
 export const file_shopsense_query_v1_query: GenFile = /*@__PURE__*/
-  fileDesc("Ch5zaG9wc2Vuc2UvcXVlcnkvdjEvcXVlcnkucHJvdG8SEnNob3BzZW5zZS5xdWVyeS52MSI3ChFVbmRlcnN0YW5kUmVxdWVzdBINCgVxdWVyeRgBIAEoCRITCgtsb2NhbGVfaGludBgCIAEoCSJFChJVbmRlcnN0YW5kUmVzcG9uc2USLwoGcGFyc2VkGAEgASgLMh8uc2hvcHNlbnNlLnF1ZXJ5LnYxLlBhcnNlZFF1ZXJ5Iq4DCgtQYXJzZWRRdWVyeRIuCghsYW5ndWFnZRgBIAEoDjIcLnNob3BzZW5zZS5xdWVyeS52MS5MYW5ndWFnZRIQCghvcmlnaW5hbBgCIAEoCRISCgpub3JtYWxpemVkGAMgASgJEg4KBnRva2VucxgEIAMoCRIXCg9jb3JyZWN0ZWRfcXVlcnkYBSABKAkSOwoPY29ycmVjdGlvbl9tb2RlGAYgASgOMiIuc2hvcHNlbnNlLnF1ZXJ5LnYxLkNvcnJlY3Rpb25Nb2RlEjYKCHN5bm9ueW1zGAcgAygLMiQuc2hvcHNlbnNlLnF1ZXJ5LnYxLlN5bm9ueW1FeHBhbnNpb24SLQoHZmlsdGVycxgIIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIpCgZib29zdHMYCSADKAsyGS5zaG9wc2Vuc2UucXVlcnkudjEuQm9vc3QSOgoKY2F0ZWdvcmllcxgKIAMoCzImLnNob3BzZW5zZS5xdWVyeS52MS5DYXRlZ29yeVByZWRpY3Rpb24SFQoNcmVzaWR1YWxfdGV4dBgLIAEoCSIyChBTeW5vbnltRXhwYW5zaW9uEgwKBHRlcm0YASABKAkSEAoIc3lub255bXMYAiADKAkiNQoFQm9vc3QSDQoFZmllbGQYASABKAkSDQoFdmFsdWUYAiABKAkSDgoGd2VpZ2h0GAMgASgBIkAKEkNhdGVnb3J5UHJlZGljdGlvbhIVCg1jYXRlZ29yeV9wYXRoGAEgASgJEhMKC3Byb2JhYmlsaXR5GAIgASgBKnAKCExhbmd1YWdlEhgKFExBTkdVQUdFX1VOU1BFQ0lGSUVEEAASDwoLTEFOR1VBR0VfWkgQARIPCgtMQU5HVUFHRV9FThACEhIKDkxBTkdVQUdFX01JWEVEEAMSFAoQTEFOR1VBR0VfVU5LTk9XThAEKocBCg5Db3JyZWN0aW9uTW9kZRIfChtDT1JSRUNUSU9OX01PREVfVU5TUEVDSUZJRUQQABIYChRDT1JSRUNUSU9OX01PREVfTk9ORRABEh0KGUNPUlJFQ1RJT05fTU9ERV9TVUdHRVNURUQQAhIbChdDT1JSRUNUSU9OX01PREVfQVBQTElFRBADMn0KGVF1ZXJ5VW5kZXJzdGFuZGluZ1NlcnZpY2USYAoKVW5kZXJzdGFuZBIlLnNob3BzZW5zZS5xdWVyeS52MS5VbmRlcnN0YW5kUmVxdWVzdBomLnNob3BzZW5zZS5xdWVyeS52MS5VbmRlcnN0YW5kUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_shopsense_common_v1_common]);
+  fileDesc("Ch5zaG9wc2Vuc2UvcXVlcnkvdjEvcXVlcnkucHJvdG8SEnNob3BzZW5zZS5xdWVyeS52MSIwCg9Db21wbGV0ZVJlcXVlc3QSDgoGcHJlZml4GAEgASgJEg0KBWxpbWl0GAIgASgFIkcKEENvbXBsZXRlUmVzcG9uc2USMwoLc3VnZ2VzdGlvbnMYASADKAsyHi5zaG9wc2Vuc2UucXVlcnkudjEuU3VnZ2VzdGlvbiKrAQoKU3VnZ2VzdGlvbhIMCgR0ZXh0GAEgASgJEhUKDXByb2R1Y3RfY291bnQYAiABKAUSNQoHc291cmNlcxgDIAMoDjIkLnNob3BzZW5zZS5xdWVyeS52MS5TdWdnZXN0aW9uU291cmNlEjIKBW1hdGNoGAQgASgOMiMuc2hvcHNlbnNlLnF1ZXJ5LnYxLlN1Z2dlc3Rpb25NYXRjaBINCgVlZGl0cxgFIAEoBSI3ChFVbmRlcnN0YW5kUmVxdWVzdBINCgVxdWVyeRgBIAEoCRITCgtsb2NhbGVfaGludBgCIAEoCSJFChJVbmRlcnN0YW5kUmVzcG9uc2USLwoGcGFyc2VkGAEgASgLMh8uc2hvcHNlbnNlLnF1ZXJ5LnYxLlBhcnNlZFF1ZXJ5Iq4DCgtQYXJzZWRRdWVyeRIuCghsYW5ndWFnZRgBIAEoDjIcLnNob3BzZW5zZS5xdWVyeS52MS5MYW5ndWFnZRIQCghvcmlnaW5hbBgCIAEoCRISCgpub3JtYWxpemVkGAMgASgJEg4KBnRva2VucxgEIAMoCRIXCg9jb3JyZWN0ZWRfcXVlcnkYBSABKAkSOwoPY29ycmVjdGlvbl9tb2RlGAYgASgOMiIuc2hvcHNlbnNlLnF1ZXJ5LnYxLkNvcnJlY3Rpb25Nb2RlEjYKCHN5bm9ueW1zGAcgAygLMiQuc2hvcHNlbnNlLnF1ZXJ5LnYxLlN5bm9ueW1FeHBhbnNpb24SLQoHZmlsdGVycxgIIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIpCgZib29zdHMYCSADKAsyGS5zaG9wc2Vuc2UucXVlcnkudjEuQm9vc3QSOgoKY2F0ZWdvcmllcxgKIAMoCzImLnNob3BzZW5zZS5xdWVyeS52MS5DYXRlZ29yeVByZWRpY3Rpb24SFQoNcmVzaWR1YWxfdGV4dBgLIAEoCSIyChBTeW5vbnltRXhwYW5zaW9uEgwKBHRlcm0YASABKAkSEAoIc3lub255bXMYAiADKAkiNQoFQm9vc3QSDQoFZmllbGQYASABKAkSDQoFdmFsdWUYAiABKAkSDgoGd2VpZ2h0GAMgASgBIkAKEkNhdGVnb3J5UHJlZGljdGlvbhIVCg1jYXRlZ29yeV9wYXRoGAEgASgJEhMKC3Byb2JhYmlsaXR5GAIgASgBKs8BCg9TdWdnZXN0aW9uTWF0Y2gSIAocU1VHR0VTVElPTl9NQVRDSF9VTlNQRUNJRklFRBAAEhsKF1NVR0dFU1RJT05fTUFUQ0hfUFJFRklYEAESGgoWU1VHR0VTVElPTl9NQVRDSF9JTkZJWBACEhsKF1NVR0dFU1RJT05fTUFUQ0hfUElOWUlOEAMSJAogU1VHR0VTVElPTl9NQVRDSF9QSU5ZSU5fSU5JVElBTFMQBBIeChpTVUdHRVNUSU9OX01BVENIX0NPUlJFQ1RFRBAFKo8BChBTdWdnZXN0aW9uU291cmNlEiEKHVNVR0dFU1RJT05fU09VUkNFX1VOU1BFQ0lGSUVEEAASHgoaU1VHR0VTVElPTl9TT1VSQ0VfQ0FURUdPUlkQARIbChdTVUdHRVNUSU9OX1NPVVJDRV9CUkFORBACEhsKF1NVR0dFU1RJT05fU09VUkNFX1RJVExFEAMqcAoITGFuZ3VhZ2USGAoUTEFOR1VBR0VfVU5TUEVDSUZJRUQQABIPCgtMQU5HVUFHRV9aSBABEg8KC0xBTkdVQUdFX0VOEAISEgoOTEFOR1VBR0VfTUlYRUQQAxIUChBMQU5HVUFHRV9VTktOT1dOEAQqhwEKDkNvcnJlY3Rpb25Nb2RlEh8KG0NPUlJFQ1RJT05fTU9ERV9VTlNQRUNJRklFRBAAEhgKFENPUlJFQ1RJT05fTU9ERV9OT05FEAESHQoZQ09SUkVDVElPTl9NT0RFX1NVR0dFU1RFRBACEhsKF0NPUlJFQ1RJT05fTU9ERV9BUFBMSUVEEAMy2QEKGVF1ZXJ5VW5kZXJzdGFuZGluZ1NlcnZpY2USYAoKVW5kZXJzdGFuZBIlLnNob3BzZW5zZS5xdWVyeS52MS5VbmRlcnN0YW5kUmVxdWVzdBomLnNob3BzZW5zZS5xdWVyeS52MS5VbmRlcnN0YW5kUmVzcG9uc2UiA5ACARJaCghDb21wbGV0ZRIjLnNob3BzZW5zZS5xdWVyeS52MS5Db21wbGV0ZVJlcXVlc3QaJC5zaG9wc2Vuc2UucXVlcnkudjEuQ29tcGxldGVSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_shopsense_common_v1_common]);
+
+/**
+ * What a shopper has typed so far.
+ *
+ * @generated from message shopsense.query.v1.CompleteRequest
+ */
+export type CompleteRequest = Message<"shopsense.query.v1.CompleteRequest"> & {
+  /**
+   * Required. The text typed so far, 1..128 characters: English, Chinese, or
+   * pinyin ("lianyiq", "lian yi", initials "lyq").
+   *
+   * @generated from field: string prefix = 1;
+   */
+  prefix: string;
+
+  /**
+   * Suggestions wanted, 0..20. 0: 10.
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message shopsense.query.v1.CompleteRequest.
+ * Use `create(CompleteRequestSchema)` to create a new message.
+ */
+export const CompleteRequestSchema: GenMessage<CompleteRequest> = /*@__PURE__*/
+  messageDesc(file_shopsense_query_v1_query, 0);
+
+/**
+ * Completions, best first.
+ *
+ * @generated from message shopsense.query.v1.CompleteResponse
+ */
+export type CompleteResponse = Message<"shopsense.query.v1.CompleteResponse"> & {
+  /**
+   * At most `limit` suggestions; empty when nothing in the catalog starts
+   * with the prefix (within the typos allowed).
+   *
+   * @generated from field: repeated shopsense.query.v1.Suggestion suggestions = 1;
+   */
+  suggestions: Suggestion[];
+};
+
+/**
+ * Describes the message shopsense.query.v1.CompleteResponse.
+ * Use `create(CompleteResponseSchema)` to create a new message.
+ */
+export const CompleteResponseSchema: GenMessage<CompleteResponse> = /*@__PURE__*/
+  messageDesc(file_shopsense_query_v1_query, 1);
+
+/**
+ * One completion.
+ *
+ * @generated from message shopsense.query.v1.Suggestion
+ */
+export type Suggestion = Message<"shopsense.query.v1.Suggestion"> & {
+  /**
+   * The phrase in normal form (lower case, as query understanding normalises
+   * it); send it as SearchRequest.query.
+   *
+   * @generated from field: string text = 1;
+   */
+  text: string;
+
+  /**
+   * Catalog products whose title, brand or a category name holds the phrase's
+   * words; always at least 1.
+   *
+   * @generated from field: int32 product_count = 2;
+   */
+  productCount: number;
+
+  /**
+   * Where the phrase was found.
+   *
+   * @generated from field: repeated shopsense.query.v1.SuggestionSource sources = 3;
+   */
+  sources: SuggestionSource[];
+
+  /**
+   * How it matched the prefix.
+   *
+   * @generated from field: shopsense.query.v1.SuggestionMatch match = 4;
+   */
+  match: SuggestionMatch;
+
+  /**
+   * Typos corrected to match (insertions, deletions, substitutions,
+   * transpositions); 0 unless match is SUGGESTION_MATCH_CORRECTED.
+   *
+   * @generated from field: int32 edits = 5;
+   */
+  edits: number;
+};
+
+/**
+ * Describes the message shopsense.query.v1.Suggestion.
+ * Use `create(SuggestionSchema)` to create a new message.
+ */
+export const SuggestionSchema: GenMessage<Suggestion> = /*@__PURE__*/
+  messageDesc(file_shopsense_query_v1_query, 2);
 
 /**
  * A raw query to parse.
@@ -44,7 +147,7 @@ export type UnderstandRequest = Message<"shopsense.query.v1.UnderstandRequest"> 
  * Use `create(UnderstandRequestSchema)` to create a new message.
  */
 export const UnderstandRequestSchema: GenMessage<UnderstandRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_query_v1_query, 0);
+  messageDesc(file_shopsense_query_v1_query, 3);
 
 /**
  * The parsed query.
@@ -65,7 +168,7 @@ export type UnderstandResponse = Message<"shopsense.query.v1.UnderstandResponse"
  * Use `create(UnderstandResponseSchema)` to create a new message.
  */
 export const UnderstandResponseSchema: GenMessage<UnderstandResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_query_v1_query, 1);
+  messageDesc(file_shopsense_query_v1_query, 4);
 
 /**
  * A query in structured form.
@@ -161,7 +264,7 @@ export type ParsedQuery = Message<"shopsense.query.v1.ParsedQuery"> & {
  * Use `create(ParsedQuerySchema)` to create a new message.
  */
 export const ParsedQuerySchema: GenMessage<ParsedQuery> = /*@__PURE__*/
-  messageDesc(file_shopsense_query_v1_query, 2);
+  messageDesc(file_shopsense_query_v1_query, 5);
 
 /**
  * Synonyms of one query term.
@@ -189,7 +292,7 @@ export type SynonymExpansion = Message<"shopsense.query.v1.SynonymExpansion"> & 
  * Use `create(SynonymExpansionSchema)` to create a new message.
  */
 export const SynonymExpansionSchema: GenMessage<SynonymExpansion> = /*@__PURE__*/
-  messageDesc(file_shopsense_query_v1_query, 3);
+  messageDesc(file_shopsense_query_v1_query, 6);
 
 /**
  * A soft ranking preference extracted from the query.
@@ -224,7 +327,7 @@ export type Boost = Message<"shopsense.query.v1.Boost"> & {
  * Use `create(BoostSchema)` to create a new message.
  */
 export const BoostSchema: GenMessage<Boost> = /*@__PURE__*/
-  messageDesc(file_shopsense_query_v1_query, 4);
+  messageDesc(file_shopsense_query_v1_query, 7);
 
 /**
  * A predicted category of the query.
@@ -252,7 +355,104 @@ export type CategoryPrediction = Message<"shopsense.query.v1.CategoryPrediction"
  * Use `create(CategoryPredictionSchema)` to create a new message.
  */
 export const CategoryPredictionSchema: GenMessage<CategoryPrediction> = /*@__PURE__*/
-  messageDesc(file_shopsense_query_v1_query, 5);
+  messageDesc(file_shopsense_query_v1_query, 8);
+
+/**
+ * How a suggestion matched the prefix.
+ *
+ * @generated from enum shopsense.query.v1.SuggestionMatch
+ */
+export enum SuggestionMatch {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: SUGGESTION_MATCH_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The suggestion starts with the prefix.
+   *
+   * @generated from enum value: SUGGESTION_MATCH_PREFIX = 1;
+   */
+  PREFIX = 1,
+
+  /**
+   * A word inside the suggestion starts with the prefix ("shoes" → "running
+   * shoes").
+   *
+   * @generated from enum value: SUGGESTION_MATCH_INFIX = 2;
+   */
+  INFIX = 2,
+
+  /**
+   * The suggestion's pinyin starts with the prefix ("lianyiq" → 连衣裙).
+   *
+   * @generated from enum value: SUGGESTION_MATCH_PINYIN = 3;
+   */
+  PINYIN = 3,
+
+  /**
+   * The initials of the suggestion's pinyin start with the prefix ("lyq").
+   *
+   * @generated from enum value: SUGGESTION_MATCH_PINYIN_INITIALS = 4;
+   */
+  PINYIN_INITIALS = 4,
+
+  /**
+   * The prefix matched after correcting typos (see Suggestion.edits).
+   *
+   * @generated from enum value: SUGGESTION_MATCH_CORRECTED = 5;
+   */
+  CORRECTED = 5,
+}
+
+/**
+ * Describes the enum shopsense.query.v1.SuggestionMatch.
+ */
+export const SuggestionMatchSchema: GenEnum<SuggestionMatch> = /*@__PURE__*/
+  enumDesc(file_shopsense_query_v1_query, 0);
+
+/**
+ * Where in the catalog a suggested phrase was found.
+ *
+ * @generated from enum shopsense.query.v1.SuggestionSource
+ */
+export enum SuggestionSource {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: SUGGESTION_SOURCE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A category name on a product's category path.
+   *
+   * @generated from enum value: SUGGESTION_SOURCE_CATEGORY = 1;
+   */
+  CATEGORY = 1,
+
+  /**
+   * A product's brand.
+   *
+   * @generated from enum value: SUGGESTION_SOURCE_BRAND = 2;
+   */
+  BRAND = 2,
+
+  /**
+   * Words that the titles of several products share.
+   *
+   * @generated from enum value: SUGGESTION_SOURCE_TITLE = 3;
+   */
+  TITLE = 3,
+}
+
+/**
+ * Describes the enum shopsense.query.v1.SuggestionSource.
+ */
+export const SuggestionSourceSchema: GenEnum<SuggestionSource> = /*@__PURE__*/
+  enumDesc(file_shopsense_query_v1_query, 1);
 
 /**
  * Language detected in a query.
@@ -300,7 +500,7 @@ export enum Language {
  * Describes the enum shopsense.query.v1.Language.
  */
 export const LanguageSchema: GenEnum<Language> = /*@__PURE__*/
-  enumDesc(file_shopsense_query_v1_query, 0);
+  enumDesc(file_shopsense_query_v1_query, 2);
 
 /**
  * How a spelling correction was used.
@@ -341,10 +541,10 @@ export enum CorrectionMode {
  * Describes the enum shopsense.query.v1.CorrectionMode.
  */
 export const CorrectionModeSchema: GenEnum<CorrectionMode> = /*@__PURE__*/
-  enumDesc(file_shopsense_query_v1_query, 1);
+  enumDesc(file_shopsense_query_v1_query, 3);
 
 /**
- * Parses raw search queries.
+ * Parses raw search queries and completes them as they are typed.
  *
  * @generated from service shopsense.query.v1.QueryUnderstandingService
  */
@@ -360,6 +560,18 @@ export const QueryUnderstandingService: GenService<{
     methodKind: "unary";
     input: typeof UnderstandRequestSchema;
     output: typeof UnderstandResponseSchema;
+  },
+  /**
+   * Completes what a shopper is typing from the catalog's vocabulary. The
+   * public entry point is RankingService.Suggest, which calls this. INVALID_ARGUMENT when the
+   * prefix is empty or too long, or the limit out of range.
+   *
+   * @generated from rpc shopsense.query.v1.QueryUnderstandingService.Complete
+   */
+  complete: {
+    methodKind: "unary";
+    input: typeof CompleteRequestSchema;
+    output: typeof CompleteResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopsense_query_v1_query, 0);

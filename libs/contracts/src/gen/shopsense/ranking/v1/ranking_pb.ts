@@ -10,7 +10,7 @@ import type { Product } from "../../catalog/v1/catalog_pb";
 import { file_shopsense_catalog_v1_catalog } from "../../catalog/v1/catalog_pb";
 import type { ExperimentAssignment, Filters } from "../../common/v1/common_pb";
 import { file_shopsense_common_v1_common } from "../../common/v1/common_pb";
-import type { ParsedQuery } from "../../query/v1/query_pb";
+import type { ParsedQuery, Suggestion } from "../../query/v1/query_pb";
 import { file_shopsense_query_v1_query } from "../../query/v1/query_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/ranking/v1/ranking.proto.
  */
 export const file_shopsense_ranking_v1_ranking: GenFile = /*@__PURE__*/
-  fileDesc("CiJzaG9wc2Vuc2UvcmFua2luZy92MS9yYW5raW5nLnByb3RvEhRzaG9wc2Vuc2UucmFua2luZy52MSLQAQoNU2VhcmNoUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnNlc3Npb25faWQYAyABKAkSLQoHZmlsdGVycxgEIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCRIPCgdjaGFubmVsGAcgASgJEg8KB2V4cGxhaW4YCCABKAgSEwoLbG9jYWxlX2hpbnQYCSABKAkisQIKDlNlYXJjaFJlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua2VkSXRlbRI1CgxwYXJzZWRfcXVlcnkYAiABKAsyHy5zaG9wc2Vuc2UucXVlcnkudjEuUGFyc2VkUXVlcnkSEgoKcmVxdWVzdF9pZBgDIAEoCRI+CgtleHBlcmltZW50cxgEIAMoCzIpLnNob3BzZW5zZS5jb21tb24udjEuRXhwZXJpbWVudEFzc2lnbm1lbnQSFQoNbW9kZWxfdmVyc2lvbhgFIAEoCRIzCghkZWdyYWRlZBgGIAMoDjIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkRlZ3JhZGF0aW9uEhcKD25leHRfcGFnZV90b2tlbhgHIAEoCSLRAgoQUmVjb21tZW5kUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSMQoEaG9tZRgDIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkhvbWVDb250ZXh0SAASMQoEaXRlbRgEIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkl0ZW1Db250ZXh0SAASMQoEY2FydBgFIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkNhcnRDb250ZXh0SAASDQoFbGltaXQYBiABKAUSLQoHZmlsdGVycxgHIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIUCgxleGNsdWRlX3NlZW4YCCABKAgSDwoHZXhwbGFpbhgJIAEoCBIPCgdjaGFubmVsGAogASgJQgkKB2NvbnRleHQiDQoLSG9tZUNvbnRleHQiHgoLSXRlbUNvbnRleHQSDwoHaXRlbV9pZBgBIAEoCSIfCgtDYXJ0Q29udGV4dBIQCghpdGVtX2lkcxgBIAMoCSLkAQoRUmVjb21tZW5kUmVzcG9uc2USLwoFaXRlbXMYASADKAsyIC5zaG9wc2Vuc2UucmFua2luZy52MS5SYW5rZWRJdGVtEhIKCnJlcXVlc3RfaWQYAiABKAkSPgoLZXhwZXJpbWVudHMYAyADKAsyKS5zaG9wc2Vuc2UuY29tbW9uLnYxLkV4cGVyaW1lbnRBc3NpZ25tZW50EhUKDW1vZGVsX3ZlcnNpb24YBCABKAkSMwoIZGVncmFkZWQYBSADKA4yIS5zaG9wc2Vuc2UucmFua2luZy52MS5EZWdyYWRhdGlvbiKEAQoLUmFua1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKBXF1ZXJ5GAMgASgJSACIAQESEAoIaXRlbV9pZHMYBCADKAkSDwoHZXhwbGFpbhgFIAEoCBIPCgdjaGFubmVsGAYgASgJQggKBl9xdWVyeSLfAQoMUmFua1Jlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua2VkSXRlbRISCgpyZXF1ZXN0X2lkGAIgASgJEj4KC2V4cGVyaW1lbnRzGAMgAygLMikuc2hvcHNlbnNlLmNvbW1vbi52MS5FeHBlcmltZW50QXNzaWdubWVudBIVCg1tb2RlbF92ZXJzaW9uGAQgASgJEjMKCGRlZ3JhZGVkGAUgAygOMiEuc2hvcHNlbnNlLnJhbmtpbmcudjEuRGVncmFkYXRpb24i7QEKClJhbmtlZEl0ZW0SDwoHaXRlbV9pZBgBIAEoCRINCgVzY29yZRgCIAEoARIZChFjbGlja19wcm9iYWJpbGl0eRgDIAEoARIQCghwb3NpdGlvbhgEIAEoBRIPCgdzb3VyY2VzGAUgAygJEkAKDWNvbnRyaWJ1dGlvbnMYBiADKAsyKS5zaG9wc2Vuc2UucmFua2luZy52MS5GZWF0dXJlQ29udHJpYnV0aW9uEg8KB3JlYXNvbnMYByADKAkSLgoHcHJvZHVjdBgIIAEoCzIdLnNob3BzZW5zZS5jYXRhbG9nLnYxLlByb2R1Y3QiSwoTRmVhdHVyZUNvbnRyaWJ1dGlvbhIPCgdmZWF0dXJlGAEgASgJEg0KBXZhbHVlGAIgASgBEhQKDGNvbnRyaWJ1dGlvbhgDIAEoASqCAwoLRGVncmFkYXRpb24SGwoXREVHUkFEQVRJT05fVU5TUEVDSUZJRUQQABIvCitERUdSQURBVElPTl9RVUVSWV9VTkRFUlNUQU5ESU5HX1VOQVZBSUxBQkxFEAESJQohREVHUkFEQVRJT05fRU1CRURESU5HX1VOQVZBSUxBQkxFEAISIQodREVHUkFEQVRJT05fUkVUUklFVkFMX1BBUlRJQUwQAxIlCiFERUdSQURBVElPTl9SRVRSSUVWQUxfVU5BVkFJTEFCTEUQBBImCiJERUdSQURBVElPTl9VU0VSX1NUQVRFX1VOQVZBSUxBQkxFEAUSIQodREVHUkFEQVRJT05fTU9ERUxfVU5BVkFJTEFCTEUQBhIiCh5ERUdSQURBVElPTl9SRVJBTktfVU5BVkFJTEFCTEUQBxIjCh9ERUdSQURBVElPTl9DQVRBTE9HX1VOQVZBSUxBQkxFEAgSIAocREVHUkFEQVRJT05fQ0FUQUxPR19GQUxMQkFDSxAJMpICCg5SYW5raW5nU2VydmljZRJTCgZTZWFyY2gSIy5zaG9wc2Vuc2UucmFua2luZy52MS5TZWFyY2hSZXF1ZXN0GiQuc2hvcHNlbnNlLnJhbmtpbmcudjEuU2VhcmNoUmVzcG9uc2USXAoJUmVjb21tZW5kEiYuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmVjb21tZW5kUmVxdWVzdBonLnNob3BzZW5zZS5yYW5raW5nLnYxLlJlY29tbWVuZFJlc3BvbnNlEk0KBFJhbmsSIS5zaG9wc2Vuc2UucmFua2luZy52MS5SYW5rUmVxdWVzdBoiLnNob3BzZW5zZS5yYW5raW5nLnYxLlJhbmtSZXNwb25zZWIGcHJvdG8z", [file_shopsense_catalog_v1_catalog, file_shopsense_common_v1_common, file_shopsense_query_v1_query]);
+  fileDesc("CiJzaG9wc2Vuc2UvcmFua2luZy92MS9yYW5raW5nLnByb3RvEhRzaG9wc2Vuc2UucmFua2luZy52MSLQAQoNU2VhcmNoUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnNlc3Npb25faWQYAyABKAkSLQoHZmlsdGVycxgEIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCRIPCgdjaGFubmVsGAcgASgJEg8KB2V4cGxhaW4YCCABKAgSEwoLbG9jYWxlX2hpbnQYCSABKAkisQIKDlNlYXJjaFJlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua2VkSXRlbRI1CgxwYXJzZWRfcXVlcnkYAiABKAsyHy5zaG9wc2Vuc2UucXVlcnkudjEuUGFyc2VkUXVlcnkSEgoKcmVxdWVzdF9pZBgDIAEoCRI+CgtleHBlcmltZW50cxgEIAMoCzIpLnNob3BzZW5zZS5jb21tb24udjEuRXhwZXJpbWVudEFzc2lnbm1lbnQSFQoNbW9kZWxfdmVyc2lvbhgFIAEoCRIzCghkZWdyYWRlZBgGIAMoDjIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkRlZ3JhZGF0aW9uEhcKD25leHRfcGFnZV90b2tlbhgHIAEoCSIvCg5TdWdnZXN0UmVxdWVzdBIOCgZwcmVmaXgYASABKAkSDQoFbGltaXQYAiABKAUiewoPU3VnZ2VzdFJlc3BvbnNlEjMKC3N1Z2dlc3Rpb25zGAEgAygLMh4uc2hvcHNlbnNlLnF1ZXJ5LnYxLlN1Z2dlc3Rpb24SMwoIZGVncmFkZWQYAiADKA4yIS5zaG9wc2Vuc2UucmFua2luZy52MS5EZWdyYWRhdGlvbiLRAgoQUmVjb21tZW5kUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSMQoEaG9tZRgDIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkhvbWVDb250ZXh0SAASMQoEaXRlbRgEIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkl0ZW1Db250ZXh0SAASMQoEY2FydBgFIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkNhcnRDb250ZXh0SAASDQoFbGltaXQYBiABKAUSLQoHZmlsdGVycxgHIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIUCgxleGNsdWRlX3NlZW4YCCABKAgSDwoHZXhwbGFpbhgJIAEoCBIPCgdjaGFubmVsGAogASgJQgkKB2NvbnRleHQiDQoLSG9tZUNvbnRleHQiHgoLSXRlbUNvbnRleHQSDwoHaXRlbV9pZBgBIAEoCSIfCgtDYXJ0Q29udGV4dBIQCghpdGVtX2lkcxgBIAMoCSLkAQoRUmVjb21tZW5kUmVzcG9uc2USLwoFaXRlbXMYASADKAsyIC5zaG9wc2Vuc2UucmFua2luZy52MS5SYW5rZWRJdGVtEhIKCnJlcXVlc3RfaWQYAiABKAkSPgoLZXhwZXJpbWVudHMYAyADKAsyKS5zaG9wc2Vuc2UuY29tbW9uLnYxLkV4cGVyaW1lbnRBc3NpZ25tZW50EhUKDW1vZGVsX3ZlcnNpb24YBCABKAkSMwoIZGVncmFkZWQYBSADKA4yIS5zaG9wc2Vuc2UucmFua2luZy52MS5EZWdyYWRhdGlvbiKEAQoLUmFua1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKBXF1ZXJ5GAMgASgJSACIAQESEAoIaXRlbV9pZHMYBCADKAkSDwoHZXhwbGFpbhgFIAEoCBIPCgdjaGFubmVsGAYgASgJQggKBl9xdWVyeSLfAQoMUmFua1Jlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua2VkSXRlbRISCgpyZXF1ZXN0X2lkGAIgASgJEj4KC2V4cGVyaW1lbnRzGAMgAygLMikuc2hvcHNlbnNlLmNvbW1vbi52MS5FeHBlcmltZW50QXNzaWdubWVudBIVCg1tb2RlbF92ZXJzaW9uGAQgASgJEjMKCGRlZ3JhZGVkGAUgAygOMiEuc2hvcHNlbnNlLnJhbmtpbmcudjEuRGVncmFkYXRpb24i7QEKClJhbmtlZEl0ZW0SDwoHaXRlbV9pZBgBIAEoCRINCgVzY29yZRgCIAEoARIZChFjbGlja19wcm9iYWJpbGl0eRgDIAEoARIQCghwb3NpdGlvbhgEIAEoBRIPCgdzb3VyY2VzGAUgAygJEkAKDWNvbnRyaWJ1dGlvbnMYBiADKAsyKS5zaG9wc2Vuc2UucmFua2luZy52MS5GZWF0dXJlQ29udHJpYnV0aW9uEg8KB3JlYXNvbnMYByADKAkSLgoHcHJvZHVjdBgIIAEoCzIdLnNob3BzZW5zZS5jYXRhbG9nLnYxLlByb2R1Y3QiSwoTRmVhdHVyZUNvbnRyaWJ1dGlvbhIPCgdmZWF0dXJlGAEgASgJEg0KBXZhbHVlGAIgASgBEhQKDGNvbnRyaWJ1dGlvbhgDIAEoASqCAwoLRGVncmFkYXRpb24SGwoXREVHUkFEQVRJT05fVU5TUEVDSUZJRUQQABIvCitERUdSQURBVElPTl9RVUVSWV9VTkRFUlNUQU5ESU5HX1VOQVZBSUxBQkxFEAESJQohREVHUkFEQVRJT05fRU1CRURESU5HX1VOQVZBSUxBQkxFEAISIQodREVHUkFEQVRJT05fUkVUUklFVkFMX1BBUlRJQUwQAxIlCiFERUdSQURBVElPTl9SRVRSSUVWQUxfVU5BVkFJTEFCTEUQBBImCiJERUdSQURBVElPTl9VU0VSX1NUQVRFX1VOQVZBSUxBQkxFEAUSIQodREVHUkFEQVRJT05fTU9ERUxfVU5BVkFJTEFCTEUQBhIiCh5ERUdSQURBVElPTl9SRVJBTktfVU5BVkFJTEFCTEUQBxIjCh9ERUdSQURBVElPTl9DQVRBTE9HX1VOQVZBSUxBQkxFEAgSIAocREVHUkFEQVRJT05fQ0FUQUxPR19GQUxMQkFDSxAJMuoCCg5SYW5raW5nU2VydmljZRJTCgZTZWFyY2gSIy5zaG9wc2Vuc2UucmFua2luZy52MS5TZWFyY2hSZXF1ZXN0GiQuc2hvcHNlbnNlLnJhbmtpbmcudjEuU2VhcmNoUmVzcG9uc2USXAoJUmVjb21tZW5kEiYuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmVjb21tZW5kUmVxdWVzdBonLnNob3BzZW5zZS5yYW5raW5nLnYxLlJlY29tbWVuZFJlc3BvbnNlEk0KBFJhbmsSIS5zaG9wc2Vuc2UucmFua2luZy52MS5SYW5rUmVxdWVzdBoiLnNob3BzZW5zZS5yYW5raW5nLnYxLlJhbmtSZXNwb25zZRJWCgdTdWdnZXN0EiQuc2hvcHNlbnNlLnJhbmtpbmcudjEuU3VnZ2VzdFJlcXVlc3QaJS5zaG9wc2Vuc2UucmFua2luZy52MS5TdWdnZXN0UmVzcG9uc2ViBnByb3RvMw", [file_shopsense_catalog_v1_catalog, file_shopsense_common_v1_common, file_shopsense_query_v1_query]);
 
 /**
  * A search request.
@@ -164,6 +164,67 @@ export const SearchResponseSchema: GenMessage<SearchResponse> = /*@__PURE__*/
   messageDesc(file_shopsense_ranking_v1_ranking, 1);
 
 /**
+ * What the shopper has typed so far.
+ *
+ * @generated from message shopsense.ranking.v1.SuggestRequest
+ */
+export type SuggestRequest = Message<"shopsense.ranking.v1.SuggestRequest"> & {
+  /**
+   * Required. The text typed so far, 1..128 characters: English, Chinese, or
+   * pinyin ("lianyiq", "lian yi", initials "lyq").
+   *
+   * @generated from field: string prefix = 1;
+   */
+  prefix: string;
+
+  /**
+   * Suggestions wanted, 0..20. 0: 10.
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message shopsense.ranking.v1.SuggestRequest.
+ * Use `create(SuggestRequestSchema)` to create a new message.
+ */
+export const SuggestRequestSchema: GenMessage<SuggestRequest> = /*@__PURE__*/
+  messageDesc(file_shopsense_ranking_v1_ranking, 2);
+
+/**
+ * Completions, best first.
+ *
+ * @generated from message shopsense.ranking.v1.SuggestResponse
+ */
+export type SuggestResponse = Message<"shopsense.ranking.v1.SuggestResponse"> & {
+  /**
+   * At most `limit` suggestions; empty when nothing in the catalog starts
+   * with the prefix, or when query understanding could not answer (then
+   * `degraded` says so).
+   *
+   * @generated from field: repeated shopsense.query.v1.Suggestion suggestions = 1;
+   */
+  suggestions: Suggestion[];
+
+  /**
+   * DEGRADATION_QUERY_UNDERSTANDING_UNAVAILABLE when no suggestions could be
+   * read; the call itself still succeeds, so a search box never shows an
+   * error while the shopper types.
+   *
+   * @generated from field: repeated shopsense.ranking.v1.Degradation degraded = 2;
+   */
+  degraded: Degradation[];
+};
+
+/**
+ * Describes the message shopsense.ranking.v1.SuggestResponse.
+ * Use `create(SuggestResponseSchema)` to create a new message.
+ */
+export const SuggestResponseSchema: GenMessage<SuggestResponse> = /*@__PURE__*/
+  messageDesc(file_shopsense_ranking_v1_ranking, 3);
+
+/**
  * A recommendation request.
  *
  * @generated from message shopsense.ranking.v1.RecommendRequest
@@ -255,7 +316,7 @@ export type RecommendRequest = Message<"shopsense.ranking.v1.RecommendRequest"> 
  * Use `create(RecommendRequestSchema)` to create a new message.
  */
 export const RecommendRequestSchema: GenMessage<RecommendRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 2);
+  messageDesc(file_shopsense_ranking_v1_ranking, 4);
 
 /**
  * Recommendation context: a page without an anchor item.
@@ -270,7 +331,7 @@ export type HomeContext = Message<"shopsense.ranking.v1.HomeContext"> & {
  * Use `create(HomeContextSchema)` to create a new message.
  */
 export const HomeContextSchema: GenMessage<HomeContext> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 3);
+  messageDesc(file_shopsense_ranking_v1_ranking, 5);
 
 /**
  * Recommendation context: an item's page.
@@ -291,7 +352,7 @@ export type ItemContext = Message<"shopsense.ranking.v1.ItemContext"> & {
  * Use `create(ItemContextSchema)` to create a new message.
  */
 export const ItemContextSchema: GenMessage<ItemContext> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 4);
+  messageDesc(file_shopsense_ranking_v1_ranking, 6);
 
 /**
  * Recommendation context: the cart.
@@ -312,7 +373,7 @@ export type CartContext = Message<"shopsense.ranking.v1.CartContext"> & {
  * Use `create(CartContextSchema)` to create a new message.
  */
 export const CartContextSchema: GenMessage<CartContext> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 5);
+  messageDesc(file_shopsense_ranking_v1_ranking, 7);
 
 /**
  * Recommendations.
@@ -361,7 +422,7 @@ export type RecommendResponse = Message<"shopsense.ranking.v1.RecommendResponse"
  * Use `create(RecommendResponseSchema)` to create a new message.
  */
 export const RecommendResponseSchema: GenMessage<RecommendResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 6);
+  messageDesc(file_shopsense_ranking_v1_ranking, 8);
 
 /**
  * A request to re-order given items.
@@ -418,7 +479,7 @@ export type RankRequest = Message<"shopsense.ranking.v1.RankRequest"> & {
  * Use `create(RankRequestSchema)` to create a new message.
  */
 export const RankRequestSchema: GenMessage<RankRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 7);
+  messageDesc(file_shopsense_ranking_v1_ranking, 9);
 
 /**
  * The given items, re-ordered.
@@ -467,7 +528,7 @@ export type RankResponse = Message<"shopsense.ranking.v1.RankResponse"> & {
  * Use `create(RankResponseSchema)` to create a new message.
  */
 export const RankResponseSchema: GenMessage<RankResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 8);
+  messageDesc(file_shopsense_ranking_v1_ranking, 10);
 
 /**
  * One ranked item.
@@ -543,7 +604,7 @@ export type RankedItem = Message<"shopsense.ranking.v1.RankedItem"> & {
  * Use `create(RankedItemSchema)` to create a new message.
  */
 export const RankedItemSchema: GenMessage<RankedItem> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 9);
+  messageDesc(file_shopsense_ranking_v1_ranking, 11);
 
 /**
  * How much one feature contributed to an item's score.
@@ -578,7 +639,7 @@ export type FeatureContribution = Message<"shopsense.ranking.v1.FeatureContribut
  * Use `create(FeatureContributionSchema)` to create a new message.
  */
 export const FeatureContributionSchema: GenMessage<FeatureContribution> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 10);
+  messageDesc(file_shopsense_ranking_v1_ranking, 12);
 
 /**
  * Why a response is degraded. Each value names a stage that was skipped or
@@ -708,6 +769,19 @@ export const RankingService: GenService<{
     methodKind: "unary";
     input: typeof RankRequestSchema;
     output: typeof RankResponseSchema;
+  },
+  /**
+   * Completes what the shopper is typing in the search box: phrases from the
+   * catalog (category names, brands, title words) in English or Chinese,
+   * reached by prefix, by a word inside, by pinyin and despite typos. Every
+   * suggestion finds at least one product.
+   *
+   * @generated from rpc shopsense.ranking.v1.RankingService.Suggest
+   */
+  suggest: {
+    methodKind: "unary";
+    input: typeof SuggestRequestSchema;
+    output: typeof SuggestResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopsense_ranking_v1_ranking, 0);
