@@ -88,6 +88,14 @@ describe('the CLI against standalone: every command and option of its help', () 
     expect(shown).toMatch(/why:\n/);
     expect(shown).toMatch(/impression of \d+ items tracked for cli-user/);
 
+    // suggest: completions as a shopper types, in English, in pinyin, despite a typo; each finds products.
+    const completions = json<{ suggestions?: { text: string; productCount: number }[] }>(await ok(port, ['suggest', 'runn', '--limit', '5', '--json']));
+    expect(completions.suggestions!.map((s) => s.text)).toContain('running shoes');
+    expect(completions.suggestions!.length).toBeLessThanOrEqual(5);
+    for (const suggestion of completions.suggestions!) expect(suggestion.productCount).toBeGreaterThan(0);
+    expect(await ok(port, ['suggest', 'paox'])).toMatch(/跑鞋 .* pinyin/);
+    expect(await ok(port, ['suggest', 'runnign'])).toMatch(/running shoes .* corrected \(1 edit\)/);
+
     // recommend: home with seen items left out, similar items, a cart.
     const itemId = filtered.items![0]!.itemId;
     expect(await ok(port, ['recommend', '--user', 'cli-user', '--exclude-seen', '--limit', '4', '--explain', '--impressions'])).toMatch(/impression of \d+ items tracked for cli-user/);

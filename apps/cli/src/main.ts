@@ -10,6 +10,7 @@ import { backfill, forgetUser, track } from './event-commands';
 import { experiments } from './experiments-command';
 import { rank, recommend, search, type Output } from './query-commands';
 import { status } from './status-command';
+import { suggest } from './suggest-command';
 
 const HELP = `shopsense: command-line client of a running ShopSense (\`npm start\`)
 
@@ -19,6 +20,7 @@ commands
   status                    health of every service, the model, the catalog size, events applied and the backlog
   search <query>            search the catalog (filters: --category, --brand, --min-price, --max-price, --in-stock;
                             the next page: --page <token>, printed under the results)
+  suggest <prefix>          what the search box offers while a shopper types: English, Chinese, pinyin, typos
   recommend                 recommendations (--user, --item <id> for similar items, --cart a,b, --exclude-seen)
   rank <id> <id> …          rank the given items for --user and optional --query
   import <file>             index a catalog file (JSONL or CSV) with a progress bar and a reject report
@@ -112,6 +114,9 @@ async function main(argv: string[]): Promise<void> {
     case 'search':
       if (args.length === 0) throw new CliError('usage: shopsense search <query> [--user id] [--limit n] [--explain]');
       return search(args.join(' '), { ...filters, user: values.user, limit, explain, page: values.page, impressions }, connection, out);
+    case 'suggest':
+      if (args.length === 0) throw new CliError('usage: shopsense suggest <prefix> [--limit n]');
+      return suggest(args.join(' '), limit, connection, out);
     case 'recommend':
       return recommend({ ...filters, user: values.user, item: values.item, cart: values.cart?.split(',').filter(Boolean), limit, explain, excludeSeen: values['exclude-seen'] ?? false, impressions }, connection, out);
     case 'rank':

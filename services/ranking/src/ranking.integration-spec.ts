@@ -237,6 +237,16 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
     await expect(client.search({ query: 'shoes', filters: { brands: ['Nike', huge] } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('filters.brands[1]') });
     await expect(client.search({ query: 'shoes', filters: { categoryPath: huge } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('filters.category_path') });
     await expect(client.recommend({ userId: 'u', filters: { attributes: { color: huge } } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('filters.attributes[color]') });
+    await expect(client.suggest({ prefix: '' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('prefix') });
+    await expect(client.suggest({ prefix: 'run', limit: 21 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('limit') });
+  });
+
+  it('answers Suggest from query understanding: an empty list, not degraded, where its catalog has nothing to complete', async () => {
+    // This query understanding follows a bus of its own with no catalog on it; suggestions from
+    // a catalog are checked end to end (test/e2e/cli.e2e-spec.ts) and in its own integration test.
+    const response = await client.suggest({ prefix: 'mug' });
+    expect(response.suggestions).toEqual([]);
+    expect(response.degraded).toEqual([]);
   });
 
   it('answers with QUERY_UNDERSTANDING_UNAVAILABLE when query understanding is unreachable', async () => {
@@ -245,6 +255,8 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
     expect(response.items[0]!.itemId).toMatch(/^mug-/);
     // No model snapshot in its data dir: the untrained model (the relevance prior) serves.
     expect(response.modelVersion).toBe('untrained');
+    // Suggest succeeds too, empty and flagged: a search box never shows an error mid-word.
+    expect(await clientNoQu.suggest({ prefix: 'mug' })).toMatchObject({ suggestions: [], degraded: [Degradation.QUERY_UNDERSTANDING_UNAVAILABLE] });
   });
 
   it('assigns experiment variants stickily by pseudonymous user; GetResults is UNIMPLEMENTED without a training-example source', async () => {

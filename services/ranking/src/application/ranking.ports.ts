@@ -1,4 +1,4 @@
-import type { Candidate, Filters, ParsedQuery, Product } from '@shopsense/contracts';
+import type { Candidate, Filters, ParsedQuery, Product, Suggestion } from '@shopsense/contracts';
 import type { RankingReadRequest, RankingState } from '@shopsense/user-state';
 import type { ScoringModel } from '../domain';
 
@@ -14,6 +14,8 @@ export interface HopOptions {
 
 export interface QueryUnderstander {
   understand(query: string, localeHint: string, options: HopOptions): Promise<ParsedQuery>;
+  /** Completions of a typed prefix, best first (QueryUnderstandingService.Complete). */
+  complete(prefix: string, limit: number, options: HopOptions): Promise<Suggestion[]>;
 }
 
 export interface QueryEmbedder {

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { CandidateSchema, Degradation, ParsedQuerySchema, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, type Candidate, type Product } from '@shopsense/contracts';
+import { CandidateSchema, Degradation, ParsedQuerySchema, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Product } from '@shopsense/contracts';
 import { createLogger, ServiceMetrics } from '@shopsense/observability';
 import { decodeServedList, Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
 import { FtrlModel, NO_BUSINESS_RULES } from '../domain';
@@ -81,7 +81,10 @@ function setup(overrides: Partial<RankingDependencies> = {}) {
     models: { current: () => new FtrlModel(), byVersion: () => undefined },
     experiments: () => ({ experiments: [] }),
     rules: () => NO_BUSINESS_RULES,
-    understander: { understand: async (query) => { throw Object.assign(new Error(`no ${query}`), { name: 'TimeoutError' }); } },
+    understander: {
+      understand: async (query) => { throw Object.assign(new Error(`no ${query}`), { name: 'TimeoutError' }); },
+      complete: async (prefix) => { throw Object.assign(new Error(`no ${prefix}`), { name: 'TimeoutError' }); },
+    },
     settings: { budgets: { queryUnderstanding: 50, embedding: 50, retrieval: 50, catalog: 50, userState: 30 }, candidates: 100, servedListTtlSeconds: 600, diversityLambda: 1, pageTokenKeys: ['unit-test-page-token-key'] },
     logger: createLogger('ranking-test', process.env['DEBUG_RANKING'] ? 'warn' : 'silent'),
     metrics,
@@ -299,7 +302,7 @@ describe('Recommend candidate sources', () => {
 describe('RankingApplicationService with query understanding', () => {
   it('searches the residual text with the extracted filters narrowed by the request, and returns the parsed query', async () => {
     const parsed = create(ParsedQuerySchema, { original: 'cheap red mug under 50', normalized: 'cheap red mug under 50', residualText: 'red mug', filters: { price: { max: 50 } }, boosts: [{ field: 'price', value: 'low', weight: 1 }] });
-    const { service, retrieval } = setup({ understander: { understand: async () => parsed } });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
     const response = await service.search(search({ query: 'cheap red mug under 50', filters: { price: { max: 30 }, brands: ['Acme'] } }), call);
     expect(response.degraded).toEqual([]);
     expect(response.parsedQuery).toBe(parsed);
@@ -321,6 +324,7 @@ describe('RankingApplicationService with query understanding', () => {
           await Promise.race([asked, new Promise((_, reject) => setTimeout(() => reject(new Error('the query was not embedded while understanding ran')), 500))]);
           return parsed;
         },
+        complete: async () => [],
       },
       embedder: {
         embedQuery: async (text) => {
@@ -334,6 +338,35 @@ describe('RankingApplicationService with query understanding', () => {
     expect(response.degraded).toEqual([]);
     expect(embedded).toEqual(['Cheap RED mug under 50']);
     expect(retrieval.lastRetrieve?.queryVector).toEqual(Float32Array.from([1, 0]));
+  });
+});
+
+describe('Suggest', () => {
+  const suggest = (prefix: string, limit = 0) => create(SuggestRequestSchema, { prefix, limit });
+
+  it('passes the prefix and limit to query understanding and returns its suggestions as they come', async () => {
+    const asked: [string, number][] = [];
+    const suggestions = [create(SuggestionSchema, { text: '连衣裙', productCount: 5, match: SuggestionMatch.PINYIN })];
+    const { service } = setup({ understander: { understand: async () => create(ParsedQuerySchema), complete: async (prefix, limit) => (asked.push([prefix, limit]), suggestions) } });
+    const response = await service.suggest(suggest('lianyiq', 3), call);
+    expect(asked).toEqual([['lianyiq', 3]]);
+    expect(response.suggestions).toBe(suggestions);
+    expect(response.degraded).toEqual([]);
+  });
+
+  it('answers an empty, flagged list when query understanding fails, and counts the degradation', async () => {
+    const { service, degradedCount } = setup();
+    const response = await service.suggest(suggest('run'), call);
+    expect(response.suggestions).toEqual([]);
+    expect(response.degraded).toEqual([Degradation.QUERY_UNDERSTANDING_UNAVAILABLE]);
+    expect((await degradedCount())?.values.reduce((sum, v) => sum + v.value, 0)).toBe(1);
+  });
+
+  it('answers an empty, flagged list when no query understanding is configured', async () => {
+    const { service } = setup({ understander: undefined });
+    const response = await service.suggest(suggest('run'), call);
+    expect(response.suggestions).toEqual([]);
+    expect(response.degraded).toEqual([Degradation.QUERY_UNDERSTANDING_UNAVAILABLE]);
   });
 });
 

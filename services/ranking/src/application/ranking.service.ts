@@ -14,6 +14,9 @@ import {
   type RecommendResponseSchema,
   type SearchRequest,
   type SearchResponseSchema,
+  type Suggestion,
+  type SuggestRequest,
+  type SuggestResponseSchema,
   type TrainingExampleSchema,
 } from '@shopsense/contracts';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
@@ -342,6 +345,26 @@ export class RankingApplicationService {
     return { items: this.toItems(ranked.items, 0, ranked.products), requestId: call.requestId, experiments: assignments, modelVersion: ranked.modelVersion, degraded: report.flags() };
   }
 
+  /**
+   * Completions of what the shopper is typing, from query understanding. While it cannot answer,
+   * the list is empty and flagged: a search box must never show an error mid-word.
+   */
+  async suggest(request: SuggestRequest, call: CallInfo): Promise<MessageInitShape<typeof SuggestResponseSchema>> {
+    const report = new DegradationReport();
+    const understander = this.deps.understander;
+    let suggestions: Suggestion[] = [];
+    if (!understander) report.record('queryUnderstanding', 'unavailable', 'QUERY_UNDERSTANDING_ADDR is not set');
+    else {
+      try {
+        suggestions = await understander.complete(request.prefix, request.limit, { budgetMs: this.deps.settings.budgets.queryUnderstanding, ...(call.signal ? { signal: call.signal } : {}) });
+      } catch (error) {
+        report.recordError('queryUnderstanding', error);
+      }
+    }
+    this.countDegradations(report, call.requestId);
+    return { suggestions, degraded: report.flags() };
+  }
+
   // --- stages -------------------------------------------------------------------------------
 
   private async understand(query: string, localeHint: string, report: DegradationReport, call: CallInfo): Promise<ParsedQuery | undefined> {
@@ -543,9 +566,13 @@ export class RankingApplicationService {
   }
 
   /** Metrics, exposure counting and the served-features log (fire and forget: never fails the response). */
-  private finish(surface: Surface, requestId: string, page: readonly RankedCandidate[], offset: number, ranked: { modelVersion: string }, assignments: readonly Assignment[], channel: string, report: DegradationReport, now: number): void {
+  private countDegradations(report: DegradationReport, requestId: string): void {
     for (const label of report.metricLabels()) this.deps.metrics.degradedResponses.inc({ reason: `${label.stage}:${label.failure}` });
     if (report.records.length > 0) this.deps.logger.warn({ requestId, degraded: report.records.map((r) => ({ failure: r.failure, cause: r.cause, detail: r.detail })) }, 'served a degraded response');
+  }
+
+  private finish(surface: Surface, requestId: string, page: readonly RankedCandidate[], offset: number, ranked: { modelVersion: string }, assignments: readonly Assignment[], channel: string, report: DegradationReport, now: number): void {
+    this.countDegradations(report, requestId);
     this.deps.onServed?.(assignments, surface);
     if (page.length === 0) return;
     const servedAt = timestampFromMs(now);

@@ -6,7 +6,7 @@ import type { RankingApplicationService } from '../application/ranking.service';
 import { experimentResults, MAX_PAGE_TOKEN_LENGTH, type ExperimentsConfig, type VariantCounts } from '../domain';
 
 /** Field limits of ranking.proto. */
-export const LIMITS = { queryChars: 512, idChars: 256, channelChars: 64, localeChars: 35, pageSize: 100, recommendLimit: 100, cartItems: 100, rankItems: 500, filterValues: 100, filterValueChars: 256 } as const;
+export const LIMITS = { suggestPrefixChars: 128, suggestions: 20, queryChars: 512, idChars: 256, channelChars: 64, localeChars: 35, pageSize: 100, recommendLimit: 100, cartItems: 100, rankItems: 500, filterValues: 100, filterValueChars: 256 } as const;
 
 /** The code points of a string, as proto comments count "characters". */
 const chars = (s: string) => [...s].length;
@@ -81,6 +81,14 @@ export function rankingGrpcImplementation(service: RankingApplicationService): S
       validateCommon(v, request);
       v.throwIfInvalid();
       return service.rank(request, { requestId: context.requestId, signal: context.signal });
+    },
+    async suggest(request, context) {
+      new FieldValidator()
+        .required(request.prefix, 'prefix')
+        .check(chars(request.prefix) <= LIMITS.suggestPrefixChars, 'prefix', `must be at most ${LIMITS.suggestPrefixChars} characters`)
+        .range(request.limit, 0, LIMITS.suggestions, 'limit')
+        .throwIfInvalid();
+      return service.suggest(request, { requestId: context.requestId, signal: context.signal });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { CatalogService, EmbeddingKind, EmbeddingService, FusionMethod, QueryUnderstandingService, RetrievalService, type Filters, type ParsedQuery, type Product } from '@shopsense/contracts';
+import { CatalogService, EmbeddingKind, EmbeddingService, FusionMethod, QueryUnderstandingService, RetrievalService, type Filters, type ParsedQuery, type Product, type Suggestion } from '@shopsense/contracts';
 import { LruCache } from '@shopsense/caching';
 import { createGrpcClient, type GrpcClientOptions, type ServiceClient } from '@shopsense/grpc';
 import type { CandidateSource, HopOptions, ProductSource, QueryEmbedder, QueryUnderstander, RetrieveCall } from '../application/ranking.ports';
@@ -18,6 +18,10 @@ export class GrpcQueryUnderstander implements QueryUnderstander {
     const response = await this.client.understand({ query, localeHint }, overrides(options));
     if (!response.parsed) throw new Error('query understanding returned no parsed query');
     return response.parsed;
+  }
+
+  async complete(prefix: string, limit: number, options: HopOptions): Promise<Suggestion[]> {
+    return (await this.client.complete({ prefix, limit }, overrides(options))).suggestions;
   }
 
   close(): void {
