@@ -18,6 +18,7 @@ import {
   type ParsedQuery,
   type RankedItem,
   type RecommendRequest,
+  type RelaxedFilter,
 } from '@shopsense/contracts';
 import { CliError, connect, explainCallError, type ConnectionOptions } from './connection';
 import { fixed, table } from './table';
@@ -67,6 +68,12 @@ function describeQuery(parsed: ParsedQuery | undefined): string[] {
   if (parsed.categories.length) lines.push(`  categories: ${parsed.categories.map((c) => `${c.categoryPath} (${fixed(c.probability, 2)})`).join('; ')}`);
   if (parsed.residualText && parsed.residualText !== parsed.normalized) lines.push(`  searched text: "${parsed.residualText}"`);
   return lines;
+}
+
+/** The query's filters Search gave up because no product passes them all. */
+function describeRelaxed(relaxed: readonly RelaxedFilter[]): string[] {
+  if (relaxed.length === 0) return [];
+  return [`  no product has everything the query asked for; left out: ${relaxed.map((r) => `${r.field.replace('attributes.', '')} ${r.value}`).join(', ')}`];
 }
 
 function itemsTable(items: RankedItem[], explain: boolean): string {
@@ -130,7 +137,7 @@ export async function search(query: string, options: FilterOptions & { user?: st
     const tracked = options.impressions && options.user ? await trackImpression(options.user, response, query, connection) : undefined;
     if (out.json) return out.write(JSON.stringify(toJson(SearchResponseSchema, response) as JsonValue));
     out.write(
-      [...describeQuery(response.parsedQuery), '', response.items.length ? itemsTable(response.items, options.explain) : 'no results', '', footer(response), ...(response.nextPageToken ? [`more: --page ${response.nextPageToken}`] : []), ...(tracked ? [tracked] : [])].join('\n'),
+      [...describeQuery(response.parsedQuery), ...describeRelaxed(response.relaxedFilters), '', response.items.length ? itemsTable(response.items, options.explain) : 'no results', '', footer(response), ...(response.nextPageToken ? [`more: --page ${response.nextPageToken}`] : []), ...(tracked ? [tracked] : [])].join('\n'),
     );
   } finally {
     client.close();

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { CandidateSchema, Degradation, ParsedQuerySchema, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Product } from '@shopsense/contracts';
+import { CandidateSchema, Degradation, FiltersSchema, ParsedQuerySchema, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Filters, type Product } from '@shopsense/contracts';
 import { createLogger, ServiceMetrics } from '@shopsense/observability';
 import { decodeServedList, Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
 import { FtrlModel, NO_BUSINESS_RULES } from '../domain';
@@ -18,9 +18,12 @@ class FakeRetrieval implements CandidateSource, ProductSource {
   calls: { retrieve: number } = { retrieve: 0 };
   lastRetrieve?: RetrieveCall;
   retrieveDelayMs = 0;
+  /** Whether any product passes these filters (default: every filter finds the whole catalog). */
+  anyPasses: (filters: Filters | undefined) => boolean = () => true;
   async retrieve(call: RetrieveCall) {
     this.calls.retrieve++;
     this.lastRetrieve = call;
+    if (!this.anyPasses(call.filters)) return { candidates: [], unavailableSources: [] };
     if (this.retrieveDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.retrieveDelayMs));
     if (this.failRetrieve) throw Object.assign(new Error('down'), { name: 'Error' });
     if (call.browseCatalog) {
@@ -338,6 +341,44 @@ describe('RankingApplicationService with query understanding', () => {
     expect(response.degraded).toEqual([]);
     expect(embedded).toEqual(['Cheap RED mug under 50']);
     expect(retrieval.lastRetrieve?.queryVector).toEqual(Float32Array.from([1, 0]));
+  });
+});
+
+describe('Search when no product passes the query\'s filters', () => {
+  const parsedWith = (filters: Parameters<typeof create<typeof FiltersSchema>>[1]) =>
+    create(ParsedQuerySchema, { original: 'q', normalized: 'q', residualText: 'running shoes', filters: create(FiltersSchema, filters) });
+
+  it('drops the query\'s filters, the most specific first, until some product passes, and says which', async () => {
+    const parsed = parsedWith({ brands: ['Nike'], attributes: { color: 'pink', size: '50' }, price: { max: 5 } });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
+    // Nothing is pink, size 50 or under 5 at once; without the size and colour, a Nike under 5 exists.
+    retrieval.anyPasses = (f) => !f?.attributes['size'] && !f?.attributes['color'];
+    const response = await service.search(search({ query: 'pink nike running shoes size 50 under 5' }), call);
+    expect(response.items?.length).toBeGreaterThan(0);
+    expect(response.relaxedFilters).toEqual([
+      { field: 'attributes.size', value: '50' },
+      { field: 'attributes.color', value: 'pink' },
+    ]);
+    // The price and the brand the query asked for still hold.
+    expect(retrieval.lastRetrieve?.filters).toMatchObject({ brands: ['Nike'], price: { max: 5 }, attributes: {} });
+    expect(response.degraded).toEqual([]);
+  });
+
+  it('never drops the caller\'s own filters: an empty page when nothing passes them', async () => {
+    const parsed = parsedWith({ attributes: { color: 'pink' } });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
+    retrieval.anyPasses = (f) => !f?.brands.includes('Acme');
+    const response = await service.search(search({ query: 'pink shoes', filters: { brands: ['Acme'] } }), call);
+    expect(response.items).toEqual([]);
+    expect(response.relaxedFilters).toEqual([]);
+    expect(retrieval.lastRetrieve?.filters?.brands).toEqual(['Acme']);
+  });
+
+  it('relaxes nothing when the filters find products', async () => {
+    const { service, retrieval } = setup({ understander: { understand: async () => parsedWith({ attributes: { color: 'pink' } }), complete: async () => [] } });
+    const response = await service.search(search({ query: 'pink shoes' }), call);
+    expect(response.relaxedFilters).toEqual([]);
+    expect(retrieval.calls.retrieve).toBe(1);
   });
 });
 

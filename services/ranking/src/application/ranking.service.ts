@@ -33,6 +33,7 @@ import {
   type RecommendFusionWeights,
   DegradationReport,
   encodePageToken,
+  filterRelaxations,
   MAX_PAGE_OFFSET,
   NO_BUSINESS_RULES,
   rankCandidates,
@@ -45,10 +46,11 @@ import {
   type PageTokenKey,
   type RankedCandidate,
   type RankingContext,
+  type RelaxedFilter,
   type Surface,
   type VariantParams,
 } from '../domain';
-import type { CandidateSource, ModelProvider, ProductSource, QueryEmbedder, QueryUnderstander, RankingStateStore } from './ranking.ports';
+import type { CandidateSource, ModelProvider, ProductSource, QueryEmbedder, QueryUnderstander, RankingStateStore, RetrieveCall } from './ranking.ports';
 
 export interface RankingSettings {
   budgets: { queryUnderstanding: number; embedding: number; retrieval: number; catalog: number; userState: number };
@@ -191,7 +193,7 @@ export class RankingApplicationService {
       ]),
     );
     const queryText = parsed ? parsed.residualText || parsed.correctedQuery || parsed.normalized || request.query : request.query;
-    const filters = mergeFilters(request.filters, parsed?.filters);
+    let filters = mergeFilters(request.filters, parsed?.filters);
     const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
 
     const limit = Math.min(Math.max(settings.candidates, offset + pageSize), MAX_RETRIEVAL_LIMIT);
@@ -206,7 +208,12 @@ export class RankingApplicationService {
       skipSources: report.has('embedding') ? ['dense'] : [],
       ...(params.fusion ? { fusion: params.fusion } : {}),
     };
-    const retrieved = await this.timed('search', 'retrieve', () => this.retrieve(retrieveCall, report, call));
+    let retrieved = await this.timed('search', 'retrieve', () => this.retrieve(retrieveCall, report, call));
+    let relaxedFilters: RelaxedFilter[] = [];
+    if (retrieved.length === 0 && !report.has('retrieval')) {
+      const relaxed = await this.timed('search', 'relax', () => this.relaxQueryFilters(retrieveCall, request.filters, parsed?.filters, report, call));
+      if (relaxed) ({ candidates: retrieved, filters, dropped: relaxedFilters } = relaxed);
+    }
     const ranked = await this.rankList(retrieved, {
       surface: 'search',
       rawQuery: request.query,
@@ -234,6 +241,7 @@ export class RankingApplicationService {
       modelVersion: ranked.modelVersion,
       degraded: report.flags(),
       nextPageToken,
+      relaxedFilters,
     };
   }
 
@@ -412,6 +420,28 @@ export class RankingApplicationService {
       report.recordError('retrieval', error);
       return [];
     }
+  }
+
+  /**
+   * No product passes the filters: gives up the query's own filters one at a time, the most
+   * specific first (filterRelaxations), until retrieval finds something. The caller's filters
+   * stay. Undefined when no step finds anything or retrieval fails meanwhile.
+   */
+  private async relaxQueryFilters(
+    retrieveCall: RetrieveCall,
+    requested: Filters | undefined,
+    extracted: Filters | undefined,
+    report: DegradationReport,
+    call: CallInfo,
+  ): Promise<{ candidates: Candidate[]; filters: Filters | undefined; dropped: RelaxedFilter[] } | undefined> {
+    const { filters: _unrelaxed, ...rest } = retrieveCall;
+    for (const step of filterRelaxations(extracted, requested)) {
+      const filters = mergeFilters(requested, step.remaining);
+      const candidates = await this.retrieve({ ...rest, ...(filters && hasFilters(filters) ? { filters } : {}) }, report, call);
+      if (report.has('retrieval')) return undefined;
+      if (candidates.length > 0) return { candidates, filters, dropped: step.dropped };
+    }
+    return undefined;
   }
 
   private async similar(itemId: string, k: number, filters: Filters | undefined, exclude: string[], report: DegradationReport, call: CallInfo): Promise<Candidate[]> {

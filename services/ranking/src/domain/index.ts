@@ -7,6 +7,7 @@ export * from './config-validation';
 export * from './experiments';
 export * from './explanations';
 export * from './features';
+export * from './filter-relaxation';
 export * from './ftrl';
 export * from './list-metrics';
 export * from './mmr';

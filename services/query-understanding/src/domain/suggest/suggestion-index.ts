@@ -259,8 +259,8 @@ class MaxHeap<T extends { value: number }> {
     const items = this.items;
     if (items.length === 0) return undefined;
     const top = items[0];
-    const last = items.pop()!;
-    if (items.length > 0) {
+    const last = items.pop();
+    if (last !== undefined && items.length > 0) {
       items[0] = last;
       let i = 0;
       for (;;) {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/ranking/v1/ranking.proto.
  */
 export const file_shopsense_ranking_v1_ranking: GenFile = /*@__PURE__*/
-  fileDesc("CiJzaG9wc2Vuc2UvcmFua2luZy92MS9yYW5raW5nLnByb3RvEhRzaG9wc2Vuc2UucmFua2luZy52MSLQAQoNU2VhcmNoUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnNlc3Npb25faWQYAyABKAkSLQoHZmlsdGVycxgEIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCRIPCgdjaGFubmVsGAcgASgJEg8KB2V4cGxhaW4YCCABKAgSEwoLbG9jYWxlX2hpbnQYCSABKAkisQIKDlNlYXJjaFJlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua2VkSXRlbRI1CgxwYXJzZWRfcXVlcnkYAiABKAsyHy5zaG9wc2Vuc2UucXVlcnkudjEuUGFyc2VkUXVlcnkSEgoKcmVxdWVzdF9pZBgDIAEoCRI+CgtleHBlcmltZW50cxgEIAMoCzIpLnNob3BzZW5zZS5jb21tb24udjEuRXhwZXJpbWVudEFzc2lnbm1lbnQSFQoNbW9kZWxfdmVyc2lvbhgFIAEoCRIzCghkZWdyYWRlZBgGIAMoDjIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkRlZ3JhZGF0aW9uEhcKD25leHRfcGFnZV90b2tlbhgHIAEoCSIvCg5TdWdnZXN0UmVxdWVzdBIOCgZwcmVmaXgYASABKAkSDQoFbGltaXQYAiABKAUiewoPU3VnZ2VzdFJlc3BvbnNlEjMKC3N1Z2dlc3Rpb25zGAEgAygLMh4uc2hvcHNlbnNlLnF1ZXJ5LnYxLlN1Z2dlc3Rpb24SMwoIZGVncmFkZWQYAiADKA4yIS5zaG9wc2Vuc2UucmFua2luZy52MS5EZWdyYWRhdGlvbiLRAgoQUmVjb21tZW5kUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSMQoEaG9tZRgDIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkhvbWVDb250ZXh0SAASMQoEaXRlbRgEIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkl0ZW1Db250ZXh0SAASMQoEY2FydBgFIAEoCzIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkNhcnRDb250ZXh0SAASDQoFbGltaXQYBiABKAUSLQoHZmlsdGVycxgHIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIUCgxleGNsdWRlX3NlZW4YCCABKAgSDwoHZXhwbGFpbhgJIAEoCBIPCgdjaGFubmVsGAogASgJQgkKB2NvbnRleHQiDQoLSG9tZUNvbnRleHQiHgoLSXRlbUNvbnRleHQSDwoHaXRlbV9pZBgBIAEoCSIfCgtDYXJ0Q29udGV4dBIQCghpdGVtX2lkcxgBIAMoCSLkAQoRUmVjb21tZW5kUmVzcG9uc2USLwoFaXRlbXMYASADKAsyIC5zaG9wc2Vuc2UucmFua2luZy52MS5SYW5rZWRJdGVtEhIKCnJlcXVlc3RfaWQYAiABKAkSPgoLZXhwZXJpbWVudHMYAyADKAsyKS5zaG9wc2Vuc2UuY29tbW9uLnYxLkV4cGVyaW1lbnRBc3NpZ25tZW50EhUKDW1vZGVsX3ZlcnNpb24YBCABKAkSMwoIZGVncmFkZWQYBSADKA4yIS5zaG9wc2Vuc2UucmFua2luZy52MS5EZWdyYWRhdGlvbiKEAQoLUmFua1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKBXF1ZXJ5GAMgASgJSACIAQESEAoIaXRlbV9pZHMYBCADKAkSDwoHZXhwbGFpbhgFIAEoCBIPCgdjaGFubmVsGAYgASgJQggKBl9xdWVyeSLfAQoMUmFua1Jlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua2VkSXRlbRISCgpyZXF1ZXN0X2lkGAIgASgJEj4KC2V4cGVyaW1lbnRzGAMgAygLMikuc2hvcHNlbnNlLmNvbW1vbi52MS5FeHBlcmltZW50QXNzaWdubWVudBIVCg1tb2RlbF92ZXJzaW9uGAQgASgJEjMKCGRlZ3JhZGVkGAUgAygOMiEuc2hvcHNlbnNlLnJhbmtpbmcudjEuRGVncmFkYXRpb24i7QEKClJhbmtlZEl0ZW0SDwoHaXRlbV9pZBgBIAEoCRINCgVzY29yZRgCIAEoARIZChFjbGlja19wcm9iYWJpbGl0eRgDIAEoARIQCghwb3NpdGlvbhgEIAEoBRIPCgdzb3VyY2VzGAUgAygJEkAKDWNvbnRyaWJ1dGlvbnMYBiADKAsyKS5zaG9wc2Vuc2UucmFua2luZy52MS5GZWF0dXJlQ29udHJpYnV0aW9uEg8KB3JlYXNvbnMYByADKAkSLgoHcHJvZHVjdBgIIAEoCzIdLnNob3BzZW5zZS5jYXRhbG9nLnYxLlByb2R1Y3QiSwoTRmVhdHVyZUNvbnRyaWJ1dGlvbhIPCgdmZWF0dXJlGAEgASgJEg0KBXZhbHVlGAIgASgBEhQKDGNvbnRyaWJ1dGlvbhgDIAEoASqCAwoLRGVncmFkYXRpb24SGwoXREVHUkFEQVRJT05fVU5TUEVDSUZJRUQQABIvCitERUdSQURBVElPTl9RVUVSWV9VTkRFUlNUQU5ESU5HX1VOQVZBSUxBQkxFEAESJQohREVHUkFEQVRJT05fRU1CRURESU5HX1VOQVZBSUxBQkxFEAISIQodREVHUkFEQVRJT05fUkVUUklFVkFMX1BBUlRJQUwQAxIlCiFERUdSQURBVElPTl9SRVRSSUVWQUxfVU5BVkFJTEFCTEUQBBImCiJERUdSQURBVElPTl9VU0VSX1NUQVRFX1VOQVZBSUxBQkxFEAUSIQodREVHUkFEQVRJT05fTU9ERUxfVU5BVkFJTEFCTEUQBhIiCh5ERUdSQURBVElPTl9SRVJBTktfVU5BVkFJTEFCTEUQBxIjCh9ERUdSQURBVElPTl9DQVRBTE9HX1VOQVZBSUxBQkxFEAgSIAocREVHUkFEQVRJT05fQ0FUQUxPR19GQUxMQkFDSxAJMuoCCg5SYW5raW5nU2VydmljZRJTCgZTZWFyY2gSIy5zaG9wc2Vuc2UucmFua2luZy52MS5TZWFyY2hSZXF1ZXN0GiQuc2hvcHNlbnNlLnJhbmtpbmcudjEuU2VhcmNoUmVzcG9uc2USXAoJUmVjb21tZW5kEiYuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmVjb21tZW5kUmVxdWVzdBonLnNob3BzZW5zZS5yYW5raW5nLnYxLlJlY29tbWVuZFJlc3BvbnNlEk0KBFJhbmsSIS5zaG9wc2Vuc2UucmFua2luZy52MS5SYW5rUmVxdWVzdBoiLnNob3BzZW5zZS5yYW5raW5nLnYxLlJhbmtSZXNwb25zZRJWCgdTdWdnZXN0EiQuc2hvcHNlbnNlLnJhbmtpbmcudjEuU3VnZ2VzdFJlcXVlc3QaJS5zaG9wc2Vuc2UucmFua2luZy52MS5TdWdnZXN0UmVzcG9uc2ViBnByb3RvMw", [file_shopsense_catalog_v1_catalog, file_shopsense_common_v1_common, file_shopsense_query_v1_query]);
+  fileDesc("CiJzaG9wc2Vuc2UvcmFua2luZy92MS9yYW5raW5nLnByb3RvEhRzaG9wc2Vuc2UucmFua2luZy52MSLQAQoNU2VhcmNoUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnNlc3Npb25faWQYAyABKAkSLQoHZmlsdGVycxgEIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCRIPCgdjaGFubmVsGAcgASgJEg8KB2V4cGxhaW4YCCABKAgSEwoLbG9jYWxlX2hpbnQYCSABKAki7wIKDlNlYXJjaFJlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua2VkSXRlbRI1CgxwYXJzZWRfcXVlcnkYAiABKAsyHy5zaG9wc2Vuc2UucXVlcnkudjEuUGFyc2VkUXVlcnkSEgoKcmVxdWVzdF9pZBgDIAEoCRI+CgtleHBlcmltZW50cxgEIAMoCzIpLnNob3BzZW5zZS5jb21tb24udjEuRXhwZXJpbWVudEFzc2lnbm1lbnQSFQoNbW9kZWxfdmVyc2lvbhgFIAEoCRIzCghkZWdyYWRlZBgGIAMoDjIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkRlZ3JhZGF0aW9uEhcKD25leHRfcGFnZV90b2tlbhgHIAEoCRI8Cg9yZWxheGVkX2ZpbHRlcnMYCCADKAsyIy5zaG9wc2Vuc2UucmFua2luZy52MS5SZWxheGVkRmlsdGVyIi0KDVJlbGF4ZWRGaWx0ZXISDQoFZmllbGQYASABKAkSDQoFdmFsdWUYAiABKAkiLwoOU3VnZ2VzdFJlcXVlc3QSDgoGcHJlZml4GAEgASgJEg0KBWxpbWl0GAIgASgFInsKD1N1Z2dlc3RSZXNwb25zZRIzCgtzdWdnZXN0aW9ucxgBIAMoCzIeLnNob3BzZW5zZS5xdWVyeS52MS5TdWdnZXN0aW9uEjMKCGRlZ3JhZGVkGAIgAygOMiEuc2hvcHNlbnNlLnJhbmtpbmcudjEuRGVncmFkYXRpb24i0QIKEFJlY29tbWVuZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEjEKBGhvbWUYAyABKAsyIS5zaG9wc2Vuc2UucmFua2luZy52MS5Ib21lQ29udGV4dEgAEjEKBGl0ZW0YBCABKAsyIS5zaG9wc2Vuc2UucmFua2luZy52MS5JdGVtQ29udGV4dEgAEjEKBGNhcnQYBSABKAsyIS5zaG9wc2Vuc2UucmFua2luZy52MS5DYXJ0Q29udGV4dEgAEg0KBWxpbWl0GAYgASgFEi0KB2ZpbHRlcnMYByABKAsyHC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMSFAoMZXhjbHVkZV9zZWVuGAggASgIEg8KB2V4cGxhaW4YCSABKAgSDwoHY2hhbm5lbBgKIAEoCUIJCgdjb250ZXh0Ig0KC0hvbWVDb250ZXh0Ih4KC0l0ZW1Db250ZXh0Eg8KB2l0ZW1faWQYASABKAkiHwoLQ2FydENvbnRleHQSEAoIaXRlbV9pZHMYASADKAki5AEKEVJlY29tbWVuZFJlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua2VkSXRlbRISCgpyZXF1ZXN0X2lkGAIgASgJEj4KC2V4cGVyaW1lbnRzGAMgAygLMikuc2hvcHNlbnNlLmNvbW1vbi52MS5FeHBlcmltZW50QXNzaWdubWVudBIVCg1tb2RlbF92ZXJzaW9uGAQgASgJEjMKCGRlZ3JhZGVkGAUgAygOMiEuc2hvcHNlbnNlLnJhbmtpbmcudjEuRGVncmFkYXRpb24ihAEKC1JhbmtSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRISCgVxdWVyeRgDIAEoCUgAiAEBEhAKCGl0ZW1faWRzGAQgAygJEg8KB2V4cGxhaW4YBSABKAgSDwoHY2hhbm5lbBgGIAEoCUIICgZfcXVlcnki3wEKDFJhbmtSZXNwb25zZRIvCgVpdGVtcxgBIAMoCzIgLnNob3BzZW5zZS5yYW5raW5nLnYxLlJhbmtlZEl0ZW0SEgoKcmVxdWVzdF9pZBgCIAEoCRI+CgtleHBlcmltZW50cxgDIAMoCzIpLnNob3BzZW5zZS5jb21tb24udjEuRXhwZXJpbWVudEFzc2lnbm1lbnQSFQoNbW9kZWxfdmVyc2lvbhgEIAEoCRIzCghkZWdyYWRlZBgFIAMoDjIhLnNob3BzZW5zZS5yYW5raW5nLnYxLkRlZ3JhZGF0aW9uIu0BCgpSYW5rZWRJdGVtEg8KB2l0ZW1faWQYASABKAkSDQoFc2NvcmUYAiABKAESGQoRY2xpY2tfcHJvYmFiaWxpdHkYAyABKAESEAoIcG9zaXRpb24YBCABKAUSDwoHc291cmNlcxgFIAMoCRJACg1jb250cmlidXRpb25zGAYgAygLMikuc2hvcHNlbnNlLnJhbmtpbmcudjEuRmVhdHVyZUNvbnRyaWJ1dGlvbhIPCgdyZWFzb25zGAcgAygJEi4KB3Byb2R1Y3QYCCABKAsyHS5zaG9wc2Vuc2UuY2F0YWxvZy52MS5Qcm9kdWN0IksKE0ZlYXR1cmVDb250cmlidXRpb24SDwoHZmVhdHVyZRgBIAEoCRINCgV2YWx1ZRgCIAEoARIUCgxjb250cmlidXRpb24YAyABKAEqggMKC0RlZ3JhZGF0aW9uEhsKF0RFR1JBREFUSU9OX1VOU1BFQ0lGSUVEEAASLworREVHUkFEQVRJT05fUVVFUllfVU5ERVJTVEFORElOR19VTkFWQUlMQUJMRRABEiUKIURFR1JBREFUSU9OX0VNQkVERElOR19VTkFWQUlMQUJMRRACEiEKHURFR1JBREFUSU9OX1JFVFJJRVZBTF9QQVJUSUFMEAMSJQohREVHUkFEQVRJT05fUkVUUklFVkFMX1VOQVZBSUxBQkxFEAQSJgoiREVHUkFEQVRJT05fVVNFUl9TVEFURV9VTkFWQUlMQUJMRRAFEiEKHURFR1JBREFUSU9OX01PREVMX1VOQVZBSUxBQkxFEAYSIgoeREVHUkFEQVRJT05fUkVSQU5LX1VOQVZBSUxBQkxFEAcSIwofREVHUkFEQVRJT05fQ0FUQUxPR19VTkFWQUlMQUJMRRAIEiAKHERFR1JBREFUSU9OX0NBVEFMT0dfRkFMTEJBQ0sQCTLqAgoOUmFua2luZ1NlcnZpY2USUwoGU2VhcmNoEiMuc2hvcHNlbnNlLnJhbmtpbmcudjEuU2VhcmNoUmVxdWVzdBokLnNob3BzZW5zZS5yYW5raW5nLnYxLlNlYXJjaFJlc3BvbnNlElwKCVJlY29tbWVuZBImLnNob3BzZW5zZS5yYW5raW5nLnYxLlJlY29tbWVuZFJlcXVlc3QaJy5zaG9wc2Vuc2UucmFua2luZy52MS5SZWNvbW1lbmRSZXNwb25zZRJNCgRSYW5rEiEuc2hvcHNlbnNlLnJhbmtpbmcudjEuUmFua1JlcXVlc3QaIi5zaG9wc2Vuc2UucmFua2luZy52MS5SYW5rUmVzcG9uc2USVgoHU3VnZ2VzdBIkLnNob3BzZW5zZS5yYW5raW5nLnYxLlN1Z2dlc3RSZXF1ZXN0GiUuc2hvcHNlbnNlLnJhbmtpbmcudjEuU3VnZ2VzdFJlc3BvbnNlYgZwcm90bzM", [file_shopsense_catalog_v1_catalog, file_shopsense_common_v1_common, file_shopsense_query_v1_query]);
 
 /**
  * A search request.
@@ -154,6 +154,17 @@ export type SearchResponse = Message<"shopsense.ranking.v1.SearchResponse"> & {
    * @generated from field: string next_page_token = 7;
    */
   nextPageToken: string;
+
+  /**
+   * Filters the query's own words asked for ("pink", "nike", "under 50") that
+   * were dropped because no product passes all of them, in the order dropped:
+   * size, the other attributes (by name), in stock, price, brand, category.
+   * The items shown pass every filter not listed here. Filters sent in
+   * `filters` are never dropped. Empty when nothing was relaxed.
+   *
+   * @generated from field: repeated shopsense.ranking.v1.RelaxedFilter relaxed_filters = 8;
+   */
+  relaxedFilters: RelaxedFilter[];
 };
 
 /**
@@ -162,6 +173,36 @@ export type SearchResponse = Message<"shopsense.ranking.v1.SearchResponse"> & {
  */
 export const SearchResponseSchema: GenMessage<SearchResponse> = /*@__PURE__*/
   messageDesc(file_shopsense_ranking_v1_ranking, 1);
+
+/**
+ * A filter Search dropped to find results (SearchResponse.relaxed_filters).
+ *
+ * @generated from message shopsense.ranking.v1.RelaxedFilter
+ */
+export type RelaxedFilter = Message<"shopsense.ranking.v1.RelaxedFilter"> & {
+  /**
+   * What it filtered on: "brand", "category_path", "price", "in_stock", or
+   * "attributes.<name>" (for example "attributes.color").
+   *
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * The value the query asked for, as query understanding read it ("pink",
+   * "nike", "<= 50").
+   *
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message shopsense.ranking.v1.RelaxedFilter.
+ * Use `create(RelaxedFilterSchema)` to create a new message.
+ */
+export const RelaxedFilterSchema: GenMessage<RelaxedFilter> = /*@__PURE__*/
+  messageDesc(file_shopsense_ranking_v1_ranking, 2);
 
 /**
  * What the shopper has typed so far.
@@ -190,7 +231,7 @@ export type SuggestRequest = Message<"shopsense.ranking.v1.SuggestRequest"> & {
  * Use `create(SuggestRequestSchema)` to create a new message.
  */
 export const SuggestRequestSchema: GenMessage<SuggestRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 2);
+  messageDesc(file_shopsense_ranking_v1_ranking, 3);
 
 /**
  * Completions, best first.
@@ -222,7 +263,7 @@ export type SuggestResponse = Message<"shopsense.ranking.v1.SuggestResponse"> & 
  * Use `create(SuggestResponseSchema)` to create a new message.
  */
 export const SuggestResponseSchema: GenMessage<SuggestResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 3);
+  messageDesc(file_shopsense_ranking_v1_ranking, 4);
 
 /**
  * A recommendation request.
@@ -316,7 +357,7 @@ export type RecommendRequest = Message<"shopsense.ranking.v1.RecommendRequest"> 
  * Use `create(RecommendRequestSchema)` to create a new message.
  */
 export const RecommendRequestSchema: GenMessage<RecommendRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 4);
+  messageDesc(file_shopsense_ranking_v1_ranking, 5);
 
 /**
  * Recommendation context: a page without an anchor item.
@@ -331,7 +372,7 @@ export type HomeContext = Message<"shopsense.ranking.v1.HomeContext"> & {
  * Use `create(HomeContextSchema)` to create a new message.
  */
 export const HomeContextSchema: GenMessage<HomeContext> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 5);
+  messageDesc(file_shopsense_ranking_v1_ranking, 6);
 
 /**
  * Recommendation context: an item's page.
@@ -352,7 +393,7 @@ export type ItemContext = Message<"shopsense.ranking.v1.ItemContext"> & {
  * Use `create(ItemContextSchema)` to create a new message.
  */
 export const ItemContextSchema: GenMessage<ItemContext> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 6);
+  messageDesc(file_shopsense_ranking_v1_ranking, 7);
 
 /**
  * Recommendation context: the cart.
@@ -373,7 +414,7 @@ export type CartContext = Message<"shopsense.ranking.v1.CartContext"> & {
  * Use `create(CartContextSchema)` to create a new message.
  */
 export const CartContextSchema: GenMessage<CartContext> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 7);
+  messageDesc(file_shopsense_ranking_v1_ranking, 8);
 
 /**
  * Recommendations.
@@ -422,7 +463,7 @@ export type RecommendResponse = Message<"shopsense.ranking.v1.RecommendResponse"
  * Use `create(RecommendResponseSchema)` to create a new message.
  */
 export const RecommendResponseSchema: GenMessage<RecommendResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 8);
+  messageDesc(file_shopsense_ranking_v1_ranking, 9);
 
 /**
  * A request to re-order given items.
@@ -479,7 +520,7 @@ export type RankRequest = Message<"shopsense.ranking.v1.RankRequest"> & {
  * Use `create(RankRequestSchema)` to create a new message.
  */
 export const RankRequestSchema: GenMessage<RankRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 9);
+  messageDesc(file_shopsense_ranking_v1_ranking, 10);
 
 /**
  * The given items, re-ordered.
@@ -528,7 +569,7 @@ export type RankResponse = Message<"shopsense.ranking.v1.RankResponse"> & {
  * Use `create(RankResponseSchema)` to create a new message.
  */
 export const RankResponseSchema: GenMessage<RankResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 10);
+  messageDesc(file_shopsense_ranking_v1_ranking, 11);
 
 /**
  * One ranked item.
@@ -604,7 +645,7 @@ export type RankedItem = Message<"shopsense.ranking.v1.RankedItem"> & {
  * Use `create(RankedItemSchema)` to create a new message.
  */
 export const RankedItemSchema: GenMessage<RankedItem> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 11);
+  messageDesc(file_shopsense_ranking_v1_ranking, 12);
 
 /**
  * How much one feature contributed to an item's score.
@@ -639,7 +680,7 @@ export type FeatureContribution = Message<"shopsense.ranking.v1.FeatureContribut
  * Use `create(FeatureContributionSchema)` to create a new message.
  */
 export const FeatureContributionSchema: GenMessage<FeatureContribution> = /*@__PURE__*/
-  messageDesc(file_shopsense_ranking_v1_ranking, 12);
+  messageDesc(file_shopsense_ranking_v1_ranking, 13);
 
 /**
  * Why a response is degraded. Each value names a stage that was skipped or
