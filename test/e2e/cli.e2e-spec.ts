@@ -80,6 +80,8 @@ describe('the CLI against standalone: every command and option of its help', () 
       expect(item.product!.price).toBeLessThanOrEqual(150);
       expect(item.product!.categoryPath).toContain('Running Shoes');
     }
+    // facets: counts over every matching product, not only the page.
+    expect(await ok(port, ['search', 'running shoes', '--limit', '2', '--facets', 'brand,price'])).toMatch(/\d+ products match\n {2}brand: .+ \d+[\s\S]* {2}price: /);
     const first = json<Items>(await ok(port, ['search', 'shoes', '--limit', '2', '--json']));
     expect(first.nextPageToken).toBeTruthy();
     const second = json<Items>(await ok(port, ['search', 'shoes', '--limit', '2', '--page', first.nextPageToken!, '--json']));

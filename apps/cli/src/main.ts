@@ -19,7 +19,8 @@ usage: npx shopsense <command> [arguments] [options]
 commands
   status                    health of every service, the model, the catalog size, events applied and the backlog
   search <query>            search the catalog (filters: --category, --brand, --min-price, --max-price, --in-stock;
-                            the next page: --page <token>, printed under the results)
+                            the next page: --page <token>, printed under the results; counts over every match:
+                            --facets brand,category_path,price,in_stock,attributes.color)
   suggest <prefix>          what the search box offers while a shopper types: English, Chinese, pinyin, typos
   recommend                 recommendations (--user, --item <id> for similar items, --cart a,b, --exclude-seen)
   rank <id> <id> …          rank the given items for --user and optional --query
@@ -74,6 +75,7 @@ async function main(argv: string[]): Promise<void> {
       limit: { type: 'string', default: '10' },
       explain: { type: 'boolean', default: false },
       page: { type: 'string' },
+      facets: { type: 'string' },
       category: { type: 'string' },
       brand: { type: 'string', multiple: true },
       'min-price': { type: 'string' },
@@ -113,7 +115,7 @@ async function main(argv: string[]): Promise<void> {
       return status(connection, out);
     case 'search':
       if (args.length === 0) throw new CliError('usage: shopsense search <query> [--user id] [--limit n] [--explain]');
-      return search(args.join(' '), { ...filters, user: values.user, limit, explain, page: values.page, impressions }, connection, out);
+      return search(args.join(' '), { ...filters, user: values.user, limit, explain, page: values.page, impressions, facets: values.facets?.split(',').map((f) => f.trim()).filter(Boolean) ?? [] }, connection, out);
     case 'suggest':
       if (args.length === 0) throw new CliError('usage: shopsense suggest <prefix> [--limit n]');
       return suggest(args.join(' '), limit, connection, out);

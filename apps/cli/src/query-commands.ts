@@ -18,6 +18,8 @@ import {
   type ParsedQuery,
   type RankedItem,
   type RecommendRequest,
+  type FacetResult,
+  type HitCount,
   type RelaxedFilter,
 } from '@shopsense/contracts';
 import { CliError, connect, explainCallError, type ConnectionOptions } from './connection';
@@ -68,6 +70,13 @@ function describeQuery(parsed: ParsedQuery | undefined): string[] {
   if (parsed.categories.length) lines.push(`  categories: ${parsed.categories.map((c) => `${c.categoryPath} (${fixed(c.probability, 2)})`).join('; ')}`);
   if (parsed.residualText && parsed.residualText !== parsed.normalized) lines.push(`  searched text: "${parsed.residualText}"`);
   return lines;
+}
+
+/** Facet counts, one line per facet: "brand: Nike 12 · Anta 9". */
+function describeFacets(facets: readonly FacetResult[], total: HitCount | undefined): string[] {
+  if (facets.length === 0) return [];
+  const header = total ? (total.lexical ? `${total.value} products match` : `no product holds every word; ${total.value} results by meaning`) : '';
+  return ['', header, ...facets.map((f) => `  ${f.field}: ${f.values.map((v) => `${f.field === 'category_path' ? v.value : v.displayName} ${v.count}`).join(' · ') || 'none'}${f.distinctValues > f.values.length ? ` · … (${f.distinctValues} in all)` : ''}`)];
 }
 
 /** The query's filters Search gave up because no product passes them all. */
@@ -129,15 +138,21 @@ async function trackImpression(user: string, served: Served, query: string, conn
   }
 }
 
-export async function search(query: string, options: FilterOptions & { user?: string | undefined; limit: number; explain: boolean; page?: string | undefined; impressions?: boolean }, connection: ConnectionOptions, out: Output): Promise<void> {
+export async function search(
+  query: string,
+  options: FilterOptions & { user?: string | undefined; limit: number; explain: boolean; page?: string | undefined; impressions?: boolean; facets?: string[] },
+  connection: ConnectionOptions,
+  out: Output,
+): Promise<void> {
   const client = connect(RankingService, connection);
   try {
     const filters = filtersFrom(options);
-    const response = await client.search({ query, userId: options.user ?? '', pageSize: options.limit, explain: options.explain, pageToken: options.page ?? '', ...(filters ? { filters } : {}) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
+    const facets = (options.facets ?? []).map((field) => ({ field }));
+    const response = await client.search({ query, userId: options.user ?? '', pageSize: options.limit, explain: options.explain, pageToken: options.page ?? '', facets, ...(filters ? { filters } : {}) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
     const tracked = options.impressions && options.user ? await trackImpression(options.user, response, query, connection) : undefined;
     if (out.json) return out.write(JSON.stringify(toJson(SearchResponseSchema, response) as JsonValue));
     out.write(
-      [...describeQuery(response.parsedQuery), ...describeRelaxed(response.relaxedFilters), '', response.items.length ? itemsTable(response.items, options.explain) : 'no results', '', footer(response), ...(response.nextPageToken ? [`more: --page ${response.nextPageToken}`] : []), ...(tracked ? [tracked] : [])].join('\n'),
+      [...describeQuery(response.parsedQuery), ...describeRelaxed(response.relaxedFilters), '', response.items.length ? itemsTable(response.items, options.explain) : 'no results', ...describeFacets(response.facets, response.totalHits), '', footer(response), ...(response.nextPageToken ? [`more: --page ${response.nextPageToken}`] : []), ...(tracked ? [tracked] : [])].join('\n'),
     );
   } finally {
     client.close();

@@ -181,6 +181,21 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
     expect(inStock.items.map((i) => i.itemId)).not.toContain('shoe-10');
   });
 
+  it('counts facets over every product that matches, each without its own filter, with the total', async () => {
+    const response = await client.search({ query: 'running shoes', filters: { brands: ['Nike'] }, pageSize: 2, facets: [{ field: 'brand' }, { field: 'price', priceRanges: [{ max: 100 }, { min: 100 }] }] });
+    expect(response.items).toHaveLength(2);
+    // Every product whose title or category holds "running" and "shoe(s)", by brute force over the catalog above.
+    const text = (p: (typeof products)[number]) => `${p.title} ${p.categoryPath.join(' ')}`;
+    const matching = products.filter((p) => /\brunning\b/i.test(text(p)) && /\bshoes?\b/i.test(text(p)));
+    const nike = matching.filter((p) => p.brand === 'Nike');
+    expect(response.totalHits).toMatchObject({ value: BigInt(nike.length), lexical: true });
+    const [brands, prices] = response.facets;
+    // Choosing Nike leaves the other brands' counts visible (disjunctive).
+    expect(Object.fromEntries(brands!.values.map((v) => [v.value, Number(v.count)]))).toEqual(Object.fromEntries([...new Set(matching.map((p) => p.brand))].map((b) => [b.toLowerCase(), matching.filter((p) => p.brand === b).length])));
+    expect(prices!.values.map((v) => Number(v.count))).toEqual([nike.filter((p) => p.price < 100).length, nike.filter((p) => p.price >= 100).length]);
+    await expect(client.search({ query: 'shoes', facets: [{ field: 'colour' }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('facets[0].field') });
+  });
+
   it('pages: page 2 continues page 1 without overlap, and a token is bound to its query', async () => {
     const whole = await client.search({ query: 'shoes', userId: 'user-2', pageSize: 8 });
     const page1 = await client.search({ query: 'shoes', userId: 'user-2', pageSize: 4 });

@@ -1,4 +1,4 @@
-import type { Candidate, Filters, ParsedQuery, Product, Suggestion } from '@shopsense/contracts';
+import type { Candidate, FacetRequest, FacetResult, Filters, HitCount, ParsedQuery, Product, Suggestion } from '@shopsense/contracts';
 import type { RankingReadRequest, RankingState } from '@shopsense/user-state';
 import type { ScoringModel } from '../domain';
 
@@ -35,10 +35,20 @@ export interface RetrieveCall {
   fusion?: { method?: 'rrf' | 'weighted'; rrfK?: number; weights?: Partial<Record<string, number>> };
   /** With no query, vector or seed: the catalog's newest in-stock products (source `catalog`). */
   browseCatalog?: boolean;
+  /** Facets to count over every product matching the text and filters. */
+  facets?: readonly FacetRequest[];
+}
+
+export interface RetrieveResult {
+  candidates: Candidate[];
+  unavailableSources: string[];
+  /** With `facets` asked for. */
+  facets?: FacetResult[];
+  totalHits?: HitCount;
 }
 
 export interface CandidateSource {
-  retrieve(call: RetrieveCall, options: HopOptions): Promise<{ candidates: Candidate[]; unavailableSources: string[] }>;
+  retrieve(call: RetrieveCall, options: HopOptions): Promise<RetrieveResult>;
   similarItems(itemId: string, k: number, filters: Filters | undefined, exclude: string[], options: HopOptions): Promise<{ candidates: Candidate[]; unavailableSources: string[] }>;
   itemVectors(itemIds: readonly string[], options: HopOptions): Promise<Map<string, Float32Array>>;
 }

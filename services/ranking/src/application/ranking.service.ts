@@ -50,7 +50,7 @@ import {
   type Surface,
   type VariantParams,
 } from '../domain';
-import type { CandidateSource, ModelProvider, ProductSource, QueryEmbedder, QueryUnderstander, RankingStateStore, RetrieveCall } from './ranking.ports';
+import type { CandidateSource, ModelProvider, ProductSource, QueryEmbedder, QueryUnderstander, RankingStateStore, RetrieveCall, RetrieveResult } from './ranking.ports';
 
 export interface RankingSettings {
   budgets: { queryUnderstanding: number; embedding: number; retrieval: number; catalog: number; userState: number };
@@ -207,13 +207,15 @@ export class RankingApplicationService {
       limit,
       skipSources: report.has('embedding') ? ['dense'] : [],
       ...(params.fusion ? { fusion: params.fusion } : {}),
+      ...(request.facets.length > 0 ? { facets: request.facets } : {}),
     };
-    let retrieved = await this.timed('search', 'retrieve', () => this.retrieve(retrieveCall, report, call));
+    let found = await this.timed('search', 'retrieve', () => this.retrieveWithCounts(retrieveCall, report, call));
     let relaxedFilters: RelaxedFilter[] = [];
-    if (retrieved.length === 0 && !report.has('retrieval')) {
+    if (found.candidates.length === 0 && !report.has('retrieval')) {
       const relaxed = await this.timed('search', 'relax', () => this.relaxQueryFilters(retrieveCall, request.filters, parsed?.filters, report, call));
-      if (relaxed) ({ candidates: retrieved, filters, dropped: relaxedFilters } = relaxed);
+      if (relaxed) ({ found, filters, dropped: relaxedFilters } = relaxed);
     }
+    const retrieved = found.candidates;
     const ranked = await this.rankList(retrieved, {
       surface: 'search',
       rawQuery: request.query,
@@ -242,6 +244,8 @@ export class RankingApplicationService {
       degraded: report.flags(),
       nextPageToken,
       relaxedFilters,
+      facets: found.facets ?? [],
+      ...(found.totalHits ? { totalHits: found.totalHits } : {}),
     };
   }
 
@@ -411,14 +415,19 @@ export class RankingApplicationService {
     }
   }
 
-  private async retrieve(retrieveCall: Parameters<CandidateSource['retrieve']>[0], report: DegradationReport, call: CallInfo): Promise<Candidate[]> {
+  private async retrieve(retrieveCall: RetrieveCall, report: DegradationReport, call: CallInfo): Promise<Candidate[]> {
+    return (await this.retrieveWithCounts(retrieveCall, report, call)).candidates;
+  }
+
+  /** Retrieve, with the facet counts and total when the call asks for facets; nothing when it fails. */
+  private async retrieveWithCounts(retrieveCall: RetrieveCall, report: DegradationReport, call: CallInfo): Promise<Pick<RetrieveResult, 'candidates' | 'facets' | 'totalHits'>> {
     try {
       const result = await this.deps.candidates.retrieve(retrieveCall, { budgetMs: this.deps.settings.budgets.retrieval, ...(call.signal ? { signal: call.signal } : {}) });
       this.noteUnavailableSources(result.unavailableSources, report);
-      return result.candidates;
+      return result;
     } catch (error) {
       report.recordError('retrieval', error);
-      return [];
+      return { candidates: [] };
     }
   }
 
@@ -433,13 +442,13 @@ export class RankingApplicationService {
     extracted: Filters | undefined,
     report: DegradationReport,
     call: CallInfo,
-  ): Promise<{ candidates: Candidate[]; filters: Filters | undefined; dropped: RelaxedFilter[] } | undefined> {
+  ): Promise<{ found: Pick<RetrieveResult, 'candidates' | 'facets' | 'totalHits'>; filters: Filters | undefined; dropped: RelaxedFilter[] } | undefined> {
     const { filters: _unrelaxed, ...rest } = retrieveCall;
     for (const step of filterRelaxations(extracted, requested)) {
       const filters = mergeFilters(requested, step.remaining);
-      const candidates = await this.retrieve({ ...rest, ...(filters && hasFilters(filters) ? { filters } : {}) }, report, call);
+      const found = await this.retrieveWithCounts({ ...rest, ...(filters && hasFilters(filters) ? { filters } : {}) }, report, call);
       if (report.has('retrieval')) return undefined;
-      if (candidates.length > 0) return { candidates, filters, dropped: step.dropped };
+      if (found.candidates.length > 0) return { found, filters, dropped: step.dropped };
     }
     return undefined;
   }

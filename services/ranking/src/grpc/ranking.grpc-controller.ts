@@ -1,12 +1,12 @@
 import { timestampNow } from '@bufbuild/protobuf/wkt';
-import { ExperimentMetric, type ExperimentService, type Filters, type RankingService } from '@shopsense/contracts';
+import { ExperimentMetric, type ExperimentService, type FacetRequest, type Filters, type RankingService } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
 import type { ServiceImplementation } from '@shopsense/grpc';
 import type { RankingApplicationService } from '../application/ranking.service';
 import { experimentResults, MAX_PAGE_TOKEN_LENGTH, type ExperimentsConfig, type VariantCounts } from '../domain';
 
 /** Field limits of ranking.proto. */
-export const LIMITS = { suggestPrefixChars: 128, suggestions: 20, queryChars: 512, idChars: 256, channelChars: 64, localeChars: 35, pageSize: 100, recommendLimit: 100, cartItems: 100, rankItems: 500, filterValues: 100, filterValueChars: 256 } as const;
+export const LIMITS = { facets: 10, facetValues: 100, priceRanges: 20, suggestPrefixChars: 128, suggestions: 20, queryChars: 512, idChars: 256, channelChars: 64, localeChars: 35, pageSize: 100, recommendLimit: 100, cartItems: 100, rankItems: 500, filterValues: 100, filterValueChars: 256 } as const;
 
 /** The code points of a string, as proto comments count "characters". */
 const chars = (s: string) => [...s].length;
@@ -33,6 +33,21 @@ function validateFilters(v: FieldValidator, f: Filters | undefined): void {
   if (min !== undefined && max !== undefined) v.check(min <= max, 'filters.price', 'min must not exceed max');
 }
 
+const FACET_FIELD = /^(brand|category_path|price|in_stock|attributes\..+)$/;
+
+function validateFacets(v: FieldValidator, facets: readonly FacetRequest[]): void {
+  v.check(facets.length <= LIMITS.facets, 'facets', `at most ${LIMITS.facets}`);
+  facets.forEach((facet, i) => {
+    v.check(FACET_FIELD.test(facet.field), `facets[${i}].field`, 'must be brand, category_path, price, in_stock or attributes.<name>')
+      .range(facet.maxValues, 0, LIMITS.facetValues, `facets[${i}].max_values`)
+      .check(facet.priceRanges.length <= LIMITS.priceRanges, `facets[${i}].price_ranges`, `at most ${LIMITS.priceRanges}`);
+    facet.priceRanges.forEach(({ min, max }, j) => {
+      const bound = (x: number | undefined) => x === undefined || (Number.isFinite(x) && x >= 0);
+      v.check(bound(min) && bound(max) && (min === undefined || max === undefined || min < max), `facets[${i}].price_ranges[${j}]`, 'bounds must be non-negative numbers with min < max');
+    });
+  });
+}
+
 /** gRPC transport of RankingService: validation, then the use case. */
 export function rankingGrpcImplementation(service: RankingApplicationService): ServiceImplementation<typeof RankingService> {
   return {
@@ -45,6 +60,7 @@ export function rankingGrpcImplementation(service: RankingApplicationService): S
         .check(chars(request.localeHint) <= LIMITS.localeChars, 'locale_hint', `must be at most ${LIMITS.localeChars} characters`);
       validateCommon(v, request);
       validateFilters(v, request.filters);
+      validateFacets(v, request.facets);
       v.throwIfInvalid();
       return service.search(request, { requestId: context.requestId, signal: context.signal });
     },

@@ -98,6 +98,7 @@ export class GrpcRetrieval implements CandidateSource, ProductSource {
         ...(call.filters ? { filters: call.filters } : {}),
         limit: call.limit,
         browseCatalog: call.browseCatalog ?? false,
+        facets: [...(call.facets ?? [])],
         kPerSource: { ...k('dense'), ...k('lexical'), ...k('userInterest'), ...k('similar') },
         ...(call.fusion
           ? {
@@ -115,7 +116,7 @@ export class GrpcRetrieval implements CandidateSource, ProductSource {
       },
       overrides(options),
     );
-    return { candidates: response.candidates, unavailableSources: response.unavailableSources };
+    return { candidates: response.candidates, unavailableSources: response.unavailableSources, facets: response.facets, ...(response.totalHits ? { totalHits: response.totalHits } : {}) };
   }
 
   async similarItems(itemId: string, k: number, filters: Filters | undefined, exclude: string[], options: HopOptions) {

@@ -1,7 +1,9 @@
 import type { Logger } from '@shopsense/observability';
+import type { Product } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
 import type { Bm25Index } from '../domain/bm25-index';
-import type { NormalizedFilters } from '../domain/filters';
+import { countFacets, facetItemOf, isFacetField, type FacetCounts, type FacetItem, type FacetSpec } from '../domain/facets';
+import type { ItemPayload, NormalizedFilters } from '../domain/filters';
 import { matchesFilters, payloadOf } from '../domain/filters';
 import { reciprocalRankFusion, weightedScoreFusion, type FusedCandidate, type SourceList } from '../domain/fusion';
 import type { CatalogStore } from './catalog-store.port';
@@ -22,14 +24,19 @@ export interface RetrieveQuery {
   fusion: 'rrf' | 'weighted';
   rrfK: number;
   limit: number;
+  /** Facets to count over the products that match the text and filters. */
+  facets?: readonly FacetSpec[];
 }
 
 export interface RetrieveResult {
   candidates: FusedCandidate[];
   unavailableSources: string[];
+  /** With `facets` asked for: the counts, and how many products match (see HitCount in common.proto). */
+  facets?: FacetCounts[];
+  totalHits?: { value: number; lexical: boolean };
 }
 
-export const RETRIEVAL_LIMITS = { maxLimit: 1_000, maxPerSource: 1_000, maxIds: 1_000, maxQueryChars: 1_024 } as const;
+export const RETRIEVAL_LIMITS = { maxLimit: 1_000, maxPerSource: 1_000, maxIds: 1_000, maxQueryChars: 1_024, maxFacets: 10, maxFacetValues: 100, maxPriceRanges: 20 } as const;
 
 /**
  * Candidate generation: dense (query vector), lexical (BM25F), user interest (the user's
@@ -38,6 +45,9 @@ export const RETRIEVAL_LIMITS = { maxLimit: 1_000, maxPerSource: 1_000, maxIds: 
  * still leaves lexical results.
  */
 export class RetrievalApplicationService {
+  private readonly payloads = new WeakMap<Product, ItemPayload>();
+  private readonly facetItems = new WeakMap<Product, FacetItem>();
+
   constructor(
     private readonly catalog: CatalogStore,
     private readonly vectors: VectorStore,
@@ -57,6 +67,7 @@ export class RetrievalApplicationService {
       .check(query.excludeItemIds.length <= RETRIEVAL_LIMITS.maxIds * 10, 'exclude_item_ids', `at most ${RETRIEVAL_LIMITS.maxIds * 10}`);
     for (const [source, k] of Object.entries(query.limits)) v.range(k, 0, RETRIEVAL_LIMITS.maxPerSource, `k_per_source.${source}`);
     v.check(!!(query.queryText.trim() || query.queryVector || query.userVector || query.seedItemIds.length || query.browseCatalog), 'query_text', 'give a query text, a query vector, a user vector, seed items or browse_catalog');
+    validateFacets(v, query.facets ?? []);
     v.throwIfInvalid();
   }
 
@@ -101,7 +112,49 @@ export class RetrievalApplicationService {
     const order = ['dense', 'lexical', 'user_interest', 'similar', 'catalog'];
     lists.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
     const fused = query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK);
-    return { candidates: fused.slice(0, query.limit), unavailableSources: unavailable.sort() };
+    const candidates = fused.slice(0, query.limit);
+    const result: RetrieveResult = { candidates, unavailableSources: unavailable.sort() };
+    if (query.facets && query.facets.length > 0) Object.assign(result, this.facetsOf(query, query.facets, candidates, exclude));
+    return result;
+  }
+
+  /**
+   * Facet counts over the products that hold every word of the text (the lexical index's
+   * conjunctive match; with no searchable word, the whole catalog), each counted with every filter
+   * but its own. When no product holds every word (a Chinese query over English titles), the
+   * results are neighbours by meaning only: the counts are then over the candidates returned,
+   * which already pass every filter, and `lexical` says so.
+   */
+  private facetsOf(query: RetrieveQuery, specs: readonly FacetSpec[], candidates: readonly FusedCandidate[], exclude: ReadonlySet<string>): Pick<RetrieveResult, 'facets' | 'totalHits'> {
+    const matched = query.queryText.trim() ? this.lexical.matchAll(query.queryText) : undefined;
+    const lexical = matched === undefined || matched.length > 0;
+    const ids = matched === undefined ? this.allIds() : lexical ? matched : candidates.map((c) => c.id);
+    const items = function* (this: RetrievalApplicationService): Generator<FacetItem> {
+      for (const id of ids) {
+        if (exclude.has(id)) continue;
+        const product = this.catalog.get(id)?.product;
+        if (product) yield this.facetItem(product);
+      }
+    }.call(this);
+    const { facets, total } = countFacets(items, query.filters, specs);
+    return { facets, totalHits: { value: total, lexical } };
+  }
+
+  private *allIds(): Generator<string> {
+    for (const { product } of this.catalog.all()) yield product.id;
+  }
+
+  private facetItem(product: Product): FacetItem {
+    let item = this.facetItems.get(product);
+    if (!item) this.facetItems.set(product, (item = facetItemOf(this.payload(product), product)));
+    return item;
+  }
+
+  /** The filterable fields of a product, normalised once per version of it (a new upsert is a new object). */
+  private payload(product: Product): ItemPayload {
+    let payload = this.payloads.get(product);
+    if (!payload) this.payloads.set(product, (payload = payloadOf(product)));
+    return payload;
   }
 
   /**
@@ -126,7 +179,7 @@ export class RetrievalApplicationService {
     return this.lexical.search(text, k, (id) => {
       if (exclude.has(id)) return false;
       const stored = this.catalog.get(id);
-      return stored !== undefined && matchesFilters(payloadOf(stored.product), filters);
+      return stored !== undefined && matchesFilters(this.payload(stored.product), filters);
     });
   }
 
@@ -146,4 +199,17 @@ export class RetrievalApplicationService {
     const vectors = await this.vectors.getVectors(ids);
     return { vectors, missing: ids.filter((id) => !vectors.has(id)) };
   }
+}
+
+function validateFacets(v: FieldValidator, facets: readonly FacetSpec[]): void {
+  v.check(facets.length <= RETRIEVAL_LIMITS.maxFacets, 'facets', `at most ${RETRIEVAL_LIMITS.maxFacets}`);
+  facets.forEach((facet, i) => {
+    v.check(isFacetField(facet.field), `facets[${i}].field`, 'must be brand, category_path, price, in_stock or attributes.<name>')
+      .range(facet.maxValues, 1, RETRIEVAL_LIMITS.maxFacetValues, `facets[${i}].max_values`)
+      .check(facet.priceRanges.length <= RETRIEVAL_LIMITS.maxPriceRanges, `facets[${i}].price_ranges`, `at most ${RETRIEVAL_LIMITS.maxPriceRanges}`);
+    facet.priceRanges.forEach((range, j) => {
+      const { min, max } = range;
+      v.check((min === undefined || (Number.isFinite(min) && min >= 0)) && (max === undefined || (Number.isFinite(max) && max >= 0)) && (min === undefined || max === undefined || min < max), `facets[${i}].price_ranges[${j}]`, 'bounds must be non-negative numbers with min < max');
+    });
+  });
 }

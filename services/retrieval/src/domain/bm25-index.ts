@@ -97,6 +97,30 @@ export class Bm25Index {
     return true;
   }
 
+  /**
+   * The ids of every document that holds every word of the query (in any field), or undefined
+   * when the query has no searchable word (then no document is excluded by its text). Walks the
+   * shortest posting list and looks each document up in the others.
+   */
+  matchAll(query: string): string[] | undefined {
+    const terms = [...new Set(analyze(query))];
+    if (terms.length === 0) return undefined;
+    const lists: Map<number, Record<LexicalField, number>>[] = [];
+    for (const term of terms) {
+      const list = this.postings.get(term);
+      if (!list) return [];
+      lists.push(list);
+    }
+    lists.sort((a, b) => a.size - b.size);
+    const [shortest = new Map(), ...rest] = lists;
+    const ids: string[] = [];
+    for (const slot of shortest.keys()) {
+      const doc = this.docs.get(slot);
+      if (doc && rest.every((list) => list.has(slot))) ids.push(doc.id);
+    }
+    return ids;
+  }
+
   /** The `k` best documents for a query, optionally only among those `accept` lets through. */
   search(query: string, k: number, accept?: (id: string) => boolean): { id: string; score: number }[] {
     const n = this.docs.size;

@@ -1,5 +1,6 @@
-import { FusionMethod, type RetrievalService, type RetrieveRequest } from '@shopsense/contracts';
+import { FusionMethod, type FacetRequest, type RetrievalService, type RetrieveRequest } from '@shopsense/contracts';
 import type { ServiceImplementation } from '@shopsense/grpc';
+import type { FacetCounts, FacetSpec } from '../domain/facets';
 import { normalizeFilters } from '../domain/filters';
 import type { FusedCandidate } from '../domain/fusion';
 import type { RetrievalApplicationService, RetrieveQuery } from '../application/retrieval.service';
@@ -10,7 +11,22 @@ export const DEFAULTS = {
   weights: { dense: 1, lexical: 1, userInterest: 0.5, similar: 0.5 },
   rrfK: 60,
   limit: 100,
+  facetValues: 10,
 } as const;
+
+export function toFacetSpec(request: FacetRequest): FacetSpec {
+  return {
+    field: request.field,
+    maxValues: request.maxValues === 0 ? DEFAULTS.facetValues : request.maxValues,
+    priceRanges: request.priceRanges.map((r) => ({ ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}) })),
+  };
+}
+
+export const toFacetResult = (facet: FacetCounts) => ({
+  field: facet.field,
+  distinctValues: facet.distinctValues,
+  values: facet.values.map((v) => ({ value: v.value, displayName: v.displayName, count: BigInt(v.count), ...(v.range ? { range: v.range } : {}), depth: v.depth ?? 0 })),
+});
 
 export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
   const k = request.kPerSource;
@@ -38,6 +54,7 @@ export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
     fusion: w?.method === FusionMethod.WEIGHTED_SCORE ? 'weighted' : 'rrf',
     rrfK: w?.rrfK && w.rrfK > 0 ? w.rrfK : DEFAULTS.rrfK,
     limit: request.limit > 0 ? request.limit : DEFAULTS.limit,
+    ...(request.facets.length > 0 ? { facets: request.facets.map(toFacetSpec) } : {}),
   };
 }
 
@@ -48,7 +65,12 @@ export function retrievalGrpcImplementation(service: RetrievalApplicationService
   return {
     async retrieve(request) {
       const result = await service.retrieve(toRetrieveQuery(request));
-      return { candidates: result.candidates.map(toCandidate), unavailableSources: result.unavailableSources };
+      return {
+        candidates: result.candidates.map(toCandidate),
+        unavailableSources: result.unavailableSources,
+        facets: (result.facets ?? []).map(toFacetResult),
+        ...(result.totalHits ? { totalHits: { value: BigInt(result.totalHits.value), lexical: result.totalHits.lexical } } : {}),
+      };
     },
     async similarItems(request) {
       const candidates = await service.similarItems(request.itemId, request.k > 0 ? request.k : 10, normalizeFilters(request.filters), request.excludeItemIds);

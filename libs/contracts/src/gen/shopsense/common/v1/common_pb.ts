@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/common/v1/common.proto.
  */
 export const file_shopsense_common_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("CiBzaG9wc2Vuc2UvY29tbW9uL3YxL2NvbW1vbi5wcm90bxITc2hvcHNlbnNlLmNvbW1vbi52MSL5AQoHRmlsdGVycxIVCg1jYXRlZ29yeV9wYXRoGAEgASgJEg4KBmJyYW5kcxgCIAMoCRIuCgVwcmljZRgDIAEoCzIfLnNob3BzZW5zZS5jb21tb24udjEuUHJpY2VSYW5nZRIVCghpbl9zdG9jaxgEIAEoCEgAiAEBEkAKCmF0dHJpYnV0ZXMYBSADKAsyLC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMuQXR0cmlidXRlc0VudHJ5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgsKCV9pbl9zdG9jayJACgpQcmljZVJhbmdlEhAKA21pbhgBIAEoAUgAiAEBEhAKA21heBgCIAEoAUgBiAEBQgYKBF9taW5CBgoEX21heCI7ChRFeHBlcmltZW50QXNzaWdubWVudBISCgpleHBlcmltZW50GAEgASgJEg8KB3ZhcmlhbnQYAiABKAliBnByb3RvMw");
+  fileDesc("CiBzaG9wc2Vuc2UvY29tbW9uL3YxL2NvbW1vbi5wcm90bxITc2hvcHNlbnNlLmNvbW1vbi52MSL5AQoHRmlsdGVycxIVCg1jYXRlZ29yeV9wYXRoGAEgASgJEg4KBmJyYW5kcxgCIAMoCRIuCgVwcmljZRgDIAEoCzIfLnNob3BzZW5zZS5jb21tb24udjEuUHJpY2VSYW5nZRIVCghpbl9zdG9jaxgEIAEoCEgAiAEBEkAKCmF0dHJpYnV0ZXMYBSADKAsyLC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMuQXR0cmlidXRlc0VudHJ5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgsKCV9pbl9zdG9jayJACgpQcmljZVJhbmdlEhAKA21pbhgBIAEoAUgAiAEBEhAKA21heBgCIAEoAUgBiAEBQgYKBF9taW5CBgoEX21heCJoCgxGYWNldFJlcXVlc3QSDQoFZmllbGQYASABKAkSEgoKbWF4X3ZhbHVlcxgCIAEoBRI1CgxwcmljZV9yYW5nZXMYAyADKAsyHy5zaG9wc2Vuc2UuY29tbW9uLnYxLlByaWNlUmFuZ2UiZgoLRmFjZXRSZXN1bHQSDQoFZmllbGQYASABKAkSLwoGdmFsdWVzGAIgAygLMh8uc2hvcHNlbnNlLmNvbW1vbi52MS5GYWNldFZhbHVlEhcKD2Rpc3RpbmN0X3ZhbHVlcxgDIAEoBSJ/CgpGYWNldFZhbHVlEg0KBXZhbHVlGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRINCgVjb3VudBgDIAEoAxIuCgVyYW5nZRgEIAEoCzIfLnNob3BzZW5zZS5jb21tb24udjEuUHJpY2VSYW5nZRINCgVkZXB0aBgFIAEoBSIqCghIaXRDb3VudBINCgV2YWx1ZRgBIAEoAxIPCgdsZXhpY2FsGAIgASgIIjsKFEV4cGVyaW1lbnRBc3NpZ25tZW50EhIKCmV4cGVyaW1lbnQYASABKAkSDwoHdmFyaWFudBgCIAEoCWIGcHJvdG8z");
 
 /**
  * Filters restrict which products may be returned. Every set condition must
@@ -101,6 +101,168 @@ export const PriceRangeSchema: GenMessage<PriceRange> = /*@__PURE__*/
   messageDesc(file_shopsense_common_v1_common, 1);
 
 /**
+ * A facet wanted with a search: value counts over every product that
+ * matches, not only the page.
+ *
+ * @generated from message shopsense.common.v1.FacetRequest
+ */
+export type FacetRequest = Message<"shopsense.common.v1.FacetRequest"> & {
+  /**
+   * What to count: "brand", "category_path" (the category tree: every path
+   * prefix, with its depth), "price" (ranges), "in_stock", or
+   * "attributes.<name>" (for example "attributes.color").
+   *
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * Most values returned, most frequent first, 1..100. 0: 10. Ignored for
+   * "price" with `price_ranges`.
+   *
+   * @generated from field: int32 max_values = 2;
+   */
+  maxValues: number;
+
+  /**
+   * For "price": the ranges to count, each counted as min <= price < max
+   * (an unset bound is open). Empty: up to 5 ranges with round bounds chosen
+   * from the prices of the matching products.
+   *
+   * @generated from field: repeated shopsense.common.v1.PriceRange price_ranges = 3;
+   */
+  priceRanges: PriceRange[];
+};
+
+/**
+ * Describes the message shopsense.common.v1.FacetRequest.
+ * Use `create(FacetRequestSchema)` to create a new message.
+ */
+export const FacetRequestSchema: GenMessage<FacetRequest> = /*@__PURE__*/
+  messageDesc(file_shopsense_common_v1_common, 2);
+
+/**
+ * The counts of one facet.
+ *
+ * @generated from message shopsense.common.v1.FacetResult
+ */
+export type FacetResult = Message<"shopsense.common.v1.FacetResult"> & {
+  /**
+   * The field, as requested.
+   *
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * Values with their counts, most frequent first (price ranges and the
+   * category tree in their own order: low to high, parent before children).
+   *
+   * @generated from field: repeated shopsense.common.v1.FacetValue values = 2;
+   */
+  values: FacetValue[];
+
+  /**
+   * Distinct values there were before `max_values` cut the list.
+   *
+   * @generated from field: int32 distinct_values = 3;
+   */
+  distinctValues: number;
+};
+
+/**
+ * Describes the message shopsense.common.v1.FacetResult.
+ * Use `create(FacetResultSchema)` to create a new message.
+ */
+export const FacetResultSchema: GenMessage<FacetResult> = /*@__PURE__*/
+  messageDesc(file_shopsense_common_v1_common, 3);
+
+/**
+ * One value of a facet and how many matching products have it.
+ *
+ * @generated from message shopsense.common.v1.FacetValue
+ */
+export type FacetValue = Message<"shopsense.common.v1.FacetValue"> & {
+  /**
+   * The value as filters take it: a brand, a category path ("Shoes/Running
+   * Shoes"), an attribute value, "true"/"false" for in_stock; for price
+   * ranges, "min-max" ("50-100", "200-" for open-ended).
+   *
+   * @generated from field: string value = 1;
+   */
+  value: string;
+
+  /**
+   * How to show it: the catalog's own spelling ("Li Ning"), the last
+   * category segment, "$50 – $100"-style ranges without the currency.
+   *
+   * @generated from field: string display_name = 2;
+   */
+  displayName: string;
+
+  /**
+   * Matching products with this value, counted with every filter of the
+   * search except the facet's own (disjunctive faceting: choosing a brand
+   * does not hide the other brands' counts).
+   *
+   * @generated from field: int64 count = 3;
+   */
+  count: bigint;
+
+  /**
+   * For "price": the range (min <= price < max).
+   *
+   * @generated from field: shopsense.common.v1.PriceRange range = 4;
+   */
+  range?: PriceRange | undefined;
+
+  /**
+   * For "category_path": 1 for a top-level category, 2 below it, and so on.
+   *
+   * @generated from field: int32 depth = 5;
+   */
+  depth: number;
+};
+
+/**
+ * Describes the message shopsense.common.v1.FacetValue.
+ * Use `create(FacetValueSchema)` to create a new message.
+ */
+export const FacetValueSchema: GenMessage<FacetValue> = /*@__PURE__*/
+  messageDesc(file_shopsense_common_v1_common, 4);
+
+/**
+ * How many products match a search.
+ *
+ * @generated from message shopsense.common.v1.HitCount
+ */
+export type HitCount = Message<"shopsense.common.v1.HitCount"> & {
+  /**
+   * Products that match: contain every word searched for (in title, brand,
+   * category or description) and pass every filter.
+   *
+   * @generated from field: int64 value = 1;
+   */
+  value: bigint;
+
+  /**
+   * False when no product contains every word and the results are the
+   * closest products by meaning only (for example a Chinese query over
+   * English titles): `value` is then the number of those results.
+   *
+   * @generated from field: bool lexical = 2;
+   */
+  lexical: boolean;
+};
+
+/**
+ * Describes the message shopsense.common.v1.HitCount.
+ * Use `create(HitCountSchema)` to create a new message.
+ */
+export const HitCountSchema: GenMessage<HitCount> = /*@__PURE__*/
+  messageDesc(file_shopsense_common_v1_common, 5);
+
+/**
  * The variant of one A/B experiment a user was assigned to for a request.
  *
  * @generated from message shopsense.common.v1.ExperimentAssignment
@@ -127,5 +289,5 @@ export type ExperimentAssignment = Message<"shopsense.common.v1.ExperimentAssign
  * Use `create(ExperimentAssignmentSchema)` to create a new message.
  */
 export const ExperimentAssignmentSchema: GenMessage<ExperimentAssignment> = /*@__PURE__*/
-  messageDesc(file_shopsense_common_v1_common, 2);
+  messageDesc(file_shopsense_common_v1_common, 6);
 
