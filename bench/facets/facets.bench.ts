@@ -19,16 +19,11 @@
 import { create } from '@bufbuild/protobuf';
 import { FiltersSchema, type Product } from '@shopsense/contracts';
 import { loadAmazonProducts, loadDemoProducts, sharedDatasetAvailable } from '@shopsense/datasets';
-import { createLogger } from '@shopsense/observability';
 import { seededRandom, type Random } from '@shopsense/random';
-import type { CatalogStore, StoredProduct } from '../../services/retrieval/src/application/catalog-store.port';
-import { lexicalDocument } from '../../services/retrieval/src/application/catalog-indexer';
-import type { Embedder } from '../../services/retrieval/src/application/embedder.port';
-import { RetrievalApplicationService, type RetrieveQuery } from '../../services/retrieval/src/application/retrieval.service';
-import type { VectorStore } from '../../services/retrieval/src/application/vector-store.port';
-import { Bm25Index } from '../../services/retrieval/src/domain/bm25-index';
+import type { RetrievalApplicationService, RetrieveQuery } from '../../services/retrieval/src/application/retrieval.service';
 import type { FacetSpec } from '../../services/retrieval/src/domain/facets';
 import { normalizeFilters } from '../../services/retrieval/src/domain/filters';
+import { lexicalRetrievalOver } from '../../services/retrieval/src/testing/lexical-retrieval';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { percentile, round } from '../lib/stats';
 
@@ -50,16 +45,6 @@ interface Row {
   cpuUsWithout: number;
   cpuUsWith: number;
   counted: number;
-}
-
-function serviceOver(products: readonly Product[]): RetrievalApplicationService {
-  const records: StoredProduct[] = products.map((product) => ({ product, contentHash: product.id, embeddingHash: product.id }));
-  const byId = new Map(records.map((r) => [r.product.id, r]));
-  const catalog = { all: () => records.values(), get: (id: string) => byId.get(id), size: records.length } as unknown as CatalogStore;
-  const lexical = new Bm25Index();
-  for (const product of products) lexical.upsert(lexicalDocument(product));
-  const vectors = { search: async () => [], recommend: async () => [] } as unknown as VectorStore;
-  return new RetrievalApplicationService(catalog, vectors, lexical, {} as Embedder, createLogger('bench-facets', 'warn'), 384);
 }
 
 function queries(products: readonly Product[], n: number, random: Random): RetrieveQuery[] {
@@ -105,7 +90,7 @@ async function timeArm(service: RetrievalApplicationService, calls: readonly Ret
 
 async function measure(name: string, products: Product[], seed: number): Promise<Row> {
   const started = performance.now();
-  const service = serviceOver(products);
+  const service = lexicalRetrievalOver(products);
   const buildS = (performance.now() - started) / 1000;
   const plain = queries(products, QUERIES, seededRandom(seed));
   const faceted = plain.map((q) => ({ ...q, facets: FACETS }));

@@ -82,6 +82,10 @@ describe('the CLI against standalone: every command and option of its help', () 
     }
     // facets: counts over every matching product, not only the page.
     expect(await ok(port, ['search', 'running shoes', '--limit', '2', '--facets', 'brand,price'])).toMatch(/\d+ products match\n {2}brand: .+ \d+[\s\S]* {2}price: /);
+    // sort: every matching product by price, cheapest first.
+    const cheapest = json<Items>(await ok(port, ['search', 'running shoes', '--sort', 'price-asc', '--limit', '5', '--json']));
+    const prices = cheapest.items!.map((i) => i.product!.price ?? 0);
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
     const first = json<Items>(await ok(port, ['search', 'shoes', '--limit', '2', '--json']));
     expect(first.nextPageToken).toBeTruthy();
     const second = json<Items>(await ok(port, ['search', 'shoes', '--limit', '2', '--page', first.nextPageToken!, '--json']));

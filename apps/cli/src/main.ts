@@ -3,6 +3,7 @@
  * commands; every command takes --json for scripts.
  */
 import { parseArgs } from 'node:util';
+import { SortOrder } from '@shopsense/contracts';
 import { importFile } from './catalog-command';
 import { CliError, type ConnectionOptions } from './connection';
 import { evaluate } from './evaluate-command';
@@ -20,7 +21,8 @@ commands
   status                    health of every service, the model, the catalog size, events applied and the backlog
   search <query>            search the catalog (filters: --category, --brand, --min-price, --max-price, --in-stock;
                             the next page: --page <token>, printed under the results; counts over every match:
-                            --facets brand,category_path,price,in_stock,attributes.color)
+                            --facets brand,category_path,price,in_stock,attributes.color; order: --sort price-asc,
+                            price-desc, newest, best-selling, rating or relevance)
   suggest <prefix>          what the search box offers while a shopper types: English, Chinese, pinyin, typos
   recommend                 recommendations (--user, --item <id> for similar items, --cart a,b, --exclude-seen)
   rank <id> <id> …          rank the given items for --user and optional --query
@@ -43,6 +45,22 @@ options
 `;
 
 const DEFAULT_ADDR = process.env['SHOPSENSE_ADDR'] ?? '127.0.0.1:50051';
+
+const SORT_ORDERS: Record<string, SortOrder> = {
+  relevance: SortOrder.RELEVANCE,
+  'price-asc': SortOrder.PRICE_ASCENDING,
+  'price-desc': SortOrder.PRICE_DESCENDING,
+  newest: SortOrder.NEWEST,
+  'best-selling': SortOrder.BEST_SELLING,
+  rating: SortOrder.RATING,
+};
+
+function sortOrder(name: string | undefined): SortOrder {
+  if (name === undefined) return SortOrder.UNSPECIFIED;
+  const order = SORT_ORDERS[name];
+  if (order === undefined) throw new CliError(`--sort must be one of ${Object.keys(SORT_ORDERS).join(', ')} (got ${name})`);
+  return order;
+}
 
 /**
  * grpc-js gives the TLS handshake the target's host as server name even when it is an IP address
@@ -76,6 +94,7 @@ async function main(argv: string[]): Promise<void> {
       explain: { type: 'boolean', default: false },
       page: { type: 'string' },
       facets: { type: 'string' },
+      sort: { type: 'string' },
       category: { type: 'string' },
       brand: { type: 'string', multiple: true },
       'min-price': { type: 'string' },
@@ -115,7 +134,7 @@ async function main(argv: string[]): Promise<void> {
       return status(connection, out);
     case 'search':
       if (args.length === 0) throw new CliError('usage: shopsense search <query> [--user id] [--limit n] [--explain]');
-      return search(args.join(' '), { ...filters, user: values.user, limit, explain, page: values.page, impressions, facets: values.facets?.split(',').map((f) => f.trim()).filter(Boolean) ?? [] }, connection, out);
+      return search(args.join(' '), { ...filters, user: values.user, limit, explain, page: values.page, impressions, facets: values.facets?.split(',').map((f) => f.trim()).filter(Boolean) ?? [], sort: sortOrder(values.sort) }, connection, out);
     case 'suggest':
       if (args.length === 0) throw new CliError('usage: shopsense suggest <prefix> [--limit n]');
       return suggest(args.join(' '), limit, connection, out);

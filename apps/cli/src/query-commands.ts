@@ -13,6 +13,7 @@ import {
   RankResponseSchema,
   RecommendResponseSchema,
   SearchResponseSchema,
+  SortOrder,
   type ExperimentAssignment,
   type Filters,
   type ParsedQuery,
@@ -140,7 +141,7 @@ async function trackImpression(user: string, served: Served, query: string, conn
 
 export async function search(
   query: string,
-  options: FilterOptions & { user?: string | undefined; limit: number; explain: boolean; page?: string | undefined; impressions?: boolean; facets?: string[] },
+  options: FilterOptions & { user?: string | undefined; limit: number; explain: boolean; page?: string | undefined; impressions?: boolean; facets?: string[]; sort?: SortOrder },
   connection: ConnectionOptions,
   out: Output,
 ): Promise<void> {
@@ -148,7 +149,7 @@ export async function search(
   try {
     const filters = filtersFrom(options);
     const facets = (options.facets ?? []).map((field) => ({ field }));
-    const response = await client.search({ query, userId: options.user ?? '', pageSize: options.limit, explain: options.explain, pageToken: options.page ?? '', facets, ...(filters ? { filters } : {}) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
+    const response = await client.search({ query, userId: options.user ?? '', pageSize: options.limit, explain: options.explain, pageToken: options.page ?? '', facets, sort: options.sort ?? SortOrder.UNSPECIFIED, ...(filters ? { filters } : {}) }).catch((e: unknown) => Promise.reject(explainCallError(e, connection)));
     const tracked = options.impressions && options.user ? await trackImpression(options.user, response, query, connection) : undefined;
     if (out.json) return out.write(JSON.stringify(toJson(SearchResponseSchema, response) as JsonValue));
     out.write(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
-import { CatalogService, Degradation, ExperimentService, ProductSchema, RankingService, TrainingExampleSchema, type RankedItem } from '@shopsense/contracts';
+import { CatalogService, Degradation, ExperimentService, ProductSchema, RankingService, SortOrder, TrainingExampleSchema, type RankedItem } from '@shopsense/contracts';
 import { InProcessEventBus, Topics } from '@shopsense/events';
 import { createLogger } from '@shopsense/observability';
 import { decodeServedList, DEFAULT_STORE_SETTINGS, emptyProfile, encodeProfile, hourBucket, parseHmacKeyring, Pseudonymizer, RecentKind, RedisUserStateStore } from '@shopsense/user-state';
@@ -194,6 +194,17 @@ describe('ranking over real gRPC: query understanding, embedding, retrieval', ()
     expect(Object.fromEntries(brands!.values.map((v) => [v.value, Number(v.count)]))).toEqual(Object.fromEntries([...new Set(matching.map((p) => p.brand))].map((b) => [b.toLowerCase(), matching.filter((p) => p.brand === b).length])));
     expect(prices!.values.map((v) => Number(v.count))).toEqual([nike.filter((p) => p.price < 100).length, nike.filter((p) => p.price >= 100).length]);
     await expect(client.search({ query: 'shoes', facets: [{ field: 'colour' }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('facets[0].field') });
+  });
+
+  it('sorts every matching product by price, cheapest first, and pages through them in that order', async () => {
+    const text = (p: (typeof products)[number]) => `${p.title} ${p.categoryPath.join(' ')}`;
+    const cheapestFirst = products.filter((p) => /\bshoes?\b/i.test(text(p)) && p.inStock).sort((a, b) => a.price - b.price || (a.id < b.id ? -1 : 1));
+    const page1 = await client.search({ query: 'shoes', filters: { inStock: true }, sort: SortOrder.PRICE_ASCENDING, pageSize: 4 });
+    const page2 = await client.search({ query: 'shoes', filters: { inStock: true }, sort: SortOrder.PRICE_ASCENDING, pageSize: 4, pageToken: page1.nextPageToken });
+    expect([...page1.items, ...page2.items].map((i) => i.itemId)).toEqual(cheapestFirst.slice(0, 8).map((p) => p.id));
+    const dearest = await client.search({ query: 'shoes', sort: SortOrder.PRICE_DESCENDING, pageSize: 1 });
+    expect(dearest.items[0]!.itemId).toBe('shoe-4');
+    await expect(client.search({ query: 'shoes', sort: 42 as SortOrder })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('sort') });
   });
 
   it('pages: page 2 continues page 1 without overlap, and a token is bound to its query', async () => {

@@ -1,4 +1,4 @@
-import type { Candidate, FacetRequest, FacetResult, Filters, HitCount, ParsedQuery, Product, Suggestion } from '@shopsense/contracts';
+import type { Candidate, FacetRequest, FacetResult, Filters, HitCount, ParsedQuery, Product, SortOrder, Suggestion } from '@shopsense/contracts';
 import type { RankingReadRequest, RankingState } from '@shopsense/user-state';
 import type { ScoringModel } from '../domain';
 
@@ -37,6 +37,8 @@ export interface RetrieveCall {
   browseCatalog?: boolean;
   /** Facets to count over every product matching the text and filters. */
   facets?: readonly FacetRequest[];
+  /** A catalog order (price, newest, rating): every matching product in that order instead of the fused candidates. */
+  sort?: SortOrder;
 }
 
 export interface RetrieveResult {

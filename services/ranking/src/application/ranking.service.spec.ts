@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { CandidateSchema, Degradation, FiltersSchema, ParsedQuerySchema, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Filters, type Product } from '@shopsense/contracts';
+import { CandidateSchema, Degradation, FiltersSchema, ParsedQuerySchema, SortOrder, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Filters, type Product } from '@shopsense/contracts';
 import { createLogger, ServiceMetrics } from '@shopsense/observability';
 import { decodeServedList, Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
 import { FtrlModel, NO_BUSINESS_RULES } from '../domain';
@@ -379,6 +379,33 @@ describe('Search when no product passes the query\'s filters', () => {
     const response = await service.search(search({ query: 'pink shoes' }), call);
     expect(response.relaxedFilters).toEqual([]);
     expect(retrieval.calls.retrieve).toBe(1);
+  });
+});
+
+describe('Search sorted other than by relevance', () => {
+  it('keeps the order retrieval sorted every match in, asks retrieval for it, and numbers the positions again', async () => {
+    const { service, retrieval } = setup();
+    const response = await service.search(search({ query: 'mug', sort: SortOrder.PRICE_ASCENDING, pageSize: 6 }), call);
+    expect(retrieval.lastRetrieve?.sort).toBe(SortOrder.PRICE_ASCENDING);
+    expect(response.items?.map((i) => i.itemId)).toEqual(IDS);
+    expect(response.items?.map((i) => i.position)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('orders by 7-day purchases for best-selling, without asking retrieval to sort', async () => {
+    const { service, retrieval, state } = setup();
+    const week = (purchases: number, clicks: number) => ({ lastHour: { impressions: 0, clicks: 0, carts: 0, purchases: 0 }, last24h: { impressions: 0, clicks: 0, carts: 0, purchases: 0 }, last7d: { impressions: 10, clicks, carts: 0, purchases }, ctr: 0, cartRate: 0, trend: 0 });
+    state.extra = { items: { e: week(9, 1), b: week(2, 50), d: week(2, 3) } };
+    const response = await service.search(search({ query: 'mug', sort: SortOrder.BEST_SELLING, pageSize: 6 }), call);
+    expect(retrieval.lastRetrieve?.sort).toBeUndefined();
+    expect(response.items?.slice(0, 3).map((i) => i.itemId)).toEqual(['e', 'b', 'd']);
+  });
+
+  it('binds page tokens to the sort: a token of one order does not continue another', async () => {
+    const { service } = setup();
+    const first = await service.search(search({ query: 'mug', sort: SortOrder.PRICE_ASCENDING, pageSize: 2 }), call);
+    await expect(service.search(search({ query: 'mug', sort: SortOrder.NEWEST, pageSize: 2, pageToken: first.nextPageToken! }), call)).rejects.toThrow();
+    const second = await service.search(search({ query: 'mug', sort: SortOrder.PRICE_ASCENDING, pageSize: 2, pageToken: first.nextPageToken! }), call);
+    expect(second.items?.map((i) => i.itemId)).toEqual(['c', 'd']);
   });
 });
 

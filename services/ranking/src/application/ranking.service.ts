@@ -3,6 +3,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import {
   CandidateSchema,
   FiltersSchema,
+  SortOrder,
   type Candidate,
   type Filters,
   type ParsedQuery,
@@ -32,11 +33,13 @@ import {
   RECOMMEND_SOURCES,
   type RecommendFusionWeights,
   DegradationReport,
+  bestSellingKey,
   encodePageToken,
   filterRelaxations,
   MAX_PAGE_OFFSET,
   NO_BUSINESS_RULES,
   rankCandidates,
+  reorderRanked,
   requestFingerprint,
   type Assignment,
   type BusinessRules,
@@ -87,6 +90,9 @@ export interface CallInfo {
   requestId: string;
   signal?: AbortSignal;
 }
+
+/** The orders retrieval gives from the catalog (every match, sorted there); the others are ranking's. */
+const CATALOG_ORDERS: ReadonlySet<SortOrder> = new Set([SortOrder.PRICE_ASCENDING, SortOrder.PRICE_DESCENDING, SortOrder.NEWEST, SortOrder.RATING]);
 
 /** Retrieval answers at most this many candidates (RETRIEVAL_LIMITS.maxLimit). */
 const MAX_RETRIEVAL_LIMIT = 1_000;
@@ -177,7 +183,8 @@ export class RankingApplicationService {
     const pageSize = request.pageSize > 0 ? request.pageSize : 20;
 
     // The page: a token continues the list of the request that issued it.
-    const fingerprint = requestFingerprint(['search', request.query, filtersKey(request.filters), request.channel, pseudonym?.pseudonym ?? '', request.localeHint, assignments.map((a) => `${a.experiment}=${a.variant}`).join(',')]);
+    const sort = request.sort === SortOrder.UNSPECIFIED ? SortOrder.RELEVANCE : request.sort;
+    const fingerprint = requestFingerprint(['search', request.query, filtersKey(request.filters), request.channel, pseudonym?.pseudonym ?? '', request.localeHint, assignments.map((a) => `${a.experiment}=${a.variant}`).join(','), String(sort)]);
     const cursor = request.pageToken ? decodePageToken(request.pageToken, settings.pageTokenKeys, { fingerprint, nowMs: now }) : undefined;
     const offset = cursor?.offset ?? 0;
     // Later pages are ranked by the model that ranked the first one, while this replica still has it.
@@ -208,6 +215,7 @@ export class RankingApplicationService {
       skipSources: report.has('embedding') ? ['dense'] : [],
       ...(params.fusion ? { fusion: params.fusion } : {}),
       ...(request.facets.length > 0 ? { facets: request.facets } : {}),
+      ...(CATALOG_ORDERS.has(sort) ? { sort } : {}),
     };
     let found = await this.timed('search', 'retrieve', () => this.retrieveWithCounts(retrieveCall, report, call));
     let relaxedFilters: RelaxedFilter[] = [];
@@ -216,6 +224,7 @@ export class RankingApplicationService {
       if (relaxed) ({ found, filters, dropped: relaxedFilters } = relaxed);
     }
     const retrieved = found.candidates;
+    const sorted = sort !== SortOrder.RELEVANCE;
     const ranked = await this.rankList(retrieved, {
       surface: 'search',
       rawQuery: request.query,
@@ -225,12 +234,14 @@ export class RankingApplicationService {
       filters,
       pseudonym: pseudonym?.pseudonym,
       channel: request.channel,
-      params: pageParams,
+      // A sorted list is in the order asked for: diversifying it would break that order.
+      params: sorted ? { ...pageParams, diversityLambda: 1 } : pageParams,
       explain: request.explain,
       report,
       call,
       now,
     });
+    if (sorted) ranked.items = this.inSortOrder(ranked.items, sort, retrieved, ranked.itemStats);
     const page = ranked.items.slice(offset, offset + pageSize);
     const nextOffset = offset + page.length;
     const nextPageToken = page.length > 0 && nextOffset < ranked.items.length && nextOffset <= MAX_PAGE_OFFSET ? encodePageToken({ fingerprint, offset: nextOffset, modelVersion: ranked.modelVersion, issuedAtMs: now }, settings.pageTokenKeys[0]!) : '';
@@ -492,7 +503,7 @@ export class RankingApplicationService {
       /** Item vectors fetched already (Recommend's fusion): only items not asked for yet are fetched. */
       prefetched?: { vectors: ReadonlyMap<string, Float32Array>; asked: ReadonlySet<string> };
     },
-  ): Promise<{ items: RankedCandidate[]; modelVersion: string; products: Map<string, Product> }> {
+  ): Promise<{ items: RankedCandidate[]; modelVersion: string; products: Map<string, Product>; itemStats: RankingState['items'] }> {
     const { report, call } = request;
     const ids = candidates.map((c) => c.itemId);
     const hop = (budgetMs: number) => ({ budgetMs, ...(call.signal ? { signal: call.signal } : {}) });
@@ -557,7 +568,17 @@ export class RankingApplicationService {
     });
     if (!model) report.record('model', 'unavailable', 'no model loaded');
     this.stages.observe({ surface: request.surface, stage: 'score' }, (performance.now() - scoreStarted) / 1000);
-    return { items: outcome.items, modelVersion: outcome.modelVersion, products };
+    return { items: outcome.items, modelVersion: outcome.modelVersion, products, itemStats: state.items };
+  }
+
+  /**
+   * A scored list in the order a storefront asked for: the catalog orders keep retrieval's order
+   * (retrieval sorted every match); best-selling sorts the candidates by their purchases.
+   */
+  private inSortOrder(items: RankedCandidate[], sort: SortOrder, retrieved: readonly Candidate[], itemStats: RankingState['items']): RankedCandidate[] {
+    if (sort === SortOrder.BEST_SELLING) return reorderRanked(items, (item) => bestSellingKey(itemStats[item.itemId]?.last7d));
+    const order = new Map(retrieved.map((c, i) => [c.itemId, i]));
+    return reorderRanked(items, (item) => order.get(item.itemId) ?? Infinity);
   }
 
   /** Runs a stage's work and records its wall time, the synchronous start included (also when it fails). */

@@ -16,6 +16,7 @@ export * from './page-token';
 export * from './pipeline';
 export * from './ranker';
 export * from './recommend-fusion';
+export * from './result-order';
 export * from './statistics';
 export * from './training';
 export * from './vectors';

@@ -1,5 +1,5 @@
 import { timestampNow } from '@bufbuild/protobuf/wkt';
-import { ExperimentMetric, type ExperimentService, type FacetRequest, type Filters, type RankingService } from '@shopsense/contracts';
+import { ExperimentMetric, SortOrder, type ExperimentService, type FacetRequest, type Filters, type RankingService } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
 import type { ServiceImplementation } from '@shopsense/grpc';
 import type { RankingApplicationService } from '../application/ranking.service';
@@ -61,6 +61,7 @@ export function rankingGrpcImplementation(service: RankingApplicationService): S
       validateCommon(v, request);
       validateFilters(v, request.filters);
       validateFacets(v, request.facets);
+      v.check(SortOrder[request.sort] !== undefined, 'sort', 'must be one of the SortOrder values');
       v.throwIfInvalid();
       return service.search(request, { requestId: context.requestId, signal: context.signal });
     },

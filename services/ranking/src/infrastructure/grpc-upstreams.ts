@@ -99,6 +99,7 @@ export class GrpcRetrieval implements CandidateSource, ProductSource {
         limit: call.limit,
         browseCatalog: call.browseCatalog ?? false,
         facets: [...(call.facets ?? [])],
+        ...(call.sort !== undefined ? { sort: call.sort } : {}),
         kPerSource: { ...k('dense'), ...k('lexical'), ...k('userInterest'), ...k('similar') },
         ...(call.fusion
           ? {

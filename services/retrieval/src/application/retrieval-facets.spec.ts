@@ -1,28 +1,15 @@
 import { clone, create } from '@bufbuild/protobuf';
 import { FiltersSchema, ProductSchema, type Filters, type Product } from '@shopsense/contracts';
 import { loadAmazonProducts, loadDemoProducts, sharedDatasetAvailable } from '@shopsense/datasets';
-import { createLogger } from '@shopsense/observability';
 import { seededRandom, type Random } from '@shopsense/random';
-import { Bm25Index } from '../domain/bm25-index';
 import type { FacetSpec } from '../domain/facets';
 import { normalizeFilters } from '../domain/filters';
 import { analyze } from '../domain/text-analysis';
-import type { CatalogStore, StoredProduct } from './catalog-store.port';
+import { lexicalRetrievalOver } from '../testing/lexical-retrieval';
 import { lexicalDocument } from './catalog-indexer';
-import type { Embedder } from './embedder.port';
-import { RetrievalApplicationService, type RetrieveQuery } from './retrieval.service';
-import type { VectorStore } from './vector-store.port';
+import type { RetrieveQuery } from './retrieval.service';
 
-/** The service over an in-memory catalog and a real BM25 index; the dense sources find nothing. */
-function serviceOver(products: readonly Product[]) {
-  const records: StoredProduct[] = products.map((product) => ({ product, contentHash: product.id, embeddingHash: product.id }));
-  const byId = new Map(records.map((r) => [r.product.id, r]));
-  const catalog = { all: () => records.values(), get: (id: string) => byId.get(id), size: records.length } as unknown as CatalogStore;
-  const lexical = new Bm25Index();
-  for (const product of products) lexical.upsert(lexicalDocument(product));
-  const vectors = { search: async () => [], recommend: async () => [] } as unknown as VectorStore;
-  return new RetrievalApplicationService(catalog, vectors, lexical, {} as Embedder, createLogger('test', 'silent'), 4);
-}
+const serviceOver = lexicalRetrievalOver;
 
 const query = (queryText: string, filters: Filters | undefined, facets: FacetSpec[]): RetrieveQuery => ({
   queryText,
@@ -102,6 +89,13 @@ describe('Retrieve with facets: disjunctive counts on hand-made cases', () => {
   it('falls back to the candidates returned when no product holds every word, and says so', async () => {
     const result = await service.retrieve(query('running unicorn', undefined, [facet('brand')]));
     expect(result.totalHits).toEqual({ value: result.candidates.length, lexical: false });
+  });
+
+  it('sorts every matching product by price, not only the best by relevance, under the filters', async () => {
+    // One lexical candidate only: relevance alone would never reach the cheapest shoe.
+    const result = await service.retrieve({ ...query('shoes', create(FiltersSchema, { inStock: true }), []), limits: { dense: 0, lexical: 1, userInterest: 0, similar: 0 }, sort: 'price_ascending' });
+    expect(result.candidates.map((c) => c.id)).toEqual(['a1', 'n1', 'n2', 'x1']);
+    expect(result.candidates[0]!.sources).toEqual([{ source: 'sorted', score: 1, rank: 1 }]);
   });
 
   it('refuses a facet it cannot count, naming it', async () => {

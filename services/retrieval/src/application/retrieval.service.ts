@@ -2,6 +2,7 @@ import type { Logger } from '@shopsense/observability';
 import type { Product } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
 import type { Bm25Index } from '../domain/bm25-index';
+import { sortByCatalogOrder, type CatalogOrder } from '../domain/catalog-order';
 import { countFacets, facetItemOf, isFacetField, type FacetCounts, type FacetItem, type FacetSpec } from '../domain/facets';
 import type { ItemPayload, NormalizedFilters } from '../domain/filters';
 import { matchesFilters, payloadOf } from '../domain/filters';
@@ -26,6 +27,8 @@ export interface RetrieveQuery {
   limit: number;
   /** Facets to count over the products that match the text and filters. */
   facets?: readonly FacetSpec[];
+  /** Instead of relevance: every matching product in this order (see RetrieveRequest.sort). */
+  sort?: CatalogOrder;
 }
 
 export interface RetrieveResult {
@@ -112,7 +115,7 @@ export class RetrievalApplicationService {
     const order = ['dense', 'lexical', 'user_interest', 'similar', 'catalog'];
     lists.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
     const fused = query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK);
-    const candidates = fused.slice(0, query.limit);
+    const candidates = query.sort ? this.inCatalogOrder(query, query.sort, fused, exclude) : fused.slice(0, query.limit);
     const result: RetrieveResult = { candidates, unavailableSources: unavailable.sort() };
     if (query.facets && query.facets.length > 0) Object.assign(result, this.facetsOf(query, query.facets, candidates, exclude));
     return result;
@@ -138,6 +141,24 @@ export class RetrievalApplicationService {
     }.call(this);
     const { facets, total } = countFacets(items, query.filters, specs);
     return { facets, totalHits: { value: total, lexical } };
+  }
+
+  /**
+   * Every product that holds every word of the text and passes the filters, in the catalog
+   * order asked for, up to the limit: the cheapest match first even when relevance would rank it
+   * low. When no product holds every word, the fused candidates in that order.
+   */
+  private inCatalogOrder(query: RetrieveQuery, order: CatalogOrder, fused: readonly FusedCandidate[], exclude: ReadonlySet<string>): FusedCandidate[] {
+    const matched = query.queryText.trim() ? this.lexical.matchAll(query.queryText) : undefined;
+    const ids = matched === undefined ? this.allIds() : matched.length > 0 ? matched : fused.map((c) => c.id);
+    const products: Product[] = [];
+    for (const id of ids) {
+      const product = this.catalog.get(id)?.product;
+      if (product && !exclude.has(id) && matchesFilters(this.payload(product), query.filters)) products.push(product);
+    }
+    return sortByCatalogOrder(products, order)
+      .slice(0, query.limit)
+      .map((product, i) => ({ id: product.id, score: 1 / (i + 1), sources: [{ source: 'sorted', score: 1 / (i + 1), rank: i + 1 }] }));
   }
 
   private *allIds(): Generator<string> {

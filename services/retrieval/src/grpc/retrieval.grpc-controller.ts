@@ -1,4 +1,5 @@
-import { FusionMethod, type FacetRequest, type RetrievalService, type RetrieveRequest } from '@shopsense/contracts';
+import { FusionMethod, SortOrder, type FacetRequest, type RetrievalService, type RetrieveRequest } from '@shopsense/contracts';
+import type { CatalogOrder } from '../domain/catalog-order';
 import type { ServiceImplementation } from '@shopsense/grpc';
 import type { FacetCounts, FacetSpec } from '../domain/facets';
 import { normalizeFilters } from '../domain/filters';
@@ -13,6 +14,14 @@ export const DEFAULTS = {
   limit: 100,
   facetValues: 10,
 } as const;
+
+/** The orders retrieval gives from the catalog; relevance and best-selling are fused as usual. */
+const CATALOG_ORDERS: Partial<Record<SortOrder, CatalogOrder>> = {
+  [SortOrder.PRICE_ASCENDING]: 'price_ascending',
+  [SortOrder.PRICE_DESCENDING]: 'price_descending',
+  [SortOrder.NEWEST]: 'newest',
+  [SortOrder.RATING]: 'rating',
+};
 
 export function toFacetSpec(request: FacetRequest): FacetSpec {
   return {
@@ -55,6 +64,7 @@ export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
     rrfK: w?.rrfK && w.rrfK > 0 ? w.rrfK : DEFAULTS.rrfK,
     limit: request.limit > 0 ? request.limit : DEFAULTS.limit,
     ...(request.facets.length > 0 ? { facets: request.facets.map(toFacetSpec) } : {}),
+    ...(CATALOG_ORDERS[request.sort] ? { sort: CATALOG_ORDERS[request.sort] } : {}),
   };
 }
 

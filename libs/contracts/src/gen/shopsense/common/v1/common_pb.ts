@@ -4,15 +4,15 @@
 
 // Messages shared by several ShopSense APIs.
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file shopsense/common/v1/common.proto.
  */
 export const file_shopsense_common_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("CiBzaG9wc2Vuc2UvY29tbW9uL3YxL2NvbW1vbi5wcm90bxITc2hvcHNlbnNlLmNvbW1vbi52MSL5AQoHRmlsdGVycxIVCg1jYXRlZ29yeV9wYXRoGAEgASgJEg4KBmJyYW5kcxgCIAMoCRIuCgVwcmljZRgDIAEoCzIfLnNob3BzZW5zZS5jb21tb24udjEuUHJpY2VSYW5nZRIVCghpbl9zdG9jaxgEIAEoCEgAiAEBEkAKCmF0dHJpYnV0ZXMYBSADKAsyLC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMuQXR0cmlidXRlc0VudHJ5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgsKCV9pbl9zdG9jayJACgpQcmljZVJhbmdlEhAKA21pbhgBIAEoAUgAiAEBEhAKA21heBgCIAEoAUgBiAEBQgYKBF9taW5CBgoEX21heCJoCgxGYWNldFJlcXVlc3QSDQoFZmllbGQYASABKAkSEgoKbWF4X3ZhbHVlcxgCIAEoBRI1CgxwcmljZV9yYW5nZXMYAyADKAsyHy5zaG9wc2Vuc2UuY29tbW9uLnYxLlByaWNlUmFuZ2UiZgoLRmFjZXRSZXN1bHQSDQoFZmllbGQYASABKAkSLwoGdmFsdWVzGAIgAygLMh8uc2hvcHNlbnNlLmNvbW1vbi52MS5GYWNldFZhbHVlEhcKD2Rpc3RpbmN0X3ZhbHVlcxgDIAEoBSJ/CgpGYWNldFZhbHVlEg0KBXZhbHVlGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRINCgVjb3VudBgDIAEoAxIuCgVyYW5nZRgEIAEoCzIfLnNob3BzZW5zZS5jb21tb24udjEuUHJpY2VSYW5nZRINCgVkZXB0aBgFIAEoBSIqCghIaXRDb3VudBINCgV2YWx1ZRgBIAEoAxIPCgdsZXhpY2FsGAIgASgIIjsKFEV4cGVyaW1lbnRBc3NpZ25tZW50EhIKCmV4cGVyaW1lbnQYASABKAkSDwoHdmFyaWFudBgCIAEoCWIGcHJvdG8z");
+  fileDesc("CiBzaG9wc2Vuc2UvY29tbW9uL3YxL2NvbW1vbi5wcm90bxITc2hvcHNlbnNlLmNvbW1vbi52MSL5AQoHRmlsdGVycxIVCg1jYXRlZ29yeV9wYXRoGAEgASgJEg4KBmJyYW5kcxgCIAMoCRIuCgVwcmljZRgDIAEoCzIfLnNob3BzZW5zZS5jb21tb24udjEuUHJpY2VSYW5nZRIVCghpbl9zdG9jaxgEIAEoCEgAiAEBEkAKCmF0dHJpYnV0ZXMYBSADKAsyLC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMuQXR0cmlidXRlc0VudHJ5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgsKCV9pbl9zdG9jayJACgpQcmljZVJhbmdlEhAKA21pbhgBIAEoAUgAiAEBEhAKA21heBgCIAEoAUgBiAEBQgYKBF9taW5CBgoEX21heCJoCgxGYWNldFJlcXVlc3QSDQoFZmllbGQYASABKAkSEgoKbWF4X3ZhbHVlcxgCIAEoBRI1CgxwcmljZV9yYW5nZXMYAyADKAsyHy5zaG9wc2Vuc2UuY29tbW9uLnYxLlByaWNlUmFuZ2UiZgoLRmFjZXRSZXN1bHQSDQoFZmllbGQYASABKAkSLwoGdmFsdWVzGAIgAygLMh8uc2hvcHNlbnNlLmNvbW1vbi52MS5GYWNldFZhbHVlEhcKD2Rpc3RpbmN0X3ZhbHVlcxgDIAEoBSJ/CgpGYWNldFZhbHVlEg0KBXZhbHVlGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRINCgVjb3VudBgDIAEoAxIuCgVyYW5nZRgEIAEoCzIfLnNob3BzZW5zZS5jb21tb24udjEuUHJpY2VSYW5nZRINCgVkZXB0aBgFIAEoBSIqCghIaXRDb3VudBINCgV2YWx1ZRgBIAEoAxIPCgdsZXhpY2FsGAIgASgIIjsKFEV4cGVyaW1lbnRBc3NpZ25tZW50EhIKCmV4cGVyaW1lbnQYASABKAkSDwoHdmFyaWFudBgCIAEoCSrNAQoJU29ydE9yZGVyEhoKFlNPUlRfT1JERVJfVU5TUEVDSUZJRUQQABIYChRTT1JUX09SREVSX1JFTEVWQU5DRRABEh4KGlNPUlRfT1JERVJfUFJJQ0VfQVNDRU5ESU5HEAISHwobU09SVF9PUkRFUl9QUklDRV9ERVNDRU5ESU5HEAMSFQoRU09SVF9PUkRFUl9ORVdFU1QQBBIbChdTT1JUX09SREVSX0JFU1RfU0VMTElORxAFEhUKEVNPUlRfT1JERVJfUkFUSU5HEAZiBnByb3RvMw");
 
 /**
  * Filters restrict which products may be returned. Every set condition must
@@ -290,4 +290,68 @@ export type ExperimentAssignment = Message<"shopsense.common.v1.ExperimentAssign
  */
 export const ExperimentAssignmentSchema: GenMessage<ExperimentAssignment> = /*@__PURE__*/
   messageDesc(file_shopsense_common_v1_common, 6);
+
+/**
+ * The order of search results.
+ *
+ * @generated from enum shopsense.common.v1.SortOrder
+ */
+export enum SortOrder {
+  /**
+   * Not set: by relevance.
+   *
+   * @generated from enum value: SORT_ORDER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Best match first: the ranking model (the default).
+   *
+   * @generated from enum value: SORT_ORDER_RELEVANCE = 1;
+   */
+  RELEVANCE = 1,
+
+  /**
+   * Cheapest first; products without a price last.
+   *
+   * @generated from enum value: SORT_ORDER_PRICE_ASCENDING = 2;
+   */
+  PRICE_ASCENDING = 2,
+
+  /**
+   * Dearest first; products without a price last.
+   *
+   * @generated from enum value: SORT_ORDER_PRICE_DESCENDING = 3;
+   */
+  PRICE_DESCENDING = 3,
+
+  /**
+   * Most recently updated first (Product.updated_at); undated last.
+   *
+   * @generated from enum value: SORT_ORDER_NEWEST = 4;
+   */
+  NEWEST = 4,
+
+  /**
+   * Most purchases in the last 7 days first (then clicks), from feedback's
+   * item statistics; among the best-matching candidates (see
+   * SearchRequest.sort).
+   *
+   * @generated from enum value: SORT_ORDER_BEST_SELLING = 5;
+   */
+  BEST_SELLING = 5,
+
+  /**
+   * Highest attributes["rating"] first (a number); products without one last.
+   *
+   * @generated from enum value: SORT_ORDER_RATING = 6;
+   */
+  RATING = 6,
+}
+
+/**
+ * Describes the enum shopsense.common.v1.SortOrder.
+ */
+export const SortOrderSchema: GenEnum<SortOrder> = /*@__PURE__*/
+  enumDesc(file_shopsense_common_v1_common, 0);
 
