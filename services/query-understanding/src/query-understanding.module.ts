@@ -80,15 +80,9 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
   async catalogSettled(products: number, timeoutMs: number): Promise<boolean> {
     const { store, suggestions, predictor } = this.parts;
     const giveUpAt = Date.now() + timeoutMs;
-    while (store.snapshot.size < products) {
-      if (Date.now() >= giveUpAt) return false;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    if (!(await pollUntil(() => store.snapshot.size >= products, giveUpAt))) return false;
     await store.flush();
-    while (suggestions.products < products) {
-      if (Date.now() >= giveUpAt) return false;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    if (!(await pollUntil(() => suggestions.products >= products, giveUpAt))) return false;
     const idle = predictor?.whenIdle() ?? Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, giveUpAt - Date.now()))));
@@ -98,14 +92,24 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
   }
 
   async onModuleDestroy(): Promise<void> {
-    const { store, sync, predictor, embedder, synonymsFile, bus, ownsBus, ownsEmbedder } = this.parts;
+    const { store, suggestions, sync, predictor, embedder, synonymsFile, bus, ownsBus, ownsEmbedder } = this.parts;
     await sync.stop();
     store.close();
+    suggestions.close();
     predictor?.close();
     synonymsFile?.close();
     if (ownsEmbedder) embedder?.close();
     if (ownsBus) await bus.close();
   }
+}
+
+/** Whether `done` came true (checked every 50 ms) before `giveUpAt`. */
+async function pollUntil(done: () => boolean, giveUpAt: number): Promise<boolean> {
+  while (!done()) {
+    if (Date.now() >= giveUpAt) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
 }
 
 function registerMetrics(metrics: ServiceMetrics, store: QueryDictionaryStore, suggestions: QuerySuggestions, predictor: CategoryPredictor | undefined): void {

@@ -40,23 +40,37 @@ export class QuerySuggestions {
     return this.builtFromProducts;
   }
 
-  /** Resolves true once the new index serves, false when a later rebuild superseded this one. */
+  /**
+   * Resolves true once the new index serves, false when a later rebuild (or close) superseded
+   * this one or it failed (logged; the previous index keeps serving). Never rejects: it runs in
+   * the background of a catalog change.
+   */
   async rebuild(products: readonly CatalogProduct[]): Promise<boolean> {
     const generation = ++this.generation;
     const started = performance.now();
-    const build = { analyzer: this.analyzer, pinyin: this.pinyin };
-    const counter = suggestionPhraseCounter(build);
-    for (let i = 0; i < products.length; i++) {
-      counter.add(products[i]);
-      if ((i + 1) % PRODUCTS_PER_TURN === 0) {
-        await nextTurn();
-        if (generation !== this.generation) return false;
+    try {
+      const build = { analyzer: this.analyzer, pinyin: this.pinyin };
+      const counter = suggestionPhraseCounter(build);
+      for (let i = 0; i < products.length; i++) {
+        counter.add(products[i]);
+        if ((i + 1) % PRODUCTS_PER_TURN === 0) {
+          await nextTurn();
+          if (generation !== this.generation) return false;
+        }
       }
+      this.index = suggestionIndexOf(counter.phrases(), build);
+      this.builtFromProducts = products.length;
+      this.logger.info({ products: products.length, phrases: this.index.size, ms: Math.round(performance.now() - started) }, 'suggestion index rebuilt');
+      return true;
+    } catch (error) {
+      this.logger.error({ err: error }, 'suggestion index rebuild failed; the previous index keeps serving');
+      return false;
     }
-    this.index = suggestionIndexOf(counter.phrases(), build);
-    this.builtFromProducts = products.length;
-    this.logger.info({ products: products.length, phrases: this.index.size, ms: Math.round(performance.now() - started) }, 'suggestion index rebuilt');
-    return true;
+  }
+
+  /** Stops a rebuild in progress (at its next turn of the event loop). */
+  close(): void {
+    this.generation++;
   }
 
   /** Up to `limit` completions of what was typed, best first; none for a prefix with nothing to search. */
