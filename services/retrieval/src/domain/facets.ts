@@ -124,7 +124,9 @@ function categoryFacet(spec: FacetSpec, items: readonly FacetItem[]): FacetCount
   for (const node of nodes) {
     const key = node.value;
     const parent = key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : '';
-    children.set(parent, [...(children.get(parent) ?? []), node]);
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(node);
+    else children.set(parent, [node]);
   }
   const ordered: FacetValueCount[] = [];
   const visit = (parent: string, depth: number) => {
