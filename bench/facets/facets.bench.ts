@@ -38,6 +38,7 @@ import { normalizeFilters } from '../../services/retrieval/src/domain/filters';
 import { lexicalRetrievalOver } from '../../services/retrieval/src/testing/lexical-retrieval';
 import { startRelevanceStandalone } from '../../eval/search/relevance-cases';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
+import { scaleCatalog } from '../lib/scale-catalog';
 import { percentile, round } from '../lib/stats';
 
 const QUERIES = Number(process.env['BENCH_QUERIES'] ?? 1_000);
@@ -80,13 +81,6 @@ function queries(products: readonly Product[], n: number, random: Random): Retri
       rrfK: 60,
       limit: CANDIDATES,
     };
-  });
-}
-
-function scaleCatalog(base: readonly Product[], n: number, random: Random): Product[] {
-  return Array.from({ length: n }, (_, i) => {
-    const product = base[i % base.length]!;
-    return { ...product, id: `scale-${i}`, title: `${product.title} ${'ABCDEFGHJKLMNPQRSTUVWXYZ'[random.int(24)]}${random.int(100_000)}` };
   });
 }
 

@@ -29,7 +29,9 @@ import { TextAnalyzer } from '../../services/query-understanding/src/domain/text
 import { JiebaSegmenter } from '../../services/query-understanding/src/infrastructure/jieba-segmenter';
 import { PinyinProReader } from '../../services/query-understanding/src/infrastructure/pinyin-pro-reader';
 import { loadAmazonCatalog } from '../../eval/qu/amazon-catalog';
+import { mostPopularCompletion } from '../../eval/suggest/most-popular-completion';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
+import { scaleCatalog } from '../lib/scale-catalog';
 import { percentile, round } from '../lib/stats';
 
 const PREFIXES = Number(process.env['BENCH_PREFIXES'] ?? 10_000);
@@ -90,46 +92,6 @@ function withTypo(word: string, random: Random): string {
   return chars.join('');
 }
 
-/** The baseline: most popular completion over sorted names, exact prefixes only. */
-function mostPopularCompletion(products: readonly CatalogProduct[]): (prefix: string) => string[] {
-  const counts = new Map<string, number>();
-  for (const p of products) for (const name of new Set([p.title, p.brand, ...p.categoryPath].map(normalizeQuery))) if (name !== '') counts.set(name, (counts.get(name) ?? 0) + 1);
-  const names = [...counts.keys()].sort();
-  const popularity = names.map((name) => counts.get(name)!);
-  const lowerBound = (target: string) => {
-    let lo = 0;
-    let hi = names.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (names[mid] < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return (prefix) => {
-    const p = normalizeQuery(prefix);
-    const top: number[] = [];
-    for (let i = lowerBound(p), end = lowerBound(p + '\uffff'); i < end; i++) {
-      if (top.length < LIMIT) top.push(i);
-      else {
-        let weakest = 0;
-        for (let j = 1; j < top.length; j++) if (popularity[top[j]] < popularity[top[weakest]]) weakest = j;
-        if (popularity[i] > popularity[top[weakest]]) top[weakest] = i;
-      }
-    }
-    return top.sort((a, b) => popularity[b] - popularity[a]).map((i) => names[i]);
-  };
-}
-
-/** Amazon products repeated up to n, each copy with a model number of its own, as catalogs have. */
-function scaleCatalog(base: readonly CatalogProduct[], n: number, random: Random): CatalogProduct[] {
-  return Array.from({ length: n }, (_, i) => {
-    const product = base[i % base.length];
-    const model = `${'ABCDEFGHJKLMNPQRSTUVWXYZ'[random.int(24)]}${random.int(100_000)}`;
-    return { ...product, id: `scale-${i}`, title: `${product.title} ${model}` };
-  });
-}
-
 function timeRounds(prefixes: readonly string[], call: (prefix: string) => unknown): { rounds: number[][]; cpuUs: number } {
   for (const prefix of prefixes.slice(0, 500)) call(prefix);
   const rounds: number[][] = [];
@@ -166,7 +128,7 @@ async function measure(name: string, products: CatalogProduct[], seed: number): 
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
   const prefixes = generatePrefixes(products, PREFIXES, seededRandom(seed));
   const ours = timeRounds(prefixes, (p) => suggestions.suggest(p, LIMIT));
-  const baseline = mostPopularCompletion(products);
+  const baseline = mostPopularCompletion(products, LIMIT);
   const theirs = timeRounds(prefixes, baseline);
   const { best, median } = quietest(ours.rounds);
   return {

@@ -31,6 +31,7 @@ import { PinyinProReader } from '../../services/query-understanding/src/infrastr
 import { markdownTable } from '../../bench/lib/benchmarks-doc';
 import { loadAmazonCatalog } from '../qu/amazon-catalog';
 import { writeEvaluationSection } from '../lib/evaluation-doc';
+import { mostPopularCompletion } from './most-popular-completion';
 
 const K = 10;
 const TARGET_MRR = 0.8;
@@ -90,24 +91,6 @@ function productMatcher(products: readonly CatalogProduct[], analyzer: TextAnaly
   };
 }
 
-/** Most popular completion: names and titles that start with the prefix, most products first. */
-function mostPopularCompletion(products: readonly CatalogProduct[]): (prefix: string) => string[] {
-  const counts = new Map<string, number>();
-  for (const p of products) {
-    for (const name of new Set([p.title, p.brand, ...p.categoryPath].map(normalizeQuery))) if (name !== '') counts.set(name, (counts.get(name) ?? 0) + 1);
-  }
-  const names = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  return (prefix) => {
-    const p = normalizeQuery(prefix);
-    const out: string[] = [];
-    for (const [name] of names) {
-      if (name.startsWith(p)) out.push(name);
-      if (out.length === K) break;
-    }
-    return out;
-  };
-}
-
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
@@ -137,7 +120,7 @@ async function main(): Promise<void> {
     await suggestions.rebuild(products);
     builds.push(`${catalog}: ${products.length} products → ${suggestions.phrases} phrases in ${Math.round(performance.now() - started)} ms`);
     const matches = productMatcher(products, analyzer);
-    const baseline = mostPopularCompletion(products);
+    const baseline = mostPopularCompletion(products, K);
     for (const label of own) {
       const ranked = suggestions.suggest(label.prefix, K).map((s) => s.text);
       for (const text of ranked) {

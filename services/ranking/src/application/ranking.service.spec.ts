@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { CandidateSchema, Degradation, FiltersSchema, ParsedQuerySchema, SortOrder, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Filters, type Product } from '@shopsense/contracts';
 import { createLogger, ServiceMetrics } from '@shopsense/observability';
 import { decodeServedList, Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
-import { FtrlModel, NO_BUSINESS_RULES } from '../domain';
+import { FtrlModel, NO_BUSINESS_RULES, type ScoringModel } from '../domain';
 import type { CandidateSource, ProductSource, RankingStateStore, RetrieveCall } from './ranking.ports';
 import { mergeFilters, RankingApplicationService, type RankingDependencies } from './ranking.service';
 
@@ -374,6 +374,16 @@ describe('Search when no product passes the query\'s filters', () => {
     expect(retrieval.lastRetrieve?.filters?.brands).toEqual(['Acme']);
   });
 
+  it('does not ask again when the caller\'s own filter makes a step void (their price is the tighter one)', async () => {
+    const parsed = parsedWith({ attributes: { color: 'pink' }, price: { max: 50 } });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
+    retrieval.anyPasses = () => false;
+    const response = await service.search(search({ query: 'pink shoes under 50', filters: { price: { max: 30 } } }), call);
+    expect(response.items).toEqual([]);
+    // The first Retrieve, then without the colour; without the query's price the filters are the same as before.
+    expect(retrieval.calls.retrieve).toBe(2);
+  });
+
   it('relaxes nothing when the filters find products', async () => {
     const { service, retrieval } = setup({ understander: { understand: async () => parsedWith({ attributes: { color: 'pink' } }), complete: async () => [] } });
     const response = await service.search(search({ query: 'pink shoes' }), call);
@@ -384,7 +394,9 @@ describe('Search when no product passes the query\'s filters', () => {
 
 describe('Search sorted other than by relevance', () => {
   it('keeps the order retrieval sorted every match in, asks retrieval for it, and numbers the positions again', async () => {
-    const { service, retrieval } = setup();
+    // A model that would put the list upside down: the sort must win over it.
+    const reversing: ScoringModel = { version: 'reversing', score: (x) => -(x['retrieval_rr'] ?? 0), contributions: () => [] };
+    const { service, retrieval } = setup({ models: { current: () => reversing, byVersion: () => undefined } });
     const response = await service.search(search({ query: 'mug', sort: SortOrder.PRICE_ASCENDING, pageSize: 6 }), call);
     expect(retrieval.lastRetrieve?.sort).toBe(SortOrder.PRICE_ASCENDING);
     expect(response.items?.map((i) => i.itemId)).toEqual(IDS);

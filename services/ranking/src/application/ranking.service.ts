@@ -455,8 +455,12 @@ export class RankingApplicationService {
     call: CallInfo,
   ): Promise<{ found: Pick<RetrieveResult, 'candidates' | 'facets' | 'totalHits'>; filters: Filters | undefined; dropped: RelaxedFilter[] } | undefined> {
     const { filters: _unrelaxed, ...rest } = retrieveCall;
+    let tried = filtersKey(retrieveCall.filters);
     for (const step of filterRelaxations(extracted, requested)) {
       const filters = mergeFilters(requested, step.remaining);
+      // A step the caller's own filters make void (their price is the tighter one) would only ask again.
+      if (filtersKey(filters) === tried) continue;
+      tried = filtersKey(filters);
       const found = await this.retrieveWithCounts({ ...rest, ...(filters && hasFilters(filters) ? { filters } : {}) }, report, call);
       if (report.has('retrieval')) return undefined;
       if (found.candidates.length > 0) return { found, filters, dropped: step.dropped };

@@ -43,7 +43,7 @@ function validateFacets(v: FieldValidator, facets: readonly FacetRequest[]): voi
       .check(facet.priceRanges.length <= LIMITS.priceRanges, `facets[${i}].price_ranges`, `at most ${LIMITS.priceRanges}`);
     facet.priceRanges.forEach(({ min, max }, j) => {
       const bound = (x: number | undefined) => x === undefined || (Number.isFinite(x) && x >= 0);
-      v.check(bound(min) && bound(max) && (min === undefined || max === undefined || min < max), `facets[${i}].price_ranges[${j}]`, 'bounds must be non-negative numbers with min < max');
+      v.check((min !== undefined || max !== undefined) && bound(min) && bound(max) && (min === undefined || max === undefined || min < max), `facets[${i}].price_ranges[${j}]`, 'needs a bound; bounds must be non-negative numbers with min < max');
     });
   });
 }

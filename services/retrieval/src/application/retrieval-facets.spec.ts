@@ -81,6 +81,13 @@ describe('Retrieve with facets: disjunctive counts on hand-made cases', () => {
     expect(auto.at(-1)!.range!.max).toBeUndefined();
   });
 
+  it('chooses no more price ranges than max_values, and one open range when the prices give no bound', async () => {
+    const two = await service.retrieve(query('shoes', undefined, [facet('price', 2)]));
+    expect(two.facets![0]!.values.length).toBeLessThanOrEqual(2);
+    const one = await service.retrieve(query('hoodie', undefined, [facet('price')]));
+    expect(one.facets![0]!.values).toEqual([{ value: '-', displayName: 'any price', count: 1, range: {} }]);
+  });
+
   it('cuts to max_values, most frequent first, and says how many there were', async () => {
     const result = await service.retrieve(query('shoes', undefined, [facet('attributes.color', 1)]));
     expect(result.facets![0]).toMatchObject({ values: [{ value: 'black', displayName: 'Black', count: 4 }], distinctValues: 2 });
@@ -101,6 +108,7 @@ describe('Retrieve with facets: disjunctive counts on hand-made cases', () => {
   it('refuses a facet it cannot count, naming it', async () => {
     await expect(service.retrieve(query('shoes', undefined, [facet('colour')]))).rejects.toThrow(/facets\[0\]\.field/);
     await expect(service.retrieve(query('shoes', undefined, [facet('price', 10, [{ min: 50, max: 10 }])]))).rejects.toThrow(/facets\[0\]\.price_ranges\[0\]/);
+    await expect(service.retrieve(query('shoes', undefined, [facet('price', 10, [{}])]))).rejects.toThrow(/facets\[0\]\.price_ranges\[0\]/);
   });
 });
 

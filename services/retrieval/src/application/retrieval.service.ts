@@ -115,55 +115,57 @@ export class RetrievalApplicationService {
     const order = ['dense', 'lexical', 'user_interest', 'similar', 'catalog'];
     lists.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
     const fused = query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK);
-    const candidates = query.sort ? this.inCatalogOrder(query, query.sort, fused, exclude) : fused.slice(0, query.limit);
+    const wantsFacets = query.facets !== undefined && query.facets.length > 0;
+    // Sorting and facets both work on every product that holds every word: found once.
+    const matched = (query.sort || wantsFacets) && query.queryText.trim() ? this.lexical.matchAll(query.queryText) : undefined;
+    const candidates = query.sort ? this.inCatalogOrder(query, query.sort, matched, fused, exclude) : fused.slice(0, query.limit);
     const result: RetrieveResult = { candidates, unavailableSources: unavailable.sort() };
-    if (query.facets && query.facets.length > 0) Object.assign(result, this.facetsOf(query, query.facets, candidates, exclude));
+    if (wantsFacets) Object.assign(result, this.facetsOf(query, query.facets ?? [], matched, candidates, exclude));
     return result;
   }
 
   /**
-   * Facet counts over the products that hold every word of the text (the lexical index's
-   * conjunctive match; with no searchable word, the whole catalog), each counted with every filter
-   * but its own. When no product holds every word (a Chinese query over English titles), the
-   * results are neighbours by meaning only: the counts are then over the candidates returned,
-   * which already pass every filter, and `lexical` says so.
+   * The products a sort or the facets work on: those holding every word of the text (the lexical
+   * index's conjunctive match; with no searchable word, the whole catalog), or, when none holds
+   * every word (a Chinese query over English titles), the candidates by meaning (`lexical`
+   * false). Excluded items are left out.
    */
-  private facetsOf(query: RetrieveQuery, specs: readonly FacetSpec[], candidates: readonly FusedCandidate[], exclude: ReadonlySet<string>): Pick<RetrieveResult, 'facets' | 'totalHits'> {
-    const matched = query.queryText.trim() ? this.lexical.matchAll(query.queryText) : undefined;
-    const lexical = matched === undefined || matched.length > 0;
-    const ids = matched === undefined ? this.allIds() : lexical ? matched : candidates.map((c) => c.id);
-    const items = function* (this: RetrievalApplicationService): Generator<FacetItem> {
-      for (const id of ids) {
-        if (exclude.has(id)) continue;
-        const product = this.catalog.get(id)?.product;
-        if (product) yield this.facetItem(product);
-      }
-    }.call(this);
-    const { facets, total } = countFacets(items, query.filters, specs);
-    return { facets, totalHits: { value: total, lexical } };
+  private *matchingProducts(matched: readonly string[] | undefined, fallback: readonly { id: string }[], exclude: ReadonlySet<string>): Generator<Product> {
+    if (matched === undefined) {
+      for (const { product } of this.catalog.all()) if (!exclude.has(product.id)) yield product;
+      return;
+    }
+    for (const id of matched.length > 0 ? matched : fallback.map((c) => c.id)) {
+      const product = exclude.has(id) ? undefined : this.catalog.get(id)?.product;
+      if (product) yield product;
+    }
   }
 
   /**
-   * Every product that holds every word of the text and passes the filters, in the catalog
-   * order asked for, up to the limit: the cheapest match first even when relevance would rank it
-   * low. When no product holds every word, the fused candidates in that order.
+   * Facet counts over the matching products (matchingProducts), each counted with every filter
+   * but its own. When the matching products are the candidates by meaning, those already pass
+   * every filter, and `lexical` says so.
    */
-  private inCatalogOrder(query: RetrieveQuery, order: CatalogOrder, fused: readonly FusedCandidate[], exclude: ReadonlySet<string>): FusedCandidate[] {
-    const matched = query.queryText.trim() ? this.lexical.matchAll(query.queryText) : undefined;
-    const ids = matched === undefined ? this.allIds() : matched.length > 0 ? matched : fused.map((c) => c.id);
+  private facetsOf(query: RetrieveQuery, specs: readonly FacetSpec[], matched: readonly string[] | undefined, candidates: readonly FusedCandidate[], exclude: ReadonlySet<string>): Pick<RetrieveResult, 'facets' | 'totalHits'> {
+    const items = (function* (service: RetrievalApplicationService) {
+      for (const product of service.matchingProducts(matched, candidates, exclude)) yield service.facetItem(product);
+    })(this);
+    const { facets, total } = countFacets(items, query.filters, specs);
+    return { facets, totalHits: { value: total, lexical: matched === undefined || matched.length > 0 } };
+  }
+
+  /**
+   * The matching products (matchingProducts) that pass the filters, in the catalog order asked
+   * for, up to the limit: the cheapest match first even when relevance would rank it low.
+   */
+  private inCatalogOrder(query: RetrieveQuery, order: CatalogOrder, matched: readonly string[] | undefined, fused: readonly FusedCandidate[], exclude: ReadonlySet<string>): FusedCandidate[] {
     const products: Product[] = [];
-    for (const id of ids) {
-      const product = this.catalog.get(id)?.product;
-      if (product && !exclude.has(id) && matchesFilters(this.payload(product), query.filters)) products.push(product);
-    }
+    for (const product of this.matchingProducts(matched, fused, exclude)) if (matchesFilters(this.payload(product), query.filters)) products.push(product);
     return sortByCatalogOrder(products, order)
       .slice(0, query.limit)
       .map((product, i) => ({ id: product.id, score: 1 / (i + 1), sources: [{ source: 'sorted', score: 1 / (i + 1), rank: i + 1 }] }));
   }
 
-  private *allIds(): Generator<string> {
-    for (const { product } of this.catalog.all()) yield product.id;
-  }
 
   private facetItem(product: Product): FacetItem {
     let item = this.facetItems.get(product);
@@ -230,7 +232,7 @@ function validateFacets(v: FieldValidator, facets: readonly FacetSpec[]): void {
       .check(facet.priceRanges.length <= RETRIEVAL_LIMITS.maxPriceRanges, `facets[${i}].price_ranges`, `at most ${RETRIEVAL_LIMITS.maxPriceRanges}`);
     facet.priceRanges.forEach((range, j) => {
       const { min, max } = range;
-      v.check((min === undefined || (Number.isFinite(min) && min >= 0)) && (max === undefined || (Number.isFinite(max) && max >= 0)) && (min === undefined || max === undefined || min < max), `facets[${i}].price_ranges[${j}]`, 'bounds must be non-negative numbers with min < max');
+      v.check((min !== undefined || max !== undefined) && (min === undefined || (Number.isFinite(min) && min >= 0)) && (max === undefined || (Number.isFinite(max) && max >= 0)) && (min === undefined || max === undefined || min < max), `facets[${i}].price_ranges[${j}]`, 'needs a bound; bounds must be non-negative numbers with min < max');
     });
   });
 }

@@ -8,7 +8,7 @@ export type CatalogOrder = 'price_ascending' | 'price_descending' | 'newest' | '
  * price, no update time, no numeric rating), so those come last. A price of 0 is "not given",
  * as everywhere else in the catalog.
  */
-export function orderKey(product: Product, order: CatalogOrder): number {
+function orderKey(product: Product, order: CatalogOrder): number {
   switch (order) {
     case 'price_ascending':
       return product.price > 0 ? product.price : Infinity;

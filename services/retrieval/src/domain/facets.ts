@@ -1,4 +1,4 @@
-import type { ItemPayload, NormalizedFilters } from './filters';
+import { failedFilters, norm, type ItemPayload, type NormalizedFilters } from './filters';
 
 /** A facet to count: "brand", "category_path", "price", "in_stock" or "attributes.<name>". */
 export interface FacetSpec {
@@ -34,19 +34,26 @@ export interface FacetCounts {
 /** A matching product: its filterable fields normalised, and as the catalog writes them. */
 export interface FacetItem {
   payload: ItemPayload;
+  /** The brand as the catalog writes it. */
   brand: string;
+  /** Normalised attribute name → the value as the catalog writes it. */
   attributes: Readonly<Record<string, string>>;
   /** Every prefix of the category path: normalised (the counting key) and as written. */
   categoryPrefixes: readonly { key: string; path: string }[];
 }
 
-/** The facet view of a product; worth keeping per product version, as a search counts thousands. */
+/**
+ * The facet view of a product, with its display spellings worked out once: worth keeping per
+ * product version, as a search counts thousands of products and should do no string work.
+ */
 export function facetItemOf(payload: ItemPayload, product: { brand: string; categoryPath: readonly string[]; attributes: Readonly<Record<string, string>> }): FacetItem {
   const categoryPrefixes = payload.categoryPath.map((_, i) => ({ key: payload.categoryPath.slice(0, i + 1).join('/'), path: product.categoryPath.slice(0, i + 1).join('/') }));
-  return { payload, brand: product.brand, attributes: product.attributes, categoryPrefixes };
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(product.attributes)) attributes[norm(name)] = value.trim();
+  return { payload, brand: product.brand.trim(), attributes, categoryPrefixes };
 }
 
-export const FACET_FIELDS = ['brand', 'category_path', 'price', 'in_stock'] as const;
+const FACET_FIELDS = ['brand', 'category_path', 'price', 'in_stock'] as const;
 const ATTRIBUTE_PREFIX = 'attributes.';
 /** Automatic price ranges: at most this many, bounds at round numbers near the price quintiles. */
 const AUTO_PRICE_RANGES = 5;
@@ -56,26 +63,14 @@ export function isFacetField(field: string): boolean {
   return (FACET_FIELDS as readonly string[]).includes(field) || (field.startsWith(ATTRIBUTE_PREFIX) && field.length > ATTRIBUTE_PREFIX.length);
 }
 
-/** The part of the filters a facet's own choice sets; left out when counting that facet. */
+/** The part of the filters a facet's own choice sets (as failedFilters names it); left out when counting that facet. */
 function ownFilter(field: string): string {
-  if (field === 'brand') return 'brand';
   if (field === 'category_path') return 'category';
-  if (field === 'price') return 'price';
-  if (field === 'in_stock') return 'in_stock';
-  return `attribute:${field.slice(ATTRIBUTE_PREFIX.length).normalize('NFKC').trim().toLowerCase()}`;
+  if (field.startsWith(ATTRIBUTE_PREFIX)) return `attribute:${attributeName(field)}`;
+  return field;
 }
 
-/** The parts of the filters an item fails, stopping at two (two failures count for no facet). */
-function failedFilters(item: ItemPayload, f: NormalizedFilters): string[] {
-  const failed: string[] = [];
-  const fail = (part: string) => failed.push(part) >= 2;
-  if (f.categoryPrefix.length > 0 && (item.categoryPath.length < f.categoryPrefix.length || f.categoryPrefix.some((segment, i) => item.categoryPath[i] !== segment)) && fail('category')) return failed;
-  if (f.brands.length > 0 && !f.brands.includes(item.brand) && fail('brand')) return failed;
-  if (((f.minPrice !== undefined && !(item.price >= f.minPrice)) || (f.maxPrice !== undefined && !(item.price <= f.maxPrice))) && fail('price')) return failed;
-  if (f.inStock !== undefined && item.inStock !== f.inStock && fail('in_stock')) return failed;
-  for (const [key, value] of f.attributes) if (item.attributes[key] !== value && fail(`attribute:${key}`)) return failed;
-  return failed;
-}
+const attributeName = (field: string) => norm(field.slice(ATTRIBUTE_PREFIX.length));
 
 /**
  * Facet counts over the products that match a search, with disjunctive semantics (as Algolia
@@ -88,7 +83,8 @@ export function countFacets(items: Iterable<FacetItem>, filters: NormalizedFilte
   const facets = specs.map((spec) => ({ spec, own: ownFilter(spec.field), members: [] as FacetItem[] }));
   let total = 0;
   for (const item of items) {
-    const failed = failedFilters(item.payload, filters);
+    // Two failures count for no facet, so the check stops there.
+    const failed = failedFilters(item.payload, filters, 2);
     if (failed.length === 0) total++;
     if (failed.length >= 2) continue;
     for (const facet of facets) if (failed.length === 0 || failed[0] === facet.own) facet.members.push(item);
@@ -100,15 +96,15 @@ function countOne(spec: FacetSpec, items: readonly FacetItem[]): FacetCounts {
   if (spec.field === 'price') return priceFacet(spec, items);
   if (spec.field === 'category_path') return categoryFacet(spec, items);
   const tally = new Tally();
-  for (const item of items) {
-    if (spec.field === 'brand') {
-      if (item.payload.brand) tally.add(item.payload.brand, item.brand.trim());
-    } else if (spec.field === 'in_stock') {
-      tally.add(String(item.payload.inStock), item.payload.inStock ? 'in stock' : 'out of stock');
-    } else {
-      const name = spec.field.slice(ATTRIBUTE_PREFIX.length).normalize('NFKC').trim().toLowerCase();
+  if (spec.field === 'brand') {
+    for (const item of items) if (item.payload.brand) tally.add(item.payload.brand, item.brand);
+  } else if (spec.field === 'in_stock') {
+    for (const item of items) tally.add(String(item.payload.inStock), item.payload.inStock ? 'in stock' : 'out of stock');
+  } else {
+    const name = attributeName(spec.field);
+    for (const item of items) {
       const value = item.payload.attributes[name];
-      if (value) tally.add(value, originalAttribute(item.attributes, name) ?? value);
+      if (value) tally.add(value, item.attributes[name] ?? value);
     }
   }
   const values = tally.values().sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
@@ -142,28 +138,34 @@ function categoryFacet(spec: FacetSpec, items: readonly FacetItem[]): FacetCount
 
 function priceFacet(spec: FacetSpec, items: readonly FacetItem[]): FacetCounts {
   const prices = items.map((i) => i.payload.price).filter((p) => Number.isFinite(p) && p > 0);
-  const ranges = spec.priceRanges.length > 0 ? spec.priceRanges : automaticPriceRanges(prices);
+  const ranges = spec.priceRanges.length > 0 ? spec.priceRanges : automaticPriceRanges(prices, Math.min(AUTO_PRICE_RANGES, spec.maxValues));
   const values = ranges.map((range) => ({
     value: `${range.min ?? ''}-${range.max ?? ''}`,
-    displayName: range.min === undefined ? `< ${range.max}` : range.max === undefined ? `≥ ${range.min}` : `${range.min} – ${range.max}`,
+    displayName: priceRangeName(range),
     count: prices.filter((p) => (range.min === undefined || p >= range.min) && (range.max === undefined || p < range.max)).length,
     range,
   }));
   return { field: spec.field, values, distinctValues: values.length };
 }
 
+function priceRangeName(range: PriceBounds): string {
+  if (range.min === undefined) return range.max === undefined ? 'any price' : `< ${range.max}`;
+  return range.max === undefined ? `≥ ${range.min}` : `${range.min} – ${range.max}`;
+}
+
 /**
- * Up to five ranges from the prices themselves: bounds near the quintiles, rounded to 1, 2 or 5
- * times a power of ten ("50", "100", "200"), the first open below and the last open above.
+ * Up to `count` ranges from the prices themselves: bounds near the quantiles, rounded to 1, 2 or
+ * 5 times a power of ten ("50", "100", "200"), the first open below and the last open above; one
+ * open range when the prices give no bound.
  */
-export function automaticPriceRanges(prices: readonly number[]): PriceBounds[] {
+function automaticPriceRanges(prices: readonly number[], count: number): PriceBounds[] {
   if (prices.length === 0) return [];
   const sorted = Float64Array.from(prices).sort();
   const lowest = sorted[0] ?? 0;
   const highest = sorted[sorted.length - 1] ?? 0;
   const bounds: number[] = [];
-  for (let q = 1; q < AUTO_PRICE_RANGES; q++) {
-    const bound = roundNumber(sorted[Math.floor((q / AUTO_PRICE_RANGES) * (sorted.length - 1))] ?? 0);
+  for (let q = 1; q < count; q++) {
+    const bound = roundNumber(sorted[Math.floor((q / count) * (sorted.length - 1))] ?? 0);
     if (bound > lowest && bound <= highest && !bounds.includes(bound)) bounds.push(bound);
   }
   if (bounds.length === 0) return [{}];
@@ -180,11 +182,6 @@ function roundNumber(x: number): number {
   const power = 10 ** Math.floor(Math.log10(x));
   const candidates = [1, 2, 5, 10].map((m) => m * power);
   return candidates.reduce((best, c) => (Math.abs(c - x) < Math.abs(best - x) ? c : best));
-}
-
-function originalAttribute(attributes: Readonly<Record<string, string>>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(attributes)) if (key.normalize('NFKC').trim().toLowerCase() === name) return value.trim();
-  return undefined;
 }
 
 /** Counts per normalised value, shown as the first spelling met. */

@@ -22,7 +22,8 @@ export interface NormalizedFilters {
   attributes: [string, string][];
 }
 
-const norm = (value: string) => value.normalize('NFKC').trim().toLowerCase();
+/** The form filters and payloads compare in: NFKC, trimmed, lower case. */
+export const norm = (value: string) => value.normalize('NFKC').trim().toLowerCase();
 
 export function payloadOf(product: { categoryPath: string[]; brand: string; price: number; inStock: boolean; attributes: Record<string, string> }): ItemPayload {
   const attributes: Record<string, string> = {};
@@ -59,14 +60,24 @@ export function hasFilters(f: NormalizedFilters): boolean {
  * brand is any of the given ones, price bounds are inclusive, attributes must all be equal.
  */
 export function matchesFilters(item: ItemPayload, f: NormalizedFilters): boolean {
-  if (f.categoryPrefix.length > 0) {
-    if (item.categoryPath.length < f.categoryPrefix.length) return false;
-    for (let i = 0; i < f.categoryPrefix.length; i++) if (item.categoryPath[i] !== f.categoryPrefix[i]) return false;
-  }
-  if (f.brands.length > 0 && !f.brands.includes(item.brand)) return false;
-  if (f.minPrice !== undefined && !(item.price >= f.minPrice)) return false;
-  if (f.maxPrice !== undefined && !(item.price <= f.maxPrice)) return false;
-  if (f.inStock !== undefined && item.inStock !== f.inStock) return false;
-  for (const [key, value] of f.attributes) if (item.attributes[key] !== value) return false;
-  return true;
+  return failedFilters(item, f, 1).length === 0;
 }
+
+/**
+ * The parts of the filters an item fails ("category", "brand", "price", "in_stock",
+ * "attribute:<name>"), stopping once `enough` are found: facet counting needs to know which one
+ * part failed, matching only whether any did.
+ */
+export function failedFilters(item: ItemPayload, f: NormalizedFilters, enough: number): readonly string[] {
+  // Allocated at the first failure only: matching runs for every lexical hit of every search.
+  let failed: string[] | undefined;
+  const fail = (part: string) => (failed ??= []).push(part) >= enough;
+  if (f.categoryPrefix.length > 0 && (item.categoryPath.length < f.categoryPrefix.length || f.categoryPrefix.some((segment, i) => item.categoryPath[i] !== segment)) && fail('category')) return failed ?? NONE;
+  if (f.brands.length > 0 && !f.brands.includes(item.brand) && fail('brand')) return failed ?? NONE;
+  if (((f.minPrice !== undefined && !(item.price >= f.minPrice)) || (f.maxPrice !== undefined && !(item.price <= f.maxPrice))) && fail('price')) return failed ?? NONE;
+  if (f.inStock !== undefined && item.inStock !== f.inStock && fail('in_stock')) return failed ?? NONE;
+  for (const [key, value] of f.attributes) if (item.attributes[key] !== value && fail(`attribute:${key}`)) return failed ?? NONE;
+  return failed ?? NONE;
+}
+
+const NONE: readonly string[] = [];

@@ -1,15 +1,19 @@
 import { aProduct, analyzer } from '../../../test/catalog.factory';
 import { normalizeQuery } from '../text/normalize-query';
-import { extractSuggestionPhrases, type SuggestionPhrase } from './suggestion-phrases';
+import { PhraseCounter, type SuggestionPhrase } from './suggestion-phrases';
 import type { CatalogProduct } from '../catalog/catalog-snapshot';
 
 const tokenize = (text: string) => {
   const normalized = normalizeQuery(text);
   return { normalized, tokens: analyzer().tokenize(normalized) };
 };
-const phrasesOf = (products: CatalogProduct[]) => new Map<string, SuggestionPhrase>(extractSuggestionPhrases(products, { tokenize, maxWords: 3, minTitleProducts: 2 }).map((p) => [p.text, p]));
+function phrasesOf(products: CatalogProduct[]): Map<string, SuggestionPhrase> {
+  const counter = new PhraseCounter({ tokenize, maxWords: 3, minTitleProducts: 2 });
+  for (const product of products) counter.add(product);
+  return new Map(counter.phrases().map((p) => [p.text, p]));
+}
 
-describe('extractSuggestionPhrases', () => {
+describe('PhraseCounter', () => {
   it('suggests every brand and category name, with the products that hold it', () => {
     const phrases = phrasesOf([
       aProduct({ title: 'Alpha', brand: 'Li Ning', categoryPath: ['Shoes', 'Running Shoes'] }),

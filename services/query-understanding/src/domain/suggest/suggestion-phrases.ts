@@ -151,15 +151,8 @@ export class PhraseCounter {
   }
 }
 
-/** The phrases of a whole catalog at once (see PhraseCounter). */
-export function extractSuggestionPhrases(products: Iterable<CatalogProduct>, options: PhraseExtraction): SuggestionPhrase[] {
-  const counter = new PhraseCounter(options);
-  for (const product of products) counter.add(product);
-  return counter.phrases();
-}
-
 /** log-popularity, with a bonus for names (a brand or a category is a whole query). */
-export function phraseScore(products: number, named: boolean): number {
+function phraseScore(products: number, named: boolean): number {
   return Math.log1p(products) + (named ? 1 : 0);
 }
 

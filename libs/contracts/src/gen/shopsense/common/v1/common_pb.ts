@@ -126,7 +126,8 @@ export type FacetRequest = Message<"shopsense.common.v1.FacetRequest"> & {
 
   /**
    * For "price": the ranges to count, each counted as min <= price < max
-   * (an unset bound is open). Empty: up to 5 ranges with round bounds chosen
+   * (an unset bound is open; each range needs at least one bound). Empty: up
+   * to 5 ranges (fewer when max_values is smaller) with round bounds chosen
    * from the prices of the matching products.
    *
    * @generated from field: repeated shopsense.common.v1.PriceRange price_ranges = 3;
