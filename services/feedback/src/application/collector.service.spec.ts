@@ -11,7 +11,7 @@ import { FeedbackMetrics } from './feedback-metrics';
 const keyring = { current: 'k1', keys: new Map([['k1', Buffer.alloc(32, 9)]]) };
 const clicks = (n: number) => Array.from({ length: n }, (_, i) => events.click(`u${i}`, `item-${i}`));
 
-function collectorWith(publish: EventBus['publish'], publishTimeoutMs = 5_000, waitForBacklogBelow?: EventBus['waitForBacklogBelow'], store: UserStateStore = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS)) {
+function collectorWith(publish: EventBus['publish'], publishTimeoutMs = 5_000, waitForBacklogBelow?: EventBus['waitForBacklogBelow'], store: UserStateStore = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS), metrics = new FeedbackMetrics(new Registry())) {
   const bus = { publish, waitForBacklogBelow } as unknown as EventBus;
   return new CollectorApplicationService(
     bus,
@@ -21,7 +21,7 @@ function collectorWith(publish: EventBus['publish'], publishTimeoutMs = 5_000, w
     { send: async () => undefined, forgetUser: async () => 0 },
     { maxAgeSeconds: 86_400, maxFutureSkewSeconds: 300 },
     DEFAULT_STORE_SETTINGS.dedupShards,
-    new FeedbackMetrics(new Registry()),
+    metrics,
     createLogger('test', 'silent'),
     publishTimeoutMs,
   );
@@ -76,12 +76,15 @@ describe('CollectorApplicationService: what Track counts', () => {
     await store.apply({ dedup: [dedupRef(applied.eventId, eventTime(applied), DEFAULT_STORE_SETTINGS.dedupShards)], users: [], itemCounters: [], queryItems: [], cooccurrence: [], joinImpressions: [], joinLabels: [] });
     await store.forget([new Pseudonymizer(keyring).pseudonymize('alice').pseudonym]);
     const { ids, publish } = publishedIds();
-    const collector = collectorWith(publish, 5_000, undefined, store);
+    const metrics = new FeedbackMetrics(new Registry());
+    const collector = collectorWith(publish, 5_000, undefined, store, metrics);
 
     const result = await collector.track([applied, fresh, gone, fresh, events.click('', 'x')]);
     expect(result).toMatchObject({ accepted: 1, duplicates: 2, forgotten: 1 });
     expect(result.rejected).toHaveLength(1);
     expect(ids).toEqual([fresh.eventId]);
+    // GetIntakeStatus (and `shopsense status`) count what Track set apart: it never reaches the intake.
+    expect(await metrics.intakeTotals()).toMatchObject({ applied: 0, duplicates: 2, forgotten: 1 });
   });
 
   it('leaves the screening to the intake when the store cannot answer: every valid event accepted and published', async () => {

@@ -73,8 +73,12 @@ export class FeedbackMetrics {
     const totals = { applied: 0, duplicates: 0, forgotten: 0, deadLettered: 0, backlog: 0, sinceMs: this.createdAtMs };
     const field = { applied: 'applied', duplicate: 'duplicates', forgotten: 'forgotten', dead_lettered: 'deadLettered' } as const;
     for (const { labels, value } of (await this.events.get()).values) {
-      // Track and ImportEvents count what they publish or screen out; the intake, what it applies.
-      if (labels.source !== 'kafka' && labels.source !== 'in-process') continue;
+      // The intake counts what it applies, skips and dead-letters. Track and ImportEvents screen out
+      // duplicates and forgotten users' events before publishing (those never reach the intake), so
+      // theirs count too; what they publish or dead-letter is the intake's to count.
+      const intake = labels.source === 'kafka' || labels.source === 'in-process';
+      const screened = labels.outcome === 'duplicate' || labels.outcome === 'forgotten';
+      if (!intake && !screened) continue;
       const name = field[labels.outcome as keyof typeof field];
       if (name) totals[name] += value;
     }

@@ -112,7 +112,8 @@ describe('Qdrant adapter against a stub server', () => {
     const lexical = new Bm25Index();
     for (const p of products) lexical.upsert(lexicalDocument(p.product));
     const embedder = { embedQuery: async () => Float32Array.of(1, 0, 0, 0) } as unknown as Embedder;
-    const store = new QdrantVectorStore({ url, alias: ALIAS, timeoutMs: 200, writeTimeoutMs: 30_000 });
+    // The read timeout ends the hung phase; generous, so that the recovered phase never misses it on a busy machine.
+    const store = new QdrantVectorStore({ url, alias: ALIAS, timeoutMs: 2_000, writeTimeoutMs: 30_000 });
     await store.init(4, MODEL);
     const retrieval = new RetrievalApplicationService(catalog, store, lexical, embedder, createLogger('test', 'silent'), 4);
     const query: RetrieveQuery = {

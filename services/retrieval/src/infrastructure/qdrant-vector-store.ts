@@ -106,11 +106,6 @@ export class QdrantVectorStore implements VectorStore {
     this.client = new QdrantClient({ ...common, timeout: options.writeTimeoutMs });
   }
 
-  /** The collection this store reads and writes (that of its model version). */
-  get collectionName(): string {
-    return this.collection;
-  }
-
   async init(dimension: number, modelVersion: string): Promise<void> {
     this.collection = collectionFor(this.options.alias, modelVersion);
     if (!(await this.client.collectionExists(this.collection)).exists) {

@@ -164,14 +164,15 @@ export type GetIntakeStatusResponse = Message<"shopsense.events.v1.GetIntakeStat
   applied: bigint;
 
   /**
-   * Events skipped as duplicates of events applied before (same event_id).
+   * Events skipped as duplicates of events applied before (same event_id):
+   * those Track and ImportEvents set apart and those the intake skipped.
    *
    * @generated from field: int64 duplicates = 2;
    */
   duplicates: bigint;
 
   /**
-   * Events dropped because their user had been forgotten.
+   * Events dropped because their user had been forgotten (likewise).
    *
    * @generated from field: int64 forgotten = 3;
    */
