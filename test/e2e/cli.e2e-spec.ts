@@ -44,7 +44,7 @@ const json = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').pop(
 interface Items {
   requestId: string;
   nextPageToken?: string;
-  items?: { itemId: string; product?: { brand?: string; price?: number; categoryPath?: string[] } }[];
+  items?: { itemId: string; reasons?: string[]; product?: { brand?: string; price?: number; categoryPath?: string[] } }[];
 }
 
 describe('the CLI against standalone: every command and option of its help', () => {
@@ -143,6 +143,23 @@ describe('the CLI against standalone: every command and option of its help', () 
     // experiments: the list, and one experiment's results.
     expect(await ok(port, ['experiments'])).toMatch(/search-diversity/);
     expect(await ok(port, ['experiments', 'search-diversity'])).toMatch(/variant\s+exposures/);
+
+    // rules: a pin created from a file shows in the next search with its reason; an update needs
+    // the version it read; deleting it empties the list.
+    const rule = join(work, 'rule.json');
+    writeFileSync(rule, JSON.stringify({ ruleId: 'cli-pin', condition: { queryPatterns: ['mug*'] }, pin: { itemId: 'cli-2', position: 0 } }));
+    expect(await ok(port, ['rules', 'create', rule])).toBe('created rule cli-pin (version 1, active now): pin cli-2 at 0; queries mug*; always\n');
+    expect(await ok(port, ['rules'])).toMatch(/cli-pin\s+1\s+yes\s+pin cli-2 at 0\s+queries mug\*\s+always/);
+    const pinned = json<Items>(await ok(port, ['search', 'mug warmer', '--explain', '--json']));
+    expect(pinned.items![0]).toMatchObject({ itemId: 'cli-2', reasons: expect.arrayContaining(['pinned by rule cli-pin']) });
+    const noVersion = await cli(port, ['rules', 'update', rule]);
+    expect(noVersion.code).toBe(1);
+    expect(noVersion.stderr).toContain('rules update needs --version n');
+    writeFileSync(rule, JSON.stringify({ ruleId: 'cli-pin', condition: { queryPatterns: ['mug*'] }, pin: { itemId: 'cli-2', position: 2 } }));
+    expect(await ok(port, ['rules', 'update', rule, '--version', '1'])).toMatch(/^updated rule cli-pin \(version 2, active now\): pin cli-2 at 2/);
+    expect(json<{ version: string }>(await ok(port, ['rules', 'show', 'cli-pin', '--json'])).version).toBe('2');
+    expect(await ok(port, ['rules', 'delete', 'cli-pin', '--version', '2'])).toBe('deleted rule cli-pin (it was at version 2)\n');
+    expect(await ok(port, ['rules', 'list'])).toMatch(/no merchandising rules yet/);
 
     // The documented errors. evaluate without a known name lists the evaluations (exit 1: running
     // one takes minutes, and `npm run eval:*` is tested on its own). TLS to this plaintext port

@@ -10,6 +10,7 @@ import { evaluate } from './evaluate-command';
 import { backfill, forgetUser, track } from './event-commands';
 import { experiments } from './experiments-command';
 import { rank, recommend, search, type Output } from './query-commands';
+import { rules } from './rules-command';
 import { status } from './status-command';
 import { suggest } from './suggest-command';
 
@@ -32,6 +33,8 @@ commands
   backfill <events.jsonl>   load history: events of any age with their own occurredAt, in time order
   forget-user <user-id>     delete a user's state; later events of the user are dropped
   experiments [name]        list experiments, or one experiment's results
+  rules [list]              merchandising rules: list, show <id>, create <rule.json>, update <rule.json> --version n,
+                            delete <id> [--version n] (a rule file is a MerchandisingRule in protobuf JSON)
   evaluate <name>           run an evaluation on the shared datasets and print its figures
 
 options
@@ -107,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
       query: { type: 'string' },
       resume: { type: 'boolean', default: false },
       chunk: { type: 'string', default: '500' },
+      version: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -155,6 +159,8 @@ async function main(argv: string[]): Promise<void> {
       return forgetUser(args[0] ?? '', connection, out);
     case 'experiments':
       return experiments(args[0], connection, out);
+    case 'rules':
+      return rules(args, values.version === undefined ? undefined : BigInt(number('version', values.version, 1, Number.MAX_SAFE_INTEGER)), connection, out);
     case 'evaluate':
       return evaluate(args[0], out);
     default:

@@ -12,3 +12,4 @@ export * from './gen/shopsense/embedding/v1/embedding_pb';
 export * from './gen/shopsense/retrieval/v1/retrieval_pb';
 export * from './gen/shopsense/ranking/v1/ranking_pb';
 export * from './gen/shopsense/experiments/v1/experiments_pb';
+export * from './gen/shopsense/merchandising/v1/merchandising_pb';

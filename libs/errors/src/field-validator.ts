@@ -24,6 +24,11 @@ export class FieldValidator {
     return this.check(Number.isFinite(value) && value >= min && value <= max, field, `must be between ${min} and ${max} (got ${value})`);
   }
 
+  /** Every violation in one line ("field: description; …"), or undefined when there is none. */
+  problems(): string | undefined {
+    return this.violations.length === 0 ? undefined : this.violations.map((v) => `${v.field}: ${v.description}`).join('; ');
+  }
+
   get isValid(): boolean {
     return this.violations.length === 0;
   }

@@ -1,5 +1,5 @@
 import type { DescMessage } from '@bufbuild/protobuf';
-import { BehaviorEventSchema, CatalogChangeSchema, TrainingExampleSchema, UserForgottenSchema } from '@shopsense/contracts';
+import { BehaviorEventSchema, CatalogChangeSchema, MerchandisingRuleChangeSchema, TrainingExampleSchema, UserForgottenSchema } from '@shopsense/contracts';
 
 /** A Kafka topic and the protobuf message its records carry. */
 export interface TopicDefinition<S extends DescMessage = DescMessage> {
@@ -7,7 +7,7 @@ export interface TopicDefinition<S extends DescMessage = DescMessage> {
   schema: S;
   /** What the record key is, for producers and for partitioning. */
   key: string;
-  /** Compacted topics keep the latest record per key (catalog, forget requests). */
+  /** Compacted topics keep the latest record per key (catalog, forget requests, merchandising rules). */
   compacted: boolean;
 }
 
@@ -21,6 +21,7 @@ export const Topics = {
   catalogChanges: topic({ name: 'shopsense.catalog.v1', schema: CatalogChangeSchema, key: 'product id', compacted: true }),
   trainingExamples: topic({ name: 'shopsense.training.v1', schema: TrainingExampleSchema, key: 'request id', compacted: false }),
   usersForgotten: topic({ name: 'shopsense.users.forget.v1', schema: UserForgottenSchema, key: 'pseudonymous user id', compacted: true }),
+  merchandisingRules: topic({ name: 'shopsense.merchandising.v1', schema: MerchandisingRuleChangeSchema, key: 'rule id', compacted: true }),
 } as const;
 
 /**

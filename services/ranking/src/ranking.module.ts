@@ -1,16 +1,17 @@
 import { Inject, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
-import { ExperimentService, RankingService } from '@shopsense/contracts';
+import { ExperimentService, MerchandisingService, RankingService } from '@shopsense/contracts';
 import type { EventBus } from '@shopsense/events';
 import type { Logger, ServiceMetrics } from '@shopsense/observability';
 import { GRPC_SERVICES, registration } from '@shopsense/service-runtime';
 import type { UserStateStore } from '@shopsense/user-state';
 import type { RankingConfig } from './config/ranking.config';
+import { merchandisingGrpcImplementation } from './grpc/merchandising.grpc-controller';
 import { experimentGrpcImplementation, rankingGrpcImplementation } from './grpc/ranking.grpc-controller';
 import { RankingRuntime } from './infrastructure/ranking-runtime';
 
 const RUNTIME = Symbol('RANKING_RUNTIME');
 
-/** Closes the clients, the user-state connection and the training subscription when the service stops. */
+/** Closes the clients, the user-state connection and the subscriptions when the service stops. */
 class RuntimeCloser implements OnModuleDestroy {
   constructor(@Inject(RUNTIME) private readonly runtime: RankingRuntime) {}
 
@@ -19,7 +20,7 @@ class RuntimeCloser implements OnModuleDestroy {
   }
 }
 
-/** Ranking: the public Search/Recommend/Rank API and A/B experiments. */
+/** Ranking: the public Search/Recommend/Rank API, A/B experiments and merchandising rules. */
 @Module({})
 export class RankingModule {
   static forRoot(config: RankingConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, options: { eventBus?: EventBus; userState?: UserStateStore } = {}): DynamicModule {
@@ -33,6 +34,7 @@ export class RankingModule {
           useFactory: (r: RankingRuntime) => [
             registration(RankingService, rankingGrpcImplementation(r.ranking)),
             registration(ExperimentService, experimentGrpcImplementation(() => r.experiments, r.trainer ? (name) => r.trainer!.variantCounts(name) : undefined)),
+            registration(MerchandisingService, merchandisingGrpcImplementation(r.merchandising)),
           ],
           inject: [RUNTIME],
         },

@@ -52,8 +52,13 @@ export interface ServiceStackOptions {
   queryUnderstanding?: boolean;
   /** Feedback consumes the real shopsense.events.v1 (`shared`, the default) or a topic of the test's own. */
   eventsTopic?: 'shared' | 'own';
-  /** Ranking consumes the test's training topic (RANKING_EVENT_BUS=kafka), so GetResults answers. */
+  /**
+   * Ranking consumes the test's training topic (RANKING_EVENT_BUS=kafka), so GetResults answers,
+   * and keeps merchandising rules in the test's own compacted topic.
+   */
   rankingLearns?: boolean;
+  /** Ranking processes (default 1), each learning in a consumer group of its own; `rankingAddrs` lists them. */
+  rankingReplicas?: number;
   /** Extra environment of feedback and ranking (e.g. a short join window, an experiments file). */
   feedbackEnv?: Record<string, string>;
   rankingEnv?: Record<string, string>;
@@ -61,10 +66,12 @@ export interface ServiceStackOptions {
 
 export interface ServiceStack {
   readonly run: string;
-  readonly topics: { events: string; training: string; forget: string };
+  readonly topics: { events: string; training: string; forget: string; merchandising: string };
   readonly feedbackGroup: string;
   readonly rankingGroup: string;
+  /** The first ranking replica. */
   readonly rankingAddr: string;
+  readonly rankingAddrs: readonly string[];
   readonly admin: Admin;
   /** Produces the events to feedback's events topic (protobuf binary, key = user id). */
   produce(events: readonly BehaviorEvent[]): Promise<void>;
@@ -96,8 +103,11 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
     events: options.eventsTopic === 'own' ? `test.e2e.${name}.events.${run}` : Topics.behaviorEvents.name,
     training: `test.e2e.${name}.training.${run}`,
     forget: `test.e2e.${name}.forget.${run}`,
+    merchandising: `test.e2e.${name}.merchandising.${run}`,
   };
-  const ownTopics = [topics.training, topics.forget, ...(options.eventsTopic === 'own' ? [topics.events] : [])];
+  const ownTopics = [topics.training, topics.forget, topics.merchandising, ...(options.eventsTopic === 'own' ? [topics.events] : [])];
+  const replicas = options.rankingReplicas ?? 1;
+  const rankingGroups = Array.from({ length: replicas }, (_, i) => (i === 0 ? rankingGroup : `${rankingGroup}-${i}`));
   const shards = '64';
   const tmp = mkdtempSync(join(tmpdir(), `e2e-${name}-`));
   const keysFile = join(tmp, 'hmac-keys.json');
@@ -115,7 +125,7 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
       await child.exited;
     }
     await admin.deleteTopics({ topics: ownTopics }).catch(() => undefined);
-    await admin.deleteGroups([feedbackGroup, rankingGroup]).catch(() => undefined);
+    await admin.deleteGroups([feedbackGroup, ...rankingGroups]).catch(() => undefined);
     await admin.disconnect();
     const redis = new Redis(redisUrl);
     await deleteKeysWithPrefix(redis, prefix);
@@ -144,7 +154,11 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
     const qu = options.queryUnderstanding === false ? undefined : await start('services/query-understanding/src/main.ts', { QU_EVENT_BUS: 'in-process', EMBEDDING_ADDR: embeddingAddr, EMBEDDING_TLS_MODE: 'insecure' });
 
     await admin.connect();
-    await admin.createTopics({ topics: ownTopics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
+    const compacted = new Set([topics.merchandising]);
+    await admin.createTopics({
+      topics: ownTopics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1, ...(compacted.has(topic) ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}) })),
+      waitForLeaders: true,
+    });
     await start('services/feedback/src/main.ts', {
       KAFKA_BROKERS: kafkaBrokers.join(','),
       REDIS_URL: redisUrl,
@@ -162,21 +176,27 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
       ...options.feedbackEnv,
     });
     // Ranking shares feedback's keys file, key prefix and profile shard count (and its training topic).
-    const ranking = await start('services/ranking/src/main.ts', {
-      RETRIEVAL_ADDR: retrievalAddr,
-      EMBEDDING_ADDR: embeddingAddr,
-      ...(qu ? { QUERY_UNDERSTANDING_ADDR: `127.0.0.1:${qu.grpcPort}` } : {}),
-      UPSTREAM_TLS_MODE: 'insecure',
-      USER_STATE_STORE: 'redis',
-      REDIS_URL: redisUrl,
-      RANKING_REDIS_KEY_PREFIX: prefix,
-      RANKING_PROFILE_SHARDS: shards,
-      RANKING_HMAC_KEYS_FILE: keysFile,
-      RANKING_DATA_DIR: mkdtempSync(join(tmp, 'ranking-')),
-      ...RANKING_BUDGETS,
-      ...(options.rankingLearns ? { RANKING_EVENT_BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers.join(','), RANKING_TRAINING_TOPIC: topics.training, RANKING_CONSUMER_GROUP: rankingGroup } : {}),
-      ...options.rankingEnv,
-    });
+    const rankingAddrs: string[] = [];
+    for (const group of rankingGroups) {
+      const ranking = await start('services/ranking/src/main.ts', {
+        RETRIEVAL_ADDR: retrievalAddr,
+        EMBEDDING_ADDR: embeddingAddr,
+        ...(qu ? { QUERY_UNDERSTANDING_ADDR: `127.0.0.1:${qu.grpcPort}` } : {}),
+        UPSTREAM_TLS_MODE: 'insecure',
+        USER_STATE_STORE: 'redis',
+        REDIS_URL: redisUrl,
+        RANKING_REDIS_KEY_PREFIX: prefix,
+        RANKING_PROFILE_SHARDS: shards,
+        RANKING_HMAC_KEYS_FILE: keysFile,
+        RANKING_DATA_DIR: mkdtempSync(join(tmp, 'ranking-')),
+        ...RANKING_BUDGETS,
+        ...(options.rankingLearns
+          ? { RANKING_EVENT_BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers.join(','), RANKING_TRAINING_TOPIC: topics.training, RANKING_MERCHANDISING_TOPIC: topics.merchandising, RANKING_CONSUMER_GROUP: group }
+          : {}),
+        ...options.rankingEnv,
+      });
+      rankingAddrs.push(`127.0.0.1:${ranking.grpcPort}`);
+    }
     bus = new KafkaEventBus({ brokers: kafkaBrokers, clientId: `e2e-${name}-producer-${run}` }, createLogger(`e2e-${name}`, 'silent'));
     const producer = bus;
     const eventsTopic = { ...Topics.behaviorEvents, name: topics.events };
@@ -189,7 +209,8 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
       topics,
       feedbackGroup,
       rankingGroup,
-      rankingAddr: `127.0.0.1:${ranking.grpcPort}`,
+      rankingAddr: rankingAddrs[0]!,
+      rankingAddrs,
       admin,
       produce,
       async produceAndApply(events) {

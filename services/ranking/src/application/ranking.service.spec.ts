@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { CandidateSchema, Degradation, FiltersSchema, ParsedQuerySchema, SortOrder, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Filters, type Product } from '@shopsense/contracts';
 import { createLogger, ServiceMetrics } from '@shopsense/observability';
 import { decodeServedList, Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
-import { FtrlModel, NO_BUSINESS_RULES, type ScoringModel } from '../domain';
+import { FtrlModel, NO_BUSINESS_RULES, type BusinessRules, type ScoringModel } from '../domain';
 import type { CandidateSource, ProductSource, RankingStateStore, RetrieveCall } from './ranking.ports';
 import { mergeFilters, RankingApplicationService, type RankingDependencies } from './ranking.service';
 
@@ -14,6 +14,8 @@ const IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 class FakeRetrieval implements CandidateSource, ProductSource {
   failRetrieve = false;
   failCatalog = false;
+  /** Ids the catalog does not have (every other id is a product). */
+  absent = new Set<string>();
   unavailable: string[] = [];
   calls: { retrieve: number } = { retrieve: 0 };
   lastRetrieve?: RetrieveCall;
@@ -41,7 +43,7 @@ class FakeRetrieval implements CandidateSource, ProductSource {
   }
   async products(ids: readonly string[]) {
     if (this.failCatalog) throw new Error('catalog down');
-    return new Map(ids.map((id) => [id, product(id)]));
+    return new Map(ids.filter((id) => !this.absent.has(id)).map((id) => [id, product(id)]));
   }
 }
 
@@ -100,6 +102,32 @@ function setup(overrides: Partial<RankingDependencies> = {}) {
 
 const search = (init: Parameters<typeof create<typeof SearchRequestSchema>>[1]) => create(SearchRequestSchema, init);
 const call = { requestId: 'req-1' };
+
+describe('RankingApplicationService with merchandising rules', () => {
+  const pins = (itemId: string, position: number, ruleId = 'hero'): BusinessRules => ({ ...NO_BUSINESS_RULES, rules: [{ type: 'pin', id: ruleId, itemId, position, when: { queryPatterns: ['mug*'] } }] });
+
+  it('adds a pinned item retrieval did not find, at its position, and explains it', async () => {
+    const { service } = setup({ rules: () => pins('zz', 1) });
+    const response = await service.search(search({ query: 'Mug  warmer', pageSize: 4, explain: true }), call);
+    expect(response.items?.map((i) => i.itemId)).toEqual(['a', 'zz', 'b', 'c']);
+    expect(response.items?.[1]).toMatchObject({ sources: ['pinned'], position: 1 });
+    expect(response.items?.[1]?.reasons?.[0]).toBe('pinned by rule hero');
+    const other = await service.search(search({ query: 'teapot', pageSize: 4 }), call);
+    expect(other.items?.map((i) => i.itemId)).not.toContain('zz');
+  });
+
+  it('does not add a pinned item the catalog no longer has, nor one a filtered or sorted search would have to check', async () => {
+    const { service, retrieval } = setup({ rules: () => pins('zz', 0) });
+    retrieval.absent.add('zz');
+    expect((await service.search(search({ query: 'mug', pageSize: 3 }), call)).items?.map((i) => i.itemId)).toEqual(['a', 'b', 'c']);
+    retrieval.absent.clear();
+    expect((await service.search(search({ query: 'mug', pageSize: 3, filters: { brands: ['Acme'] } }), call)).items?.map((i) => i.itemId)).toEqual(['a', 'b', 'c']);
+    expect((await service.search(search({ query: 'mug', pageSize: 3, sort: SortOrder.PRICE_ASCENDING }), call)).items?.map((i) => i.itemId)).not.toContain('zz');
+    // A retrieved item is pinned in a filtered search too: retrieval found it, so it passes.
+    const { service: withFound } = setup({ rules: () => pins('d', 0) });
+    expect((await withFound.search(search({ query: 'mug', pageSize: 3, filters: { brands: ['Acme'] } }), call)).items?.map((i) => i.itemId)).toEqual(['d', 'a', 'b']);
+  });
+});
 
 describe('RankingApplicationService', () => {
   it('serves the retrieval order with an untrained model, and reports query understanding that timed out', async () => {

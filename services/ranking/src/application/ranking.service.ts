@@ -37,7 +37,8 @@ import {
   encodePageToken,
   filterRelaxations,
   MAX_PAGE_OFFSET,
-  NO_BUSINESS_RULES,
+  parseCategoryPrefix,
+  pinnedItemIds,
   rankCandidates,
   reorderRanked,
   requestFingerprint,
@@ -50,6 +51,7 @@ import {
   type RankedCandidate,
   type RankingContext,
   type RelaxedFilter,
+  type RuleContext,
   type Surface,
   type VariantParams,
 } from '../domain';
@@ -240,6 +242,9 @@ export class RankingApplicationService {
       report,
       call,
       now,
+      // A pinned item retrieval did not find is added only where nothing decides membership but
+      // the query: a filter would need it checked here too, a sorted list has no place for it.
+      addPinned: !sorted && !hasFilters(filters),
     });
     if (sorted) ranked.items = this.inSortOrder(ranked.items, sort, retrieved, ranked.itemStats);
     const page = ranked.items.slice(offset, offset + pageSize);
@@ -488,7 +493,7 @@ export class RankingApplicationService {
 
   /** features (catalog ∥ item vectors ∥ user state, one read each) → score → rerank. */
   private async rankList(
-    candidates: readonly Candidate[],
+    retrieved: readonly Candidate[],
     request: {
       surface: Surface;
       rawQuery: string;
@@ -506,10 +511,24 @@ export class RankingApplicationService {
       keepAll?: boolean;
       /** Item vectors fetched already (Recommend's fusion): only items not asked for yet are fetched. */
       prefetched?: { vectors: ReadonlyMap<string, Float32Array>; asked: ReadonlySet<string> };
+      /** Add the items pinned for this request that retrieval did not find (see pinnedExtras). */
+      addPinned?: boolean;
     },
   ): Promise<{ items: RankedCandidate[]; modelVersion: string; products: Map<string, Product>; itemStats: RankingState['items'] }> {
     const { report, call } = request;
-    const ids = candidates.map((c) => c.itemId);
+    const rules = request.keepAll ? { ...this.deps.rules(), hideOutOfStock: false, excludePurchased: false } : this.deps.rules();
+    const ruleContext: RuleContext = {
+      surface: request.surface,
+      channel: request.channel,
+      query: request.queryText,
+      typedQuery: request.rawQuery,
+      purchasedItemIds: new Set<string>(),
+      ...(request.filters?.categoryPath ? { categoryPath: parseCategoryPrefix(request.filters.categoryPath) } : {}),
+      nowMs: request.now,
+    };
+    const retrievedIds = new Set(retrieved.map((c) => c.itemId));
+    const extraPinned = request.addPinned ? pinnedItemIds(rules, ruleContext).filter((id) => !retrievedIds.has(id)) : [];
+    const ids = [...retrievedIds, ...extraPinned];
     const hop = (budgetMs: number) => ({ budgetMs, ...(call.signal ? { signal: call.signal } : {}) });
     const budgets = this.deps.settings.budgets;
     const [products, vectors, state] = await this.timed(request.surface, 'fetch', () => Promise.all([
@@ -523,6 +542,8 @@ export class RankingApplicationService {
       ids.length === 0 ? Promise.resolve(EMPTY_STATE) : this.readState(request.pseudonym ?? '', ids, request.rawQuery || undefined, report, call),
     ]));
     const scoreStarted = performance.now();
+    // A pinned item retrieval did not find joins the list only if the catalog still has it.
+    const candidates = extraPinned.length === 0 ? retrieved : [...retrieved, ...extraPinned.filter((id) => products.has(id)).map((itemId) => create(CandidateSchema, { itemId, score: 0, sources: [{ source: 'pinned', score: 0, rank: 0 }] }))];
 
     const recent = recentItems(state);
     const context: RankingContext = {
@@ -558,15 +579,14 @@ export class RankingApplicationService {
 
     const pinned = request.params.modelVersion ? this.deps.models.byVersion(request.params.modelVersion) : undefined;
     const model = pinned ?? this.deps.models.current();
-    const rules = request.keepAll ? { ...this.deps.rules(), hideOutOfStock: false, excludePurchased: false } : this.deps.rules();
     const outcome = rankCandidates({
       context,
       candidates: inputs,
       ...(model ? { model } : {}),
       ...(request.params.featureWeights ? { featureWeights: request.params.featureWeights } : {}),
       diversityLambda: request.params.diversityLambda ?? this.deps.settings.diversityLambda,
-      rules: rules ?? NO_BUSINESS_RULES,
-      ruleContext: { surface: request.surface, channel: request.channel, query: request.queryText, purchasedItemIds: new Set(state.recent.purchases) },
+      rules,
+      ruleContext: { ...ruleContext, purchasedItemIds: new Set(state.recent.purchases) },
       explain: request.explain,
       report,
     });
@@ -668,6 +688,7 @@ function productFields(product: Product): ProductFields {
   if (product.brand) fields.brand = product.brand;
   if (product.categoryPath.length > 0) fields.categoryPath = product.categoryPath;
   if (product.updatedAt) fields.updatedAtMs = Number(product.updatedAt.seconds) * 1000 + Math.floor(product.updatedAt.nanos / 1e6);
+  if (Object.keys(product.attributes).length > 0) fields.attributes = product.attributes;
   return fields;
 }
 

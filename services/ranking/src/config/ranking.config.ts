@@ -51,6 +51,8 @@ export const rankingConfigSchema = z.object({
   RANKING_CONSUMER_GROUP: env.string(`shopsense-ranking-${hostname()}`),
   /** The topic feedback publishes training examples to (its FEEDBACK_TRAINING_TOPIC): the same name. */
   RANKING_TRAINING_TOPIC: env.string(Topics.trainingExamples.name),
+  /** The compacted topic of MerchandisingService's rules (with RANKING_EVENT_BUS=kafka; otherwise they live in RANKING_DATA_DIR). */
+  RANKING_MERCHANDISING_TOPIC: env.string(Topics.merchandisingRules.name),
 
   /** Every Nth training example is held out to gate promotions (never learned). */
   RANKING_HOLDOUT_EVERY: env.int({ min: 2, max: 1_000, default: 10 }),
@@ -61,7 +63,7 @@ export const rankingConfigSchema = z.object({
   /** Default MMR λ (1: no diversification); experiment variants may override it. */
   RANKING_DIVERSITY_LAMBDA: env.number({ min: 0, max: 1, default: 1 }),
 
-  /** Folder of the model snapshots. */
+  /** Folder of the model snapshots (and, without Kafka, of the merchandising rules). */
   RANKING_DATA_DIR: env.string(),
   /** Experiments (JSON, see domain/experiments.ts). Unset: no experiments. */
   RANKING_EXPERIMENTS_FILE: env.optionalString(),

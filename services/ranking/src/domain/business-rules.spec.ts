@@ -1,4 +1,4 @@
-import { adjustRelevance, applyBusinessRules, hideItems, matchesItem, parseBusinessRules, parseCategoryPrefix, pinnedItemIds, placePins, type BusinessRules, type RuleContext, type RuleItem } from './business-rules';
+import { adjustRelevance, applyBusinessRules, hideItems, matchesItem, matchesQueryPattern, parseBusinessRules, parseCategoryPrefix, pinnedItemIds, placePins, type BusinessRules, type RuleContext, type RuleItem, type RuleScope } from './business-rules';
 import { ConfigValidationError } from './config-validation';
 
 const context = (overrides: Partial<RuleContext> = {}): RuleContext => ({ surface: 'search', channel: 'web', query: 'running shoes', purchasedItemIds: new Set(), ...overrides });
@@ -171,5 +171,66 @@ describe('applying rules', () => {
     const config = rules({ rules: [0, 1, 2, 3, 4, 5].map((p) => ({ type: 'pin', itemId: ['a', 'b', 'c', 'd', 'e', 'a'][p], position: 4 - (p % 5) })) });
     const outcome = applyBusinessRules(candidates, config, context());
     expect([...ids(outcome.items)].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+});
+
+describe('the rules of MerchandisingService (ids, hide, attributes, patterns, categories, schedules)', () => {
+  it('matches query patterns on the typed query: exact, prefix, suffix and inner wildcards', () => {
+    expect(matchesQueryPattern('running shoes', 'running shoes')).toBe(true);
+    expect(matchesQueryPattern('running shoes', 'running shoes men')).toBe(false);
+    expect(matchesQueryPattern('running shoes*', 'running shoes men')).toBe(true);
+    expect(matchesQueryPattern('*nike*', 'red nike shoes')).toBe(true);
+    expect(matchesQueryPattern('*nike*', 'red adidas shoes')).toBe(false);
+    expect(matchesQueryPattern('a*b*c', 'abc')).toBe(true);
+    expect(matchesQueryPattern('ab*bc', 'abc')).toBe(false); // the two ends must not overlap
+    expect(matchesQueryPattern('*shoes', 'shoes for running')).toBe(false);
+    const scoped: BusinessRules = { hideOutOfStock: false, excludePurchased: false, rules: [{ type: 'pin', id: 'r', itemId: 'p9', position: 0, when: { queryPatterns: ['Running  Shoes*'] } }] };
+    expect(pinnedItemIds(scoped, context({ query: 'shoes', typedQuery: 'running   shoes for men' }))).toEqual(['p9']);
+    expect(pinnedItemIds(scoped, context({ query: 'running shoes', typedQuery: 'trail running shoes' }))).toEqual([]);
+    // Recommendations have no query: a rule for queries never applies there.
+    expect(pinnedItemIds({ ...scoped, rules: [{ ...scoped.rules[0]!, when: { queryPatterns: ['*'] } }] }, context({ surface: 'recommend', query: '', typedQuery: '' }))).toEqual([]);
+  });
+
+  it('applies a category rule when the request is within the category, and a scheduled rule only in its window', () => {
+    const pin = (when: RuleScope): BusinessRules => ({ hideOutOfStock: false, excludePurchased: false, rules: [{ type: 'pin', itemId: 'p9', position: 0, when }] });
+    const sports = pin({ categories: [['sports', 'running']] });
+    expect(pinnedItemIds(sports, context({ categoryPath: ['Sports', 'Running', 'Shoes'] }))).toEqual(['p9']);
+    expect(pinnedItemIds(sports, context({ categoryPath: ['Sports'] }))).toEqual([]);
+    expect(pinnedItemIds(sports, context())).toEqual([]);
+    const sale = pin({ startsAtMs: 1_000, endsAtMs: 2_000 });
+    expect(pinnedItemIds(sale, context({ nowMs: 999 }))).toEqual([]);
+    expect(pinnedItemIds(sale, context({ nowMs: 1_000 }))).toEqual(['p9']);
+    expect(pinnedItemIds(sale, context({ nowMs: 2_000 }))).toEqual([]);
+  });
+
+  it('hides what a hide rule matches (by attribute, case-insensitive), never a pinned item, and says which rule hid it', () => {
+    const set: BusinessRules = {
+      hideOutOfStock: false,
+      excludePurchased: false,
+      rules: [
+        { type: 'hide', id: 'no-refurb', match: { attribute: { name: 'condition', value: 'Refurbished' } } },
+        { type: 'pin', id: 'hero', itemId: 'c', position: 0 },
+      ],
+    };
+    const items = [item('a', 0.9, { attributes: { condition: 'refurbished' } }), item('b', 0.5, { attributes: { condition: 'new' } }), item('c', 0.1, { attributes: { condition: 'REFURBISHED' } }), item('d', 0.3)];
+    const outcome = applyBusinessRules(items, set, context());
+    expect(ids(outcome.items)).toEqual(['c', 'b', 'd']);
+    expect(outcome.hidden).toEqual([{ id: 'a', reason: 'rule', ruleId: 'no-refurb' }]);
+    expect(matchesItem({ attribute: { name: 'condition', value: 'new' } }, item('x', 1))).toBe(false);
+  });
+
+  it('notes what each rule with an id did, for explanations; rules without an id (the file) leave no note', () => {
+    const set: BusinessRules = {
+      hideOutOfStock: false,
+      excludePurchased: false,
+      rules: [
+        { type: 'boost', id: 'acme-week', match: { brand: 'acme' }, multiply: 2 },
+        { type: 'bury', match: { brand: 'acme' }, multiply: 0.9 },
+        { type: 'pin', id: 'hero', itemId: 'z', position: 0 },
+      ],
+    };
+    const outcome = applyBusinessRules([item('a', 0.5, { brand: 'Acme' }), item('b', 0.6), item('z', 0.1)], set, context());
+    expect(ids(outcome.items)).toEqual(['z', 'a', 'b']);
+    expect(Object.fromEntries(outcome.notes)).toEqual({ a: ['boosted by rule acme-week'], z: ['pinned by rule hero'] });
   });
 });

@@ -1,14 +1,15 @@
 import { ConfigReader, childPath, indexPath } from './config-validation';
 
 /**
- * Merchandising rules from configuration: pin an item at a position, boost or bury items (by id,
- * brand or category prefix, multiplicatively or additively), hide out-of-stock items and exclude
- * what the user already bought.
+ * Merchandising rules, from configuration and from MerchandisingService: pin an item at a
+ * position, boost or bury items (by id, brand, category prefix or attribute, multiplicatively or
+ * additively), hide matching items, hide out-of-stock items and exclude what the user already
+ * bought.
  *
  * Apply order (applyBusinessRules):
- *   1. hide: out-of-stock items (inStock === false; unknown stock stays) when hideOutOfStock, and
- *      items in the user's purchases when excludePurchased. Never on the "rank" surface, whose
- *      response must return every requested item.
+ *   1. hide: out-of-stock items (inStock === false; unknown stock stays) when hideOutOfStock,
+ *      items in the user's purchases when excludePurchased, and items a hide rule matches. Never
+ *      on the "rank" surface, whose response must return every requested item.
  *   2. adjust: every matching boost/bury rule, in configuration order, changes the item's
  *      relevance (relevance × multiply, or relevance + add). Relevance should be the click
  *      probability (≥ 0): multiplying a negative logit by a boost would bury it.
@@ -23,33 +24,52 @@ import { ConfigReader, childPath, indexPath } from './config-validation';
 export const SURFACES = ['search', 'recommend', 'rank'] as const;
 export type Surface = (typeof SURFACES)[number];
 
-/** When a rule applies; an absent list does not restrict. Queries match the normalised query exactly (case-insensitive). */
+/**
+ * When a rule applies; an absent list does not restrict, every present one must match. Queries
+ * match the normalised query exactly (case-insensitive); query patterns may hold `*` (any text).
+ * A rule with queries or query patterns never applies where there is no query (recommendations).
+ */
 export interface RuleScope {
   channels?: string[];
   surfaces?: Surface[];
   queries?: string[];
+  queryPatterns?: string[];
+  /** Category prefixes (normalised segments): the request's category must start with one. */
+  categories?: string[][];
+  /** In force from (inclusive) / until (exclusive), epoch ms. */
+  startsAtMs?: number;
+  endsAtMs?: number;
 }
 
-export type ItemMatcher = { itemId: string } | { brand: string } | { categoryPrefix: string[] };
+export type ItemMatcher = { itemId: string } | { brand: string } | { categoryPrefix: string[] } | { attribute: { name: string; value: string } };
 
-export interface PinRule {
+/** A rule's id, when it has one (the API's rules do), names it in explanations. */
+interface RuleBase {
+  id?: string;
+  when?: RuleScope;
+}
+
+export interface PinRule extends RuleBase {
   type: 'pin';
   itemId: string;
   /** 0-based position. */
   position: number;
-  when?: RuleScope;
 }
 
-export interface AdjustRule {
+export interface AdjustRule extends RuleBase {
   type: 'boost' | 'bury';
   match: ItemMatcher;
   /** Exactly one of multiply and add. */
   multiply?: number;
   add?: number;
-  when?: RuleScope;
 }
 
-export type BusinessRule = PinRule | AdjustRule;
+export interface HideRule extends RuleBase {
+  type: 'hide';
+  match: ItemMatcher;
+}
+
+export type BusinessRule = PinRule | AdjustRule | HideRule;
 
 export interface BusinessRules {
   hideOutOfStock: boolean;
@@ -66,6 +86,7 @@ export interface RuleItem {
   brand?: string;
   categoryPath?: readonly string[];
   inStock?: boolean;
+  attributes?: Readonly<Record<string, string>>;
 }
 
 export interface RuleContext {
@@ -73,20 +94,49 @@ export interface RuleContext {
   channel: string;
   /** Normalised query; '' for recommendations. */
   query: string;
+  /** The query as the shopper typed it (query patterns match it); absent: `query`. */
+  typedQuery?: string;
   purchasedItemIds: ReadonlySet<string>;
+  /** The category the request is restricted to (its filter, or the one extracted from the query). */
+  categoryPath?: readonly string[];
+  /** For schedules; absent: scheduled rules are in force. */
+  nowMs?: number;
 }
 
-export type HideReason = 'out_of_stock' | 'purchased';
+export type HideReason = 'out_of_stock' | 'purchased' | 'rule';
 
 export interface RulesOutcome<T> {
   /** The final order, relevances adjusted. */
   items: T[];
-  hidden: { id: string; reason: HideReason }[];
+  hidden: { id: string; reason: HideReason; ruleId?: string }[];
   /** Items a pin placed, in placement order. */
   pinned: string[];
+  /** Per item, what rules with an id did to it ("pinned by rule R"), for explanations. */
+  notes: Map<string, string[]>;
 }
 
 const norm = (text: string) => text.normalize('NFKC').trim().toLowerCase();
+/** A query as patterns see it: normalised, runs of spaces collapsed. */
+const normQuery = (text: string) => norm(text).replace(/\s+/g, ' ');
+
+/** `*` matches any text (also none); everything else literally. Both sides normalised by the caller. */
+export function matchesQueryPattern(pattern: string, query: string): boolean {
+  const parts = pattern.split('*');
+  if (parts.length === 1) return pattern === query;
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (!query.startsWith(first) || query.length < first.length + last.length || !query.endsWith(last)) return false;
+  let at = first.length;
+  const end = query.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = query.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
+}
+
+const startsWithPath = (path: readonly string[], prefix: readonly string[]) => path.length >= prefix.length && prefix.every((segment, i) => path[i] === segment);
 
 /** "Electronics/Audio" or "Electronics > Audio" → ["electronics", "audio"]. */
 export function parseCategoryPrefix(path: string): string[] {
@@ -101,14 +151,41 @@ function inScope(scope: RuleScope | undefined, context: RuleContext): boolean {
   if (scope.channels && !scope.channels.some((c) => norm(c) === norm(context.channel))) return false;
   if (scope.surfaces && !scope.surfaces.includes(context.surface)) return false;
   if (scope.queries && !scope.queries.some((q) => norm(q) === norm(context.query))) return false;
+  if (scope.queryPatterns) {
+    const query = normQuery(context.typedQuery ?? context.query);
+    if (query === '' || !scope.queryPatterns.some((p) => matchesQueryPattern(normQuery(p), query))) return false;
+  }
+  if (scope.categories) {
+    const path = (context.categoryPath ?? []).map(norm);
+    if (!scope.categories.some((prefix) => startsWithPath(path, prefix))) return false;
+  }
+  if (context.nowMs !== undefined) {
+    if (scope.startsAtMs !== undefined && context.nowMs < scope.startsAtMs) return false;
+    if (scope.endsAtMs !== undefined && context.nowMs >= scope.endsAtMs) return false;
+  }
   return true;
 }
 
 export function matchesItem(matcher: ItemMatcher, item: RuleItem): boolean {
   if ('itemId' in matcher) return item.id === matcher.itemId;
   if ('brand' in matcher) return item.brand !== undefined && norm(item.brand) === norm(matcher.brand);
-  const path = (item.categoryPath ?? []).map(norm);
-  return path.length >= matcher.categoryPrefix.length && matcher.categoryPrefix.every((segment, i) => path[i] === norm(segment));
+  if ('attribute' in matcher) {
+    const value = item.attributes?.[matcher.attribute.name];
+    return value !== undefined && norm(value) === norm(matcher.attribute.value);
+  }
+  return startsWithPath((item.categoryPath ?? []).map(norm), matcher.categoryPrefix.map(norm));
+}
+
+/** Collects what rules with an id did to each item. */
+class RuleNotes {
+  readonly byItem = new Map<string, string[]>();
+
+  add(itemId: string, rule: BusinessRule, what: string): void {
+    if (rule.id === undefined) return;
+    const notes = this.byItem.get(itemId) ?? [];
+    notes.push(`${what} by rule ${rule.id}`);
+    this.byItem.set(itemId, notes);
+  }
 }
 
 const pinsFor = (rules: BusinessRules, context: RuleContext): PinRule[] => rules.rules.filter((r): r is PinRule => r.type === 'pin' && inScope(r.when, context));
@@ -118,23 +195,31 @@ export function pinnedItemIds(rules: BusinessRules, context: RuleContext): strin
   return [...new Set(pinsFor(rules, context).map((p) => p.itemId))];
 }
 
+type HiddenItem = RulesOutcome<RuleItem>['hidden'][number];
+
 /** Step 1: drops hidden items (never pinned ones, never on the rank surface). */
-export function hideItems<T extends RuleItem>(items: readonly T[], rules: BusinessRules, context: RuleContext): { kept: T[]; hidden: { id: string; reason: HideReason }[] } {
+export function hideItems<T extends RuleItem>(items: readonly T[], rules: BusinessRules, context: RuleContext): { kept: T[]; hidden: HiddenItem[] } {
   if (context.surface === 'rank') return { kept: [...items], hidden: [] };
   const pinned = new Set(pinnedItemIds(rules, context));
+  const hideRules = rules.rules.filter((r): r is HideRule => r.type === 'hide' && inScope(r.when, context));
   const kept: T[] = [];
-  const hidden: { id: string; reason: HideReason }[] = [];
+  const hidden: HiddenItem[] = [];
   for (const item of items) {
-    if (!pinned.has(item.id) && rules.hideOutOfStock && item.inStock === false) hidden.push({ id: item.id, reason: 'out_of_stock' });
-    else if (!pinned.has(item.id) && rules.excludePurchased && context.purchasedItemIds.has(item.id)) hidden.push({ id: item.id, reason: 'purchased' });
-    else kept.push(item);
+    if (pinned.has(item.id)) kept.push(item);
+    else if (rules.hideOutOfStock && item.inStock === false) hidden.push({ id: item.id, reason: 'out_of_stock' });
+    else if (rules.excludePurchased && context.purchasedItemIds.has(item.id)) hidden.push({ id: item.id, reason: 'purchased' });
+    else {
+      const rule = hideRules.find((r) => matchesItem(r.match, item));
+      if (rule) hidden.push({ id: item.id, reason: 'rule', ...(rule.id !== undefined ? { ruleId: rule.id } : {}) });
+      else kept.push(item);
+    }
   }
   return { kept, hidden };
 }
 
 /** Step 2: relevance changed by every matching boost/bury, in configuration order. */
-export function adjustRelevance<T extends RuleItem>(items: readonly T[], rules: BusinessRules, context: RuleContext): T[] {
-  const adjustments = rules.rules.filter((r): r is AdjustRule => r.type !== 'pin' && inScope(r.when, context));
+export function adjustRelevance<T extends RuleItem>(items: readonly T[], rules: BusinessRules, context: RuleContext, notes = new RuleNotes()): T[] {
+  const adjustments = rules.rules.filter((r): r is AdjustRule => (r.type === 'boost' || r.type === 'bury') && inScope(r.when, context));
   if (adjustments.length === 0) return [...items];
   return items.map((item) => {
     let relevance = item.relevance;
@@ -142,13 +227,14 @@ export function adjustRelevance<T extends RuleItem>(items: readonly T[], rules: 
       if (!matchesItem(rule.match, item)) continue;
       if (rule.multiply !== undefined) relevance *= rule.multiply;
       if (rule.add !== undefined) relevance += rule.add;
+      notes.add(item.id, rule, rule.type === 'boost' ? 'boosted' : 'buried');
     }
     return relevance === item.relevance ? item : { ...item, relevance };
   });
 }
 
 /** Step 4: moves pinned items to their positions (see the module comment). */
-export function placePins<T extends RuleItem>(ordered: readonly T[], rules: BusinessRules, context: RuleContext): { items: T[]; pinned: string[] } {
+export function placePins<T extends RuleItem>(ordered: readonly T[], rules: BusinessRules, context: RuleContext, notes = new RuleNotes()): { items: T[]; pinned: string[] } {
   const pins = pinsFor(rules, context);
   if (pins.length === 0) return { items: [...ordered], pinned: [] };
   const byId = new Map(ordered.map((item) => [item.id, item]));
@@ -165,6 +251,7 @@ export function placePins<T extends RuleItem>(ordered: readonly T[], rules: Busi
     }
     slots[position] = item;
     placed.add(pin.itemId);
+    notes.add(pin.itemId, pin, 'pinned');
   }
   const rest = ordered.filter((item) => !placed.has(item.id));
   let next = 0;
@@ -176,10 +263,11 @@ const byRelevance = <T extends RuleItem>(items: T[]): T[] => items.map((item, i)
 
 /** All four steps; `order` replaces the plain relevance sort of step 3 (pass MMR here). */
 export function applyBusinessRules<T extends RuleItem>(items: readonly T[], rules: BusinessRules, context: RuleContext, order: (items: T[]) => T[] = byRelevance): RulesOutcome<T> {
+  const notes = new RuleNotes();
   const { kept, hidden } = hideItems(items, rules, context);
-  const ordered = order(adjustRelevance(kept, rules, context));
-  const { items: final, pinned } = placePins(ordered, rules, context);
-  return { items: final, hidden, pinned };
+  const ordered = order(adjustRelevance(kept, rules, context, notes));
+  const { items: final, pinned } = placePins(ordered, rules, context, notes);
+  return { items: final, hidden, pinned, notes: notes.byItem };
 }
 
 function parseScope(reader: ConfigReader, value: unknown, path: string): RuleScope | undefined {

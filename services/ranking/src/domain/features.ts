@@ -100,6 +100,8 @@ export interface ProductFields {
   inStock?: boolean;
   /** Last catalog update, ms since the epoch. */
   updatedAtMs?: number;
+  /** Catalog attributes (merchandising rules match on them). */
+  attributes?: Readonly<Record<string, string>>;
 }
 
 /** Everything known about one candidate item. */

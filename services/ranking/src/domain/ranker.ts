@@ -58,7 +58,7 @@ export interface RankedCandidate {
 export interface RankOutcome {
   items: RankedCandidate[];
   modelVersion: string;
-  hidden: { id: string; reason: string }[];
+  hidden: { id: string; reason: string; ruleId?: string }[];
   pinned: string[];
 }
 
@@ -106,19 +106,22 @@ export function rankCandidates(input: RankInput): RankOutcome {
     ...(candidate.product?.brand !== undefined ? { brand: candidate.product.brand } : {}),
     ...(candidate.product?.categoryPath !== undefined ? { categoryPath: candidate.product.categoryPath } : {}),
     ...(candidate.product?.inStock !== undefined ? { inStock: candidate.product.inStock } : {}),
+    ...(candidate.product?.attributes !== undefined ? { attributes: candidate.product.attributes } : {}),
     ...(candidate.vector !== undefined ? { vector: candidate.vector } : {}),
   }));
 
   const modelOrder = [...scored].sort((a, b) => b.score - a.score || a.index - b.index);
   let ordered: Scored[] = modelOrder;
-  let hidden: { id: string; reason: string }[] = [];
+  let hidden: RankOutcome['hidden'] = [];
   let pinned: string[] = [];
+  let ruleNotes = new Map<string, string[]>();
   try {
     const lambda = input.diversityLambda ?? 1;
     const outcome = applyBusinessRules(scored, input.rules ?? NO_BUSINESS_RULES, input.ruleContext, (items) => mmrRerank(items, lambda));
     ordered = outcome.items;
     hidden = outcome.hidden;
     pinned = outcome.pinned;
+    ruleNotes = outcome.notes;
   } catch (error) {
     input.report.recordError('rerank', error);
   }
@@ -136,7 +139,8 @@ export function rankCandidates(input: RankInput): RankOutcome {
     if (input.explain) {
       const contributions = model ? model.contributions(scoredValues[item.index]) : [];
       ranked.contributions = visibleContributions(contributions);
-      ranked.reasons = explainItem({ contributions, sources: ranked.sources, queryText: context.queryText });
+      // What a merchandiser did to the item comes first: it outweighs anything the model saw.
+      ranked.reasons = [...(ruleNotes.get(item.id) ?? []), ...explainItem({ contributions, sources: ranked.sources, queryText: context.queryText })];
     }
     return ranked;
   });

@@ -7,12 +7,15 @@ import type { Logger, ServiceMetrics } from '@shopsense/observability';
 import { grpcClientOptionsFromConfig } from '@shopsense/service-runtime';
 import { DEFAULT_STORE_SETTINGS, MemoryUserStateStore, parseHmacKeyring, Pseudonymizer, RedisUserStateStore, type UserStateStore } from '@shopsense/user-state';
 import Redis from 'ioredis';
+import { MerchandisingRules } from '../application/merchandising-rules';
 import { OnlineTrainer } from '../application/online-trainer';
 import { RankingApplicationService } from '../application/ranking.service';
 import type { RankingConfig } from '../config/ranking.config';
 import { NO_BUSINESS_RULES, parseBusinessRules, parseExperiments, FEATURE_NAMES, type BusinessRules, type ExperimentsConfig } from '../domain';
+import { FileRuleChangeLog } from './file-rule-change-log';
 import { GrpcQueryEmbedder, GrpcQueryUnderstander, GrpcRetrieval } from './grpc-upstreams';
 import { ModelRegistry } from './model-registry';
+import { TopicRuleChangeLog } from './topic-rule-change-log';
 
 async function readJsonFile(file: string, what: string): Promise<unknown> {
   try {
@@ -29,6 +32,7 @@ export class RankingRuntime {
 
   private constructor(
     readonly ranking: RankingApplicationService,
+    readonly merchandising: MerchandisingRules,
     readonly experiments: ExperimentsConfig,
     readonly models: ModelRegistry,
     private readonly closers: (() => unknown)[],
@@ -77,6 +81,22 @@ export class RankingRuntime {
     const embedder = config.EMBEDDING_ADDR ? new GrpcQueryEmbedder(config.EMBEDDING_ADDR, clientOptions) : undefined;
     if (embedder) closers.push(() => embedder.close());
 
+    const bus =
+      options.eventBus ??
+      (config.RANKING_EVENT_BUS === 'kafka'
+        ? new KafkaEventBus({ brokers: config.KAFKA_BROKERS!, clientId: config.KAFKA_CLIENT_ID, ssl: config.KAFKA_SSL, ...(config.KAFKA_SASL_MECHANISM ? { sasl: { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME ?? '', password: config.KAFKA_SASL_PASSWORD ?? '' } } : {}) }, logger)
+        : undefined);
+    if (bus && !options.eventBus) closers.push(() => bus.close());
+
+    // Merchandising rules: every replica follows the topic with Kafka; otherwise one file.
+    const ruleLog =
+      config.RANKING_EVENT_BUS === 'kafka' && bus
+        ? new TopicRuleChangeLog(bus, { ...Topics.merchandisingRules, name: config.RANKING_MERCHANDISING_TOPIC }, logger)
+        : new FileRuleChangeLog(join(config.RANKING_DATA_DIR, 'merchandising-rules.json'));
+    const merchandising = new MerchandisingRules(ruleLog, rules, logger);
+    await merchandising.start();
+    closers.push(() => merchandising.close());
+
     const ranking = new RankingApplicationService({
       ...(understander ? { understander } : {}),
       ...(embedder ? { embedder } : {}),
@@ -86,7 +106,7 @@ export class RankingRuntime {
       pseudonymizer,
       models,
       experiments: () => experiments,
-      rules: () => rules,
+      rules: () => merchandising.businessRules(),
       settings: {
         budgets: {
           queryUnderstanding: config.RANKING_QU_BUDGET_MS,
@@ -103,13 +123,8 @@ export class RankingRuntime {
       logger,
       metrics,
     });
-    const self = new RankingRuntime(ranking, experiments, models, closers);
+    const self = new RankingRuntime(ranking, merchandising, experiments, models, closers);
 
-    const bus =
-      options.eventBus ??
-      (config.RANKING_EVENT_BUS === 'kafka'
-        ? new KafkaEventBus({ brokers: config.KAFKA_BROKERS!, clientId: config.KAFKA_CLIENT_ID, ssl: config.KAFKA_SSL, ...(config.KAFKA_SASL_MECHANISM ? { sasl: { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME ?? '', password: config.KAFKA_SASL_PASSWORD ?? '' } } : {}) }, logger)
-        : undefined);
     if (bus) {
       const trainer = new OnlineTrainer(models, { holdoutEvery: config.RANKING_HOLDOUT_EVERY, promoteEvery: config.RANKING_PROMOTE_EVERY, holdoutSize: config.RANKING_HOLDOUT_SIZE }, logger);
       self.trainer = trainer;
@@ -127,7 +142,6 @@ export class RankingRuntime {
           }
         },
       });
-      if (!options.eventBus) closers.push(() => bus.close());
     }
     logger.info({ dataDir: join(config.RANKING_DATA_DIR, 'models'), experiments: experiments.experiments.length, userState: options.userState ? 'injected' : config.USER_STATE_STORE }, 'ranking runtime started');
     return self;
