@@ -161,6 +161,12 @@ describe('the CLI against standalone: every command and option of its help', () 
     expect(await ok(port, ['rules', 'delete', 'cli-pin', '--version', '2'])).toBe('deleted rule cli-pin (it was at version 2)\n');
     expect(await ok(port, ['rules', 'list'])).toMatch(/no merchandising rules yet/);
 
+    // analytics: the first pages of the searches above, each counted once ("running shoes" four times).
+    const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const report = json<{ topQueries?: { query: string; searches: string }[] }>(await ok(port, ['analytics', '--from', dayOf(Date.now() - 86_400_000), '--to', dayOf(Date.now()), '--json']));
+    expect(report.topQueries!.find((q) => q.query === 'running shoes')?.searches).toBe('4');
+    expect(await ok(port, ['analytics'])).toMatch(/^searches from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\): \d+ searches[\s\S]*top queries:\n.*query\s+searches\s+no results/);
+
     // The documented errors. evaluate without a known name lists the evaluations (exit 1: running
     // one takes minutes, and `npm run eval:*` is tested on its own). TLS to this plaintext port
     // cannot connect (exit 2); a CA file that does not exist is named.

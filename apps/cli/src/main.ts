@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SortOrder } from '@shopsense/contracts';
+import { analytics } from './analytics-command';
 import { importFile } from './catalog-command';
 import { CliError, type ConnectionOptions } from './connection';
 import { evaluate } from './evaluate-command';
@@ -33,6 +34,8 @@ commands
   backfill <events.jsonl>   load history: events of any age with their own occurredAt, in time order
   forget-user <user-id>     delete a user's state; later events of the user are dropped
   experiments [name]        list experiments, or one experiment's results
+  analytics                 search analytics over a period (--from, --to as YYYY-MM-DD, UTC; default the last
+                            7 days): top queries, queries with no results or no clicks, click-through, conversion
   rules [list]              merchandising rules: list, show <id>, create <rule.json>, update <rule.json> --version n,
                             delete <id> [--version n] (a rule file is a MerchandisingRule in protobuf JSON)
   evaluate <name>           run an evaluation on the shared datasets and print its figures
@@ -111,6 +114,8 @@ async function main(argv: string[]): Promise<void> {
       resume: { type: 'boolean', default: false },
       chunk: { type: 'string', default: '500' },
       version: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -159,6 +164,8 @@ async function main(argv: string[]): Promise<void> {
       return forgetUser(args[0] ?? '', connection, out);
     case 'experiments':
       return experiments(args[0], connection, out);
+    case 'analytics':
+      return analytics({ from: values.from, to: values.to, limit }, connection, out);
     case 'rules':
       return rules(args, values.version === undefined ? undefined : BigInt(number('version', values.version, 1, Number.MAX_SAFE_INTEGER)), connection, out);
     case 'evaluate':

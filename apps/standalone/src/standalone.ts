@@ -9,7 +9,7 @@ import { embeddingService } from '@shopsense/embedding-service';
 import { feedbackServiceWith } from '@shopsense/feedback-service';
 import { createLogger, MetricsServer, ServiceMetrics } from '@shopsense/observability';
 import { QueryUnderstandingLifecycle, queryUnderstandingServiceWith } from '@shopsense/query-understanding-service';
-import { rankingServiceWith } from '@shopsense/ranking-service';
+import { rankingServiceWith, WARM_UP_CHANNEL } from '@shopsense/ranking-service';
 import { retrievalServiceWith } from '@shopsense/retrieval-service';
 import { importCatalog } from '@shopsense/catalog-import';
 import { admissionFromConfig, GRPC_SERVICES, PeriodicTask, startService, type RunningService, type ServiceDefinition, type ServiceRegistration } from '@shopsense/service-runtime';
@@ -261,7 +261,8 @@ async function warmUp(rankingAddress: string): Promise<string[]> {
     for (;;) {
       const cold = new Set<string>();
       for (const query of WARM_UP_QUERIES) {
-        const response = await client.search({ query, pageSize: 10 }).catch((error: Error) => {
+        // On the warm-up channel: search analytics do not count the system's own searches.
+        const response = await client.search({ query, pageSize: 10, channel: WARM_UP_CHANNEL }).catch((error: Error) => {
           cold.add(`search failed: ${error.message}`);
           return undefined;
         });

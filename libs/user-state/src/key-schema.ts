@@ -94,6 +94,15 @@ export class StateKeys {
   served(requestId: string): string {
     return `${this.prefix}served:${requestId}`;
   }
+
+  /** Search analytics of one UTC day: hash normalised query → searches (and → searches that found nothing). */
+  searches(day: string): string {
+    return `${this.prefix}an:searches:${day}`;
+  }
+
+  zeroResultSearches(day: string): string {
+    return `${this.prefix}an:zero:${day}`;
+  }
 }
 
 /** The shard of a pseudonym: its text is already a uniform digest, so a fast hash spreads it evenly. */

@@ -31,6 +31,8 @@ function restartingStore(settings: StoreSettings): UserStateStore {
     claimDueJoins: writing((s, now: number, limit: number, lease: number) => s.claimDueJoins(now, limit, lease)),
     completeJoins: writing((s, ids: readonly string[]) => s.completeJoins(ids)),
     logServedList: writing((s, id: string, list: Uint8Array, ttl: number) => s.logServedList(id, list, ttl)),
+    countSearch: writing((s, day: string, query: string, found: boolean) => s.countSearch(day, query, found)),
+    readSearchCounts: (days) => current.readSearchCounts(days),
     peek: (r) => current.peek(r),
     readForRanking: (r) => current.readForRanking(r),
     neighbours: (item, limit) => current.neighbours(item, limit),

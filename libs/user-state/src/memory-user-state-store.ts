@@ -14,9 +14,11 @@ import type {
   PrepareResult,
   RankingReadRequest,
   RankingState,
+  SearchCount,
   StoreSettings,
   UserStateStore,
 } from './user-state-store.port';
+import { SEARCH_COUNT_RETENTION_DAYS } from './user-state-store.port';
 
 interface Expiring<T> {
   value: T;
@@ -60,6 +62,8 @@ export class MemoryUserStateStore implements UserStateStore {
   private readonly joinDue = new Map<string, number>();
   private readonly joinOpen = new Set<string>();
   private readonly served = new Map<string, Expiring<Buffer>>();
+  /** Search analytics: day → normalised query → counts (snapshotted with the rest). */
+  private readonly searchCounts = new Map<string, Map<string, SearchCount>>();
 
   constructor(
     private readonly settings: StoreSettings,
@@ -271,6 +275,31 @@ export class MemoryUserStateStore implements UserStateStore {
 
   async logServedList(requestId: string, servedList: Uint8Array, ttlSeconds: number): Promise<void> {
     this.served.set(requestId, { value: Buffer.from(servedList), expiresAt: this.clock() + ttlSeconds * 1000 });
+  }
+
+  async countSearch(day: string, query: string, found: boolean): Promise<void> {
+    const counts = this.searchCounts.get(day) ?? new Map<string, SearchCount>();
+    this.searchCounts.set(day, counts);
+    const count = counts.get(query) ?? { searches: 0, zeroResults: 0 };
+    counts.set(query, count);
+    count.searches++;
+    if (!found) count.zeroResults++;
+    // Days past the retention go, as Redis expires them.
+    const oldest = new Date(this.clock() - SEARCH_COUNT_RETENTION_DAYS * 86_400_000).toISOString().slice(0, 10);
+    for (const kept of this.searchCounts.keys()) if (kept < oldest) this.searchCounts.delete(kept);
+  }
+
+  async readSearchCounts(days: readonly string[]): Promise<Map<string, SearchCount>> {
+    const out = new Map<string, SearchCount>();
+    for (const day of days) {
+      for (const [query, count] of this.searchCounts.get(day) ?? []) {
+        const sum = out.get(query) ?? { searches: 0, zeroResults: 0 };
+        sum.searches += count.searches;
+        sum.zeroResults += count.zeroResults;
+        out.set(query, sum);
+      }
+    }
+    return out;
   }
 
   async readForRanking(request: RankingReadRequest): Promise<RankingState> {

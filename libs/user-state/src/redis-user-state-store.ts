@@ -16,9 +16,11 @@ import type {
   PrepareResult,
   RankingReadRequest,
   RankingState,
+  SearchCount,
   StoreSettings,
   UserStateStore,
 } from './user-state-store.port';
+import { SEARCH_COUNT_RETENTION_DAYS } from './user-state-store.port';
 
 type ScriptFn = (...args: (string | Buffer | number)[]) => Promise<unknown>;
 interface ScriptedRedis {
@@ -238,6 +240,30 @@ export class RedisUserStateStore implements UserStateStore {
 
   async logServedList(requestId: string, servedList: Uint8Array, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.keys.served(requestId), Buffer.from(servedList), 'EX', ttlSeconds);
+  }
+
+  async countSearch(day: string, query: string, found: boolean): Promise<void> {
+    // One key per day and kind: every command touches one key, so this works on a Redis Cluster too.
+    const ttl = SEARCH_COUNT_RETENTION_DAYS * 86_400;
+    const keys = found ? [this.keys.searches(day)] : [this.keys.searches(day), this.keys.zeroResultSearches(day)];
+    await Promise.all(keys.map((key) => this.redis.multi().hincrby(key, query, 1).expire(key, ttl).exec()));
+  }
+
+  async readSearchCounts(days: readonly string[]): Promise<Map<string, SearchCount>> {
+    const counts = new Map<string, SearchCount>();
+    const [searches, zero] = await Promise.all([Promise.all(days.map((d) => this.redis.hgetall(this.keys.searches(d)))), Promise.all(days.map((d) => this.redis.hgetall(this.keys.zeroResultSearches(d))))]);
+    const add = (hashes: Record<string, string>[], field: keyof SearchCount) => {
+      for (const hash of hashes) {
+        for (const [query, n] of Object.entries(hash)) {
+          const count = counts.get(query) ?? { searches: 0, zeroResults: 0 };
+          count[field] += Number(n);
+          counts.set(query, count);
+        }
+      }
+    };
+    add(searches, 'searches');
+    add(zero, 'zeroResults');
+    return counts;
   }
 
   async readForRanking(request: RankingReadRequest): Promise<RankingState> {

@@ -17,6 +17,15 @@ import type { UserProfile } from './user-profile';
  * State and dedup records are written in the same atomic step, so a crash anywhere either
  * leaves the batch fully applied (redelivery finds it seen) or not at all.
  */
+/** How often a query was searched, and how often it found nothing. */
+export interface SearchCount {
+  searches: number;
+  zeroResults: number;
+}
+
+/** How long per-day search counts are kept (then Redis expires them). */
+export const SEARCH_COUNT_RETENTION_DAYS = 400;
+
 export interface UserStateStore {
   prepare(request: PrepareRequest): Promise<PrepareResult>;
   apply(plan: ApplyPlan): Promise<ApplyResult>;
@@ -38,6 +47,14 @@ export interface UserStateStore {
 
   /** Ranking: the features it logged for a served list, kept until the join window closes. */
   logServedList(requestId: string, servedList: Uint8Array, ttlSeconds: number): Promise<void>;
+
+  /**
+   * Ranking: counts one served search for search analytics, per UTC day ("2026-12-07") and
+   * normalised query, and whether it found nothing. Kept SEARCH_COUNT_RETENTION_DAYS.
+   */
+  countSearch(day: string, query: string, found: boolean): Promise<void>;
+  /** Ranking: the searches and the searches that found nothing, per query, summed over `days`. */
+  readSearchCounts(days: readonly string[]): Promise<Map<string, SearchCount>>;
 
   /** Ranking: everything it needs about a user and candidate items, in one round trip. */
   readForRanking(request: RankingReadRequest): Promise<RankingState>;

@@ -332,6 +332,21 @@ export function describeUserStateStoreContract(adapter: string, open: (settings:
       expect(await store.claimDueJoins(due + 60_000, 10, 5_000)).toEqual([]);
     });
 
+    it('counts searches and searches that found nothing per day and query, and sums the days asked for', async () => {
+      await start();
+      await store.countSearch('2026-12-06', 'red shoes', true);
+      await store.countSearch('2026-12-07', 'red shoes', false);
+      await store.countSearch('2026-12-07', 'red shoes', true);
+      await store.countSearch('2026-12-07', '跑鞋', false);
+      await store.countSearch('2026-12-08', 'mug', true);
+      expect(Object.fromEntries(await store.readSearchCounts(['2026-12-06', '2026-12-07']))).toEqual({
+        'red shoes': { searches: 3, zeroResults: 1 },
+        跑鞋: { searches: 1, zeroResults: 1 },
+      });
+      expect(Object.fromEntries(await store.readSearchCounts(['2026-12-08']))).toEqual({ mug: { searches: 1, zeroResults: 0 } });
+      expect((await store.readSearchCounts(['2026-11-01'])).size).toBe(0);
+    });
+
     it('evicts profiles whose latest event is older than the cutoff', async () => {
       await start({ profileShards: 4 });
       const users = Array.from({ length: 20 }, (_, i) => `k1:user-evict-${i}`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TrainingExample } from '@shopsense/contracts';
 import type { Logger } from '@shopsense/observability';
-import { clickLabel, FtrlModel, learn, shouldPromote, UNTRAINED_VERSION, type GateDecision, type LabelledExample, type VariantCounts } from '../domain';
+import { clickLabel, FtrlModel, learn, RecentMap, shouldPromote, UNTRAINED_VERSION, type GateDecision, type LabelledExample, type VariantCounts } from '../domain';
 
 export interface TrainerSettings {
   /** Requests whose id hashes to 0 mod this are held out (whole lists, so NDCG can be computed). */
@@ -16,20 +16,6 @@ export interface TrainerSettings {
 export interface ModelSink {
   current(): FtrlModel;
   promote(model: FtrlModel, nowMs: number): Promise<string>;
-}
-
-/** Bounded insertion-ordered set: what was seen recently (redelivery protection, per-request flags). */
-class RecentMap<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
-  }
 }
 
 const toLabelled = (e: TrainingExample): LabelledExample => ({ requestId: e.requestId, position: e.position, features: e.features, clicked: e.clicked, addedToCart: e.addedToCart, purchased: e.purchased });

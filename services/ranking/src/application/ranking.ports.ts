@@ -63,6 +63,8 @@ export interface ProductSource {
 export interface RankingStateStore {
   readForRanking(request: RankingReadRequest): Promise<RankingState>;
   logServedList(requestId: string, servedList: Uint8Array, ttlSeconds: number): Promise<void>;
+  /** Search analytics: one served search of the normalised query on the UTC day, and whether it found anything. */
+  countSearch(day: string, query: string, found: boolean): Promise<void>;
 }
 
 /** The model serving now (absent: the no-op ranker), and older promoted versions an experiment may pin. */

@@ -72,6 +72,10 @@ class FakeState implements RankingStateStore {
   async logServedList(requestId: string, bytes: Uint8Array, ttl: number) {
     this.logged.push({ requestId, bytes, ttl });
   }
+  searches: { day: string; query: string; found: boolean }[] = [];
+  async countSearch(day: string, query: string, found: boolean) {
+    this.searches.push({ day, query, found });
+  }
 }
 
 function setup(overrides: Partial<RankingDependencies> = {}) {
@@ -102,6 +106,39 @@ function setup(overrides: Partial<RankingDependencies> = {}) {
 
 const search = (init: Parameters<typeof create<typeof SearchRequestSchema>>[1]) => create(SearchRequestSchema, init);
 const call = { requestId: 'req-1' };
+
+describe('RankingApplicationService counting searches for analytics', () => {
+  const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('counts each search once (not its later pages), normalised, with whether it found anything, and logs the query with the served list', async () => {
+    const { service, retrieval, state } = setup();
+    const first = await service.search(search({ query: 'Red  MUG!', pageSize: 2 }), call);
+    await service.search(search({ query: 'Red  MUG!', pageSize: 2, pageToken: first.nextPageToken }), call);
+    retrieval.anyPasses = () => false;
+    await service.search(search({ query: 'purple mug', pageSize: 2 }), call);
+    await settled();
+    expect(state.searches).toEqual([
+      { day: '2023-11-14', query: 'red mug', found: true },
+      { day: '2023-11-14', query: 'purple mug', found: false },
+    ]);
+    expect(decodeServedList(state.logged[0]!.bytes).map((e) => e.query)).toEqual(['red mug', 'red mug']);
+  });
+
+  it('does not count the warm-up channel', async () => {
+    const { service, state } = setup();
+    await service.search(search({ query: 'mug', channel: 'shopsense-warm-up' }), call);
+    await settled();
+    expect(state.searches).toEqual([]);
+  });
+
+  it('does not count a search retrieval could not answer as one that found nothing', async () => {
+    const { service, retrieval, state } = setup();
+    retrieval.failRetrieve = true;
+    await service.search(search({ query: 'mug' }), call);
+    await settled();
+    expect(state.searches).toEqual([{ day: '2023-11-14', query: 'mug', found: true }]);
+  });
+});
 
 describe('RankingApplicationService with merchandising rules', () => {
   const pins = (itemId: string, position: number, ruleId = 'hero'): BusinessRules => ({ ...NO_BUSINESS_RULES, rules: [{ type: 'pin', id: ruleId, itemId, position, when: { queryPatterns: ['mug*'] } }] });

@@ -26,6 +26,7 @@ import { encodeServedList, normalizeQuery, queryDigest, type Pseudonymizer, type
 import {
   assignExperiments,
   cooccurrenceCandidates,
+  dayOf,
   decodePageToken,
   DEFAULT_RECOMMEND_FUSION,
   fuseRecommendations,
@@ -42,6 +43,7 @@ import {
   rankCandidates,
   reorderRanked,
   requestFingerprint,
+  WARM_UP_CHANNEL,
   type Assignment,
   type BusinessRules,
   type CandidateInput,
@@ -250,7 +252,10 @@ export class RankingApplicationService {
     const page = ranked.items.slice(offset, offset + pageSize);
     const nextOffset = offset + page.length;
     const nextPageToken = page.length > 0 && nextOffset < ranked.items.length && nextOffset <= MAX_PAGE_OFFSET ? encodePageToken({ fingerprint, offset: nextOffset, modelVersion: ranked.modelVersion, issuedAtMs: now }, settings.pageTokenKeys[0]!) : '';
-    this.finish('search', call.requestId, page, offset, ranked, assignments, request.channel, report, now);
+    this.finish('search', call.requestId, page, offset, ranked, assignments, request.channel, report, now, request.query);
+    // One search per query typed: later pages are the same search. A search retrieval could not
+    // answer is not one that found nothing.
+    if (!cursor && request.channel !== WARM_UP_CHANNEL) this.countSearch(request.query, ranked.items.length > 0 || report.has('retrieval'), now);
     return {
       items: this.toItems(page, offset, ranked.products),
       ...(parsed ? { parsedQuery: parsed } : {}),
@@ -655,11 +660,14 @@ export class RankingApplicationService {
     if (report.records.length > 0) this.deps.logger.warn({ requestId, degraded: report.records.map((r) => ({ failure: r.failure, cause: r.cause, detail: r.detail })) }, 'served a degraded response');
   }
 
-  private finish(surface: Surface, requestId: string, page: readonly RankedCandidate[], offset: number, ranked: { modelVersion: string }, assignments: readonly Assignment[], channel: string, report: DegradationReport, now: number): void {
+  private finish(surface: Surface, requestId: string, page: readonly RankedCandidate[], offset: number, ranked: { modelVersion: string }, assignments: readonly Assignment[], channel: string, report: DegradationReport, now: number, query = ''): void {
     this.countDegradations(report, requestId);
     this.deps.onServed?.(assignments, surface);
     if (page.length === 0) return;
     const servedAt = timestampFromMs(now);
+    // Normalised (and scrubbed) before it is stored: the join gives it to the training example,
+    // so analytics know the query of an impression that did not carry one.
+    const normalizedQuery = query ? normalizeQuery(query) : '';
     const examples: MessageInitShape<typeof TrainingExampleSchema>[] = page.map((item, i) => ({
       requestId,
       itemId: item.itemId,
@@ -672,11 +680,21 @@ export class RankingApplicationService {
       experiments: assignments.map((a) => ({ experiment: a.experiment, variant: a.variant })),
       surface,
       channel,
+      query: normalizedQuery,
     }));
     // After the response has gone out: the training join reads the list minutes later, so its
     // encoding (every feature of every item) and the Redis write need not delay the caller.
     setImmediate(() => {
       this.deps.state.logServedList(requestId, encodeServedList(examples), this.deps.settings.servedListTtlSeconds).catch((error: unknown) => this.deps.logger.warn({ err: error, requestId }, 'could not log the served list for training'));
+    });
+  }
+
+  /** Counts the search for analytics, after the response has gone out (fire and forget). */
+  private countSearch(query: string, found: boolean, now: number): void {
+    const normalized = normalizeQuery(query);
+    if (normalized === '') return;
+    setImmediate(() => {
+      this.deps.state.countSearch(dayOf(now), normalized, found).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not count the search for analytics'));
     });
   }
 }

@@ -9,6 +9,7 @@ import { DEFAULT_STORE_SETTINGS, MemoryUserStateStore, parseHmacKeyring, Pseudon
 import Redis from 'ioredis';
 import { MerchandisingRules } from '../application/merchandising-rules';
 import { OnlineTrainer } from '../application/online-trainer';
+import { SearchAnalytics } from '../application/search-analytics';
 import { RankingApplicationService } from '../application/ranking.service';
 import type { RankingConfig } from '../config/ranking.config';
 import { NO_BUSINESS_RULES, parseBusinessRules, parseExperiments, FEATURE_NAMES, type BusinessRules, type ExperimentsConfig } from '../domain';
@@ -33,6 +34,7 @@ export class RankingRuntime {
   private constructor(
     readonly ranking: RankingApplicationService,
     readonly merchandising: MerchandisingRules,
+    readonly analytics: SearchAnalytics,
     readonly experiments: ExperimentsConfig,
     readonly models: ModelRegistry,
     private readonly closers: (() => unknown)[],
@@ -123,7 +125,8 @@ export class RankingRuntime {
       logger,
       metrics,
     });
-    const self = new RankingRuntime(ranking, merchandising, experiments, models, closers);
+    const analytics = new SearchAnalytics(state);
+    const self = new RankingRuntime(ranking, merchandising, analytics, experiments, models, closers);
 
     if (bus) {
       const trainer = new OnlineTrainer(models, { holdoutEvery: config.RANKING_HOLDOUT_EVERY, promoteEvery: config.RANKING_PROMOTE_EVERY, holdoutSize: config.RANKING_HOLDOUT_SIZE }, logger);
@@ -133,6 +136,7 @@ export class RankingRuntime {
         handler: async (example) => {
           try {
             await trainer.handle(example);
+            analytics.record(example);
             return done;
           } catch (error) {
             // A snapshot write that failed (disk): retry; anything else is a bug, let the bus retry then dead-letter.
