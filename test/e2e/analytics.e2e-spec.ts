@@ -4,8 +4,9 @@
  * to feedback, whose join (a short window here) emits training examples that every ranking
  * replica reads; AnalyticsService on either replica answers the exact numbers planned below.
  * Half the impressions do not carry the query: the join takes it from what ranking logged.
+ * Suggest then offers the past query enough different shoppers clicked.
  */
-import { EventType, AnalyticsService, RankingService, type QueryStats, type SearchResponse } from '@shopsense/contracts';
+import { EventType, AnalyticsService, RankingService, SuggestionSource, type QueryStats, type SearchResponse } from '@shopsense/contracts';
 import { loadDemoProducts } from '@shopsense/datasets';
 import type { AppError } from '@shopsense/errors';
 import { createGrpcClient, type ServiceClient } from '@shopsense/grpc';
@@ -25,6 +26,8 @@ beforeAll(async () => {
     rankingLearns: true,
     rankingReplicas: 2,
     feedbackEnv: { FEEDBACK_TRAINING_JOIN_WINDOW_S: '2', FEEDBACK_TRAINING_SWEEP_INTERVAL_MS: '250' },
+    // Two different shoppers' clicks make a query suggestible (running shoes has two, yoga mat one).
+    rankingEnv: { RANKING_SUGGEST_MIN_USERS: '2' },
   });
   ranking = stack.rankingAddrs.map((addr) => createGrpcClient(RankingService, addr, { credentials: insecure, defaultTimeoutMs: 60_000 }));
   analytics = stack.rankingAddrs.map((addr) => createGrpcClient(AnalyticsService, addr, { credentials: insecure, defaultTimeoutMs: 30_000 }));
@@ -99,6 +102,20 @@ describe('search analytics from searches, impressions and clicks through the pub
         },
         { timeoutMs: 180_000, intervalMs: 500 },
       );
+    }
+
+    // Suggest offers the past query two shoppers clicked, with the products it finds, on both
+    // replicas (query understanding is not running here: the catalog's part is missing).
+    for (const client of ranking) {
+      await expectEventually(
+        async () => {
+          const { suggestions } = await client.suggest({ prefix: 'runn', limit: 5 });
+          expect(suggestions.map((s) => [s.text, s.sources])).toEqual([['running shoes', [SuggestionSource.PAST_QUERIES]]]);
+          expect(suggestions[0]!.productCount).toBeGreaterThan(0);
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      expect((await client.suggest({ prefix: 'yoga' })).suggestions).toEqual([]);
     }
 
     // Another period has none of it; a malformed one is refused, naming the field.

@@ -57,6 +57,7 @@ import {
   type Surface,
   type VariantParams,
 } from '../domain';
+import { mergeSuggestions } from './past-query-suggestions';
 import type { CandidateSource, ModelProvider, ProductSource, QueryEmbedder, QueryUnderstander, RankingStateStore, RetrieveCall, RetrieveResult } from './ranking.ports';
 
 export interface RankingSettings {
@@ -82,6 +83,8 @@ export interface RankingDependencies {
   models: ModelProvider;
   experiments: () => ExperimentsConfig;
   rules: () => BusinessRules;
+  /** Suggestions from past queries that led to clicks; absent: the catalog's only. */
+  pastQueries?: { complete(prefix: string, limit: number): Suggestion[] };
   /** Called once per served response with its assignments (exposure counting). */
   onServed?: (assignments: readonly Assignment[], surface: Surface) => void;
   settings: RankingSettings;
@@ -97,6 +100,9 @@ export interface CallInfo {
 
 /** The orders retrieval gives from the catalog (every match, sorted there); the others are ranking's. */
 const CATALOG_ORDERS: ReadonlySet<SortOrder> = new Set([SortOrder.PRICE_ASCENDING, SortOrder.PRICE_DESCENDING, SortOrder.NEWEST, SortOrder.RATING]);
+
+/** Suggest's limit when the request gives none (as query understanding's Complete). */
+const DEFAULT_SUGGESTIONS = 10;
 
 /** Retrieval answers at most this many candidates (RETRIEVAL_LIMITS.maxLimit). */
 const MAX_RETRIEVAL_LIMIT = 1_000;
@@ -385,17 +391,19 @@ export class RankingApplicationService {
   async suggest(request: SuggestRequest, call: CallInfo): Promise<MessageInitShape<typeof SuggestResponseSchema>> {
     const report = new DegradationReport();
     const understander = this.deps.understander;
-    let suggestions: Suggestion[] = [];
+    const limit = request.limit > 0 ? request.limit : DEFAULT_SUGGESTIONS;
+    let catalog: Suggestion[] = [];
     if (!understander) report.record('queryUnderstanding', 'unavailable', 'QUERY_UNDERSTANDING_ADDR is not set');
     else {
       try {
-        suggestions = await understander.complete(request.prefix, request.limit, { budgetMs: this.deps.settings.budgets.queryUnderstanding, ...(call.signal ? { signal: call.signal } : {}) });
+        catalog = await understander.complete(request.prefix, limit, { budgetMs: this.deps.settings.budgets.queryUnderstanding, ...(call.signal ? { signal: call.signal } : {}) });
       } catch (error) {
         report.recordError('queryUnderstanding', error);
       }
     }
+    const past = this.deps.pastQueries?.complete(request.prefix, limit) ?? [];
     this.countDegradations(report, call.requestId);
-    return { suggestions, degraded: report.flags() };
+    return { suggestions: past.length === 0 ? catalog : mergeSuggestions(past, catalog, limit), degraded: report.flags() };
   }
 
   // --- stages -------------------------------------------------------------------------------

@@ -13,12 +13,30 @@ export interface SearchCountSource {
  * counts into, shown/clicked/converted searches from the training examples this process reads.
  */
 export class SearchAnalytics {
-  private readonly engagement = new SearchEngagement();
+  private readonly engagement: SearchEngagement;
 
+  /** `minClickers`: different users a query needs before it may be suggested to others. */
   constructor(
     private readonly counts: SearchCountSource,
+    private readonly minClickers = 3,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.engagement = new SearchEngagement(minClickers);
+  }
+
+  /**
+   * Queries of the last `days` days that led to clicks from at least `minClickers` different
+   * users (so no one shopper's query is shown to others), most clicked searches first.
+   */
+  clickedQueries(days: number, max: number): { query: string; clicked: number }[] {
+    const today = this.clock();
+    const period = daysBetween(dayOf(today - (days - 1) * 86_400_000), dayOf(today));
+    return [...this.engagement.over(period)]
+      .filter(([query, e]) => e.clicked > 0 && this.engagement.clickersOf(query) >= this.minClickers)
+      .map(([query, e]) => ({ query, clicked: e.clicked }))
+      .sort((a, b) => b.clicked - a.clicked || (a.query < b.query ? -1 : 1))
+      .slice(0, max);
+  }
 
   /** One training example from the topic (idempotent, see SearchEngagement). */
   record(example: TrainingExample): void {
@@ -26,6 +44,7 @@ export class SearchAnalytics {
     if (!servedAt) return;
     this.engagement.record({
       requestId: example.requestId,
+      user: example.pseudonymousUserId,
       query: example.query,
       surface: example.surface,
       servedAtMs: timestampMs(servedAt),

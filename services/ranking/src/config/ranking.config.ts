@@ -60,6 +60,10 @@ export const rankingConfigSchema = z.object({
   RANKING_PROMOTE_EVERY: env.int({ min: 1, max: 10_000_000, default: 5_000 }),
   /** Held-out examples kept for the gate (the most recent). */
   RANKING_HOLDOUT_SIZE: env.int({ min: 10, max: 1_000_000, default: 20_000 }),
+  /** Different shoppers who must have clicked a result of a query before Suggest offers it to others. */
+  RANKING_SUGGEST_MIN_USERS: env.int({ min: 1, max: 1_000, default: 3 }),
+  /** Past queries Suggest may offer (the most clicked of the last 30 days); 0: none, the catalog's only. */
+  RANKING_SUGGEST_PAST_QUERIES: env.int({ min: 0, max: 100_000, default: 1_000 }),
   /** Default MMR λ (1: no diversification); experiment variants may override it. */
   RANKING_DIVERSITY_LAMBDA: env.number({ min: 0, max: 1, default: 1 }),
 

@@ -2,7 +2,7 @@ import { dayOf, daysBetween, isDay, SearchEngagement, searchReport, type ShownIt
 
 const DAY_MS = 86_400_000;
 const T0 = Date.parse('2026-12-07T10:00:00Z');
-const shown = (requestId: string, query: string, extra: Partial<ShownItem> = {}): ShownItem => ({ requestId, query, surface: 'search', servedAtMs: T0, clicked: false, purchased: false, ...extra });
+const shown = (requestId: string, query: string, extra: Partial<ShownItem> = {}): ShownItem => ({ requestId, user: `u-${requestId}`, query, surface: 'search', servedAtMs: T0, clicked: false, purchased: false, ...extra });
 
 describe('days', () => {
   it('reads real calendar days only, and lists a period with both ends', () => {
@@ -29,6 +29,16 @@ describe('SearchEngagement', () => {
     e.record(shown('r5', 'mug', { surface: 'recommend' }));
     expect(Object.fromEntries(e.over(['2026-12-07']))).toEqual({ mug: { shown: 2, clicked: 1, converted: 1 } });
     expect(Object.fromEntries(e.over(['2026-12-06', '2026-12-07']))).toEqual({ mug: { shown: 3, clicked: 2, converted: 1 } });
+    expect(e.clickersOf('mug')).toBe(2); // u-r1 and u-r3
+  });
+
+  it('counts different clicking users per query up to its cap', () => {
+    const e = new SearchEngagement(3);
+    for (const [i, user] of ['a', 'b', 'a', 'c', 'd', 'e'].entries()) e.record(shown(`r${i}`, 'mug', { user, clicked: true }));
+    e.record(shown('r9', 'mug', { user: '', clicked: true }));
+    e.record(shown('r10', 'kettle', { user: 'a' })); // shown, not clicked
+    expect(e.clickersOf('mug')).toBe(3);
+    expect(e.clickersOf('kettle')).toBe(0);
   });
 });
 

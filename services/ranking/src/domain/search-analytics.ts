@@ -40,6 +40,8 @@ export interface Engagement {
 /** One training example as engagement sees it (one per item shown). */
 export interface ShownItem {
   requestId: string;
+  /** Pseudonymous user id ('' when unknown). */
+  user: string;
   /** Normalised; '' for lists that were not searches. */
   query: string;
   surface: string;
@@ -57,9 +59,19 @@ export interface ShownItem {
 export class SearchEngagement {
   private readonly days = new Map<Day, Map<string, Engagement>>();
   private readonly requests: RecentMap<{ clicked: boolean; purchased: boolean }>;
+  /** Per query, up to `distinctClickers` different users who clicked one of its results. */
+  private readonly clickers = new Map<string, Set<string>>();
 
-  constructor(recentRequests = 200_000) {
+  constructor(
+    private readonly distinctClickers = 10,
+    recentRequests = 200_000,
+  ) {
     this.requests = new RecentMap(recentRequests);
+  }
+
+  /** Different users who clicked a result of the query, counted up to the constructor's cap. */
+  clickersOf(query: string): number {
+    return this.clickers.get(query)?.size ?? 0;
   }
 
   record(item: ShownItem): void {
@@ -74,6 +86,11 @@ export class SearchEngagement {
     queries.set(item.query, counts);
     if (!before) counts.shown++;
     if (now.clicked && !before?.clicked) counts.clicked++;
+    if (item.clicked && item.user !== '') {
+      const users = this.clickers.get(item.query) ?? new Set<string>();
+      this.clickers.set(item.query, users);
+      if (users.size < this.distinctClickers) users.add(item.user);
+    }
     if (now.purchased && !before?.purchased) counts.converted++;
     this.dropDaysBefore(dayOf(item.servedAtMs - MAX_ANALYTICS_DAYS * 86_400_000));
   }

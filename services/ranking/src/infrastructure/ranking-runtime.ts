@@ -9,6 +9,7 @@ import { DEFAULT_STORE_SETTINGS, MemoryUserStateStore, parseHmacKeyring, Pseudon
 import Redis from 'ioredis';
 import { MerchandisingRules } from '../application/merchandising-rules';
 import { OnlineTrainer } from '../application/online-trainer';
+import { PastQuerySuggestions } from '../application/past-query-suggestions';
 import { SearchAnalytics } from '../application/search-analytics';
 import { RankingApplicationService } from '../application/ranking.service';
 import type { RankingConfig } from '../config/ranking.config';
@@ -99,6 +100,13 @@ export class RankingRuntime {
     await merchandising.start();
     closers.push(() => merchandising.close());
 
+    // Analytics read the counts every replica writes, and the examples this process learns from.
+    const analytics = new SearchAnalytics(state, config.RANKING_SUGGEST_MIN_USERS);
+    const pastQueries =
+      config.RANKING_SUGGEST_PAST_QUERIES > 0
+        ? new PastQuerySuggestions(analytics, retrieval, { days: 30, maxQueries: config.RANKING_SUGGEST_PAST_QUERIES, refreshMs: 60_000, checkBudgetMs: config.RANKING_RETRIEVAL_BUDGET_MS }, logger)
+        : undefined;
+
     const ranking = new RankingApplicationService({
       ...(understander ? { understander } : {}),
       ...(embedder ? { embedder } : {}),
@@ -109,6 +117,7 @@ export class RankingRuntime {
       models,
       experiments: () => experiments,
       rules: () => merchandising.businessRules(),
+      ...(pastQueries ? { pastQueries } : {}),
       settings: {
         budgets: {
           queryUnderstanding: config.RANKING_QU_BUDGET_MS,
@@ -125,7 +134,6 @@ export class RankingRuntime {
       logger,
       metrics,
     });
-    const analytics = new SearchAnalytics(state);
     const self = new RankingRuntime(ranking, merchandising, analytics, experiments, models, closers);
 
     if (bus) {
