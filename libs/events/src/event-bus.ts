@@ -61,6 +61,11 @@ export interface EventBus {
   publishRaw(topic: string, records: RawRecord[]): Promise<void>;
   subscribe<S extends DescMessage>(topic: TopicDefinition<S>, options: SubscribeOptions<S>): Promise<Subscription>;
   /**
+   * Per partition, the offset the next record will take (Kafka's high watermark): a consumer
+   * that has handled the record before it in every partition has read the topic to its end.
+   */
+  endOffsets(topic: string): Promise<Map<number, bigint>>;
+  /**
    * Removes the dead letters recorded under `key` where this bus keeps them itself (standalone's
    * dead-letter file; behaviour events are keyed by user id, so ForgetUser passes the raw id).
    * Absent where the dead letters live in a topic this process cannot rewrite (Kafka: the

@@ -186,6 +186,11 @@ export class InProcessEventBus implements EventBus {
     for (const wake of topic.wake) wake();
   }
 
+  async endOffsets(topicName: string): Promise<Map<number, bigint>> {
+    const topic = this.topic(topicName);
+    return new Map([[0, BigInt(topic.base + topic.records.length)]]);
+  }
+
   async subscribe<S extends DescMessage>(definition: TopicDefinition<S>, options: SubscribeOptions<S>): Promise<Subscription> {
     const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts };
     return this.consume(definition.name, options.groupId, options.fromBeginning, async (offset, read, active) => {

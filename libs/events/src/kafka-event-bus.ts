@@ -83,6 +83,16 @@ export class KafkaEventBus implements EventBus {
     await this.publishRaw(topic.name, toRawRecords(topic, records, format));
   }
 
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   async publishRaw(topic: string, records: RawRecord[]): Promise<void> {
     if (records.length === 0) return;
     const producer = await this.getProducer();

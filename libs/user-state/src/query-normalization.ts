@@ -30,8 +30,10 @@ export function normalizeQuery(query: string): string {
 
 /**
  * The key under which a normalised query's statistics are stored: a SHA-256 prefix, so no
- * free text (a query may hold a name or an e-mail address) is ever written to Redis. 96 bits:
- * collisions are negligible for any realistic number of distinct queries.
+ * free text (a query may hold a name or an e-mail address) is written to Redis with the
+ * ranking features. 96 bits: collisions are negligible for any realistic number of distinct
+ * queries. The one exception is search analytics (countSearch), whose whole point is to show
+ * the queries: they keep the normalised, scrubbed text, with counts only (no user), per day.
  */
 export function queryDigest(normalizedQuery: string): string {
   return createHash('sha256').update(normalizedQuery, 'utf8').digest('base64url').slice(0, 16);

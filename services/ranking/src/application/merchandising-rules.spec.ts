@@ -87,6 +87,14 @@ describe('MerchandisingRules', () => {
     expect(rules.list()).toEqual([]);
   });
 
+  it('keeps the later of two records with one version, as every replica and compaction do', () => {
+    const rules = new MerchandisingRules(new MemoryLog(), NO_BUSINESS_RULES, logger, clock);
+    const at = (position: number) => create(MerchandisingRuleChangeSchema, { ruleId: 'r', version: 2n, change: { case: 'upsert', value: pinRule('p1', position, { ruleId: 'r', version: 2n }) } });
+    rules.apply(at(1));
+    rules.apply(at(7));
+    expect(rules.get('r').action).toMatchObject({ case: 'pin', value: { position: 7 } });
+  });
+
   it('keeps the highest version of each rule whatever order changes arrive in, and refuses an invalid one', () => {
     const rules = new MerchandisingRules(new MemoryLog(), NO_BUSINESS_RULES, logger, clock);
     const upsert = (version: bigint, position: number): MerchandisingRuleChange =>
@@ -202,6 +210,14 @@ describe('the rule logs', () => {
       await expectEventually(() => expect(a.get('hero')).toMatchObject({ version: 2n, action: { case: 'pin', value: { position: 4 } } }));
       await bus.publish(Topics.merchandisingRules, [{ key: 'bad', message: create(MerchandisingRuleChangeSchema, { ruleId: 'bad', version: 1n }) }]);
       await expectEventually(() => expect(readFileSync(deadLetterFile, 'utf8')).toContain('a rule change needs an upsert or a delete'));
+
+      // A replica that starts later has every stored rule once start() returns: it never serves,
+      // or checks a version, without them.
+      const late = new MerchandisingRules(new TopicRuleChangeLog(bus, Topics.merchandisingRules, logger), NO_BUSINESS_RULES, logger);
+      await late.start();
+      expect(late.get('hero').version).toBe(2n);
+      expect(await codeOf(late.create(pinRule('p9', 0, { ruleId: 'hero' })))).toBe('ALREADY_EXISTS');
+      await late.close();
     } finally {
       await Promise.all([a.close(), b.close()]);
       await bus.close();

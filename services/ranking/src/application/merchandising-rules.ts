@@ -36,13 +36,15 @@ function changeProblem(change: MerchandisingRuleChange): string | undefined {
 /**
  * The merchandising rules of MerchandisingService: validated, versioned, kept in a RuleChangeLog
  * and merged with the configuration file's rules into what ranking applies. Each rule keeps its
- * highest version, deletions included, so a change that arrives twice or late (at-least-once
- * delivery, a replay from the beginning) never undoes a newer one. Two replicas that change the
- * same rule at once both pass their version check; the topic orders them and the later one wins.
+ * highest version, deletions included, so a change that arrives late (a redelivery, a replay from
+ * the beginning) never undoes a newer one. Two replicas that change the same rule at once both
+ * pass their version check and write the same version; of two records with one version the later
+ * in the topic wins, on every replica, which is also the one compaction keeps.
  */
 export class MerchandisingRules {
   private readonly latest = new Map<string, MerchandisingRuleChange>();
-  private merged: BusinessRules;
+  /** Built on first use after a change: a replay of n changes does not rebuild n times. */
+  private merged: BusinessRules | undefined;
   /** Writes one at a time: two creates of one id must not both see it free. */
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -51,9 +53,7 @@ export class MerchandisingRules {
     private readonly fileRules: BusinessRules,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
-  ) {
-    this.merged = fileRules;
-  }
+  ) {}
 
   async start(): Promise<void> {
     await this.log.start((change) => this.apply(change));
@@ -65,6 +65,7 @@ export class MerchandisingRules {
 
   /** What ranking applies now: the file's rules, then the API's, oldest first. */
   businessRules(): BusinessRules {
+    this.merged ??= { ...this.fileRules, rules: [...this.fileRules.rules, ...this.rules().map(toBusinessRule)] };
     return this.merged;
   }
 
@@ -79,9 +80,9 @@ export class MerchandisingRules {
       return problem;
     }
     const known = this.latest.get(change.ruleId);
-    if (known && known.version >= change.version) return undefined;
+    if (known && known.version > change.version) return undefined;
     this.latest.set(change.ruleId, change);
-    this.merged = { ...this.fileRules, rules: [...this.fileRules.rules, ...this.rules().map(toBusinessRule)] };
+    this.merged = undefined;
     return undefined;
   }
 

@@ -217,6 +217,8 @@ describe('the rules of MerchandisingService (ids, hide, attributes, patterns, ca
     expect(ids(outcome.items)).toEqual(['c', 'b', 'd']);
     expect(outcome.hidden).toEqual([{ id: 'a', reason: 'rule', ruleId: 'no-refurb' }]);
     expect(matchesItem({ attribute: { name: 'condition', value: 'new' } }, item('x', 1))).toBe(false);
+    // Only the item's own attributes: not what every object inherits.
+    for (const name of ['constructor', 'toString', '__proto__']) expect(matchesItem({ attribute: { name, value: 'x' } }, item('x', 1, { attributes: { color: 'red' } }))).toBe(false);
   });
 
   it('notes what each rule with an id did, for explanations; rules without an id (the file) leave no note', () => {

@@ -170,8 +170,10 @@ export function matchesItem(matcher: ItemMatcher, item: RuleItem): boolean {
   if ('itemId' in matcher) return item.id === matcher.itemId;
   if ('brand' in matcher) return item.brand !== undefined && norm(item.brand) === norm(matcher.brand);
   if ('attribute' in matcher) {
-    const value = item.attributes?.[matcher.attribute.name];
-    return value !== undefined && norm(value) === norm(matcher.attribute.value);
+    // Own properties only: a rule on "constructor" or "__proto__" must not reach Object.prototype.
+    const attributes = item.attributes;
+    if (!attributes || !Object.hasOwn(attributes, matcher.attribute.name)) return false;
+    return norm(attributes[matcher.attribute.name]!) === norm(matcher.attribute.value);
   }
   return startsWithPath((item.categoryPath ?? []).map(norm), matcher.categoryPrefix.map(norm));
 }

@@ -29,16 +29,20 @@ describe('SearchEngagement', () => {
     e.record(shown('r5', 'mug', { surface: 'recommend' }));
     expect(Object.fromEntries(e.over(['2026-12-07']))).toEqual({ mug: { shown: 2, clicked: 1, converted: 1 } });
     expect(Object.fromEntries(e.over(['2026-12-06', '2026-12-07']))).toEqual({ mug: { shown: 3, clicked: 2, converted: 1 } });
-    expect(e.clickersOf('mug')).toBe(2); // u-r1 and u-r3
+    expect(e.clickersOf('mug', ['2026-12-06', '2026-12-07'])).toBe(2); // u-r1 and u-r3
+    expect(e.clickersOf('mug', ['2026-12-07'])).toBe(1);
   });
 
-  it('counts different clicking users per query up to its cap', () => {
+  it('counts different clicking users per query over the days asked for, up to its cap', () => {
     const e = new SearchEngagement(3);
     for (const [i, user] of ['a', 'b', 'a', 'c', 'd', 'e'].entries()) e.record(shown(`r${i}`, 'mug', { user, clicked: true }));
     e.record(shown('r9', 'mug', { user: '', clicked: true }));
     e.record(shown('r10', 'kettle', { user: 'a' })); // shown, not clicked
-    expect(e.clickersOf('mug')).toBe(3);
-    expect(e.clickersOf('kettle')).toBe(0);
+    e.record(shown('r11', 'kettle', { user: 'b', clicked: true, servedAtMs: T0 - 40 * DAY_MS }));
+    e.record(shown('r12', 'kettle', { user: 'c', clicked: true, servedAtMs: T0 - 40 * DAY_MS }));
+    expect(e.clickersOf('mug', ['2026-12-07'])).toBe(3);
+    expect(e.clickersOf('kettle', ['2026-12-07'])).toBe(0);
+    expect(e.clickersOf('kettle', daysBetween('2026-10-01', '2026-12-07'))).toBe(2);
   });
 });
 

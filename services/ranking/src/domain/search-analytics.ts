@@ -59,8 +59,8 @@ export interface ShownItem {
 export class SearchEngagement {
   private readonly days = new Map<Day, Map<string, Engagement>>();
   private readonly requests: RecentMap<{ clicked: boolean; purchased: boolean }>;
-  /** Per query, up to `distinctClickers` different users who clicked one of its results. */
-  private readonly clickers = new Map<string, Set<string>>();
+  /** Per day and query, up to `distinctClickers` different users who clicked one of its results. */
+  private readonly clickers = new Map<Day, Map<string, Set<string>>>();
 
   constructor(
     private readonly distinctClickers = 10,
@@ -69,9 +69,16 @@ export class SearchEngagement {
     this.requests = new RecentMap(recentRequests);
   }
 
-  /** Different users who clicked a result of the query, counted up to the constructor's cap. */
-  clickersOf(query: string): number {
-    return this.clickers.get(query)?.size ?? 0;
+  /** Different users who clicked a result of the query over the days, counted up to the constructor's cap. */
+  clickersOf(query: string, days: readonly Day[]): number {
+    const users = new Set<string>();
+    for (const day of days) {
+      for (const user of this.clickers.get(day)?.get(query) ?? []) {
+        users.add(user);
+        if (users.size >= this.distinctClickers) return users.size;
+      }
+    }
+    return users.size;
   }
 
   record(item: ShownItem): void {
@@ -87,8 +94,10 @@ export class SearchEngagement {
     if (!before) counts.shown++;
     if (now.clicked && !before?.clicked) counts.clicked++;
     if (item.clicked && item.user !== '') {
-      const users = this.clickers.get(item.query) ?? new Set<string>();
-      this.clickers.set(item.query, users);
+      const byQuery = this.clickers.get(day) ?? new Map<string, Set<string>>();
+      this.clickers.set(day, byQuery);
+      const users = byQuery.get(item.query) ?? new Set<string>();
+      byQuery.set(item.query, users);
       if (users.size < this.distinctClickers) users.add(item.user);
     }
     if (now.purchased && !before?.purchased) counts.converted++;
@@ -112,6 +121,7 @@ export class SearchEngagement {
 
   private dropDaysBefore(oldest: Day): void {
     for (const day of this.days.keys()) if (day < oldest) this.days.delete(day);
+    for (const day of this.clickers.keys()) if (day < oldest) this.clickers.delete(day);
   }
 }
 

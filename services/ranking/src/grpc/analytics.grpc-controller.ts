@@ -2,7 +2,7 @@ import type { AnalyticsService } from '@shopsense/contracts';
 import { FieldValidator } from '@shopsense/errors';
 import type { ServiceImplementation } from '@shopsense/grpc';
 import type { SearchAnalytics } from '../application/search-analytics';
-import { daysBetween, isDay, MAX_ANALYTICS_DAYS, type QueryFigures } from '../domain';
+import { isDay, type QueryFigures } from '../domain';
 
 const MAX_LIMIT = 1_000;
 
@@ -17,11 +17,8 @@ export function analyticsGrpcImplementation(analytics: SearchAnalytics): Service
       day(request.fromDay, 'from_day');
       day(request.toDay, 'to_day');
       v.range(request.limit, 0, MAX_LIMIT, 'limit');
-      if (request.fromDay && request.toDay && isDay(request.fromDay) && isDay(request.toDay)) {
-        v.check(request.fromDay <= request.toDay, 'from_day', 'must not be after to_day');
-        v.check(daysBetween(request.fromDay, request.toDay).length <= MAX_ANALYTICS_DAYS, 'to_day', `must be at most ${MAX_ANALYTICS_DAYS} days after from_day`);
-      }
       v.throwIfInvalid();
+      // The period's order and length are checked once the defaults are filled in (report).
       const report = await analytics.report(request.fromDay || undefined, request.toDay || undefined, request.limit || 20);
       return {
         fromDay: report.fromDay,

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '@shopsense/errors';
@@ -30,6 +31,7 @@ async function readJsonFile(file: string, what: string): Promise<unknown> {
 /** Everything the ranking service runs on, built once at start and closed on shutdown. */
 export class RankingRuntime {
   private subscription?: Subscription;
+  private analyticsSubscription?: Subscription;
   trainer?: OnlineTrainer;
 
   private constructor(
@@ -144,7 +146,6 @@ export class RankingRuntime {
         handler: async (example) => {
           try {
             await trainer.handle(example);
-            analytics.record(example);
             return done;
           } catch (error) {
             // A snapshot write that failed (disk): retry; anything else is a bug, let the bus retry then dead-letter.
@@ -154,6 +155,17 @@ export class RankingRuntime {
           }
         },
       });
+      // Analytics read the whole topic at every start, under a group of their own: their counts
+      // live in memory, and the trainer's group resumes where it stopped (it must not relearn).
+      const analyticsGroup = `ranking-analytics.${hostname()}.${randomUUID()}`;
+      self.analyticsSubscription = await bus.subscribe({ ...Topics.trainingExamples, name: config.RANKING_TRAINING_TOPIC }, {
+        groupId: analyticsGroup,
+        fromBeginning: true,
+        handler: async (example) => {
+          analytics.record(example);
+          return done;
+        },
+      });
     }
     logger.info({ dataDir: join(config.RANKING_DATA_DIR, 'models'), experiments: experiments.experiments.length, userState: options.userState ? 'injected' : config.USER_STATE_STORE }, 'ranking runtime started');
     return self;
@@ -161,6 +173,7 @@ export class RankingRuntime {
 
   async close(): Promise<void> {
     await this.subscription?.stop();
+    await this.analyticsSubscription?.stop();
     for (const close of this.closers.reverse()) {
       try {
         await close();

@@ -204,7 +204,8 @@ export const QueryStatsSchema: GenMessage<QueryStats> = /*@__PURE__*/
  *   impressions, and as clicked (converted) when any item of it was clicked
  *   (bought). These counts live in each ranking replica's memory and are
  *   rebuilt from the training topic after a restart (as far as its
- *   retention reaches); without a training source they stay 0.
+ *   retention reaches; standalone, whose topics live in its memory, counts
+ *   them again from its start); without a training source they stay 0.
  *
  * @generated from service shopsense.analytics.v1.AnalyticsService
  */

@@ -31,7 +31,8 @@ export type MerchandisingRule = Message<"shopsense.merchandising.v1.Merchandisin
   ruleId: string;
 
   /**
-   * Set by the server: 1 on create, one more on every update.
+   * Set by the server: one more on every change (1 on create, unless the id
+   * belonged to a rule deleted before: its versions go on).
    *
    * @generated from field: uint64 version = 2;
    */
@@ -178,9 +179,11 @@ export const RuleConditionSchema: GenMessage<RuleCondition> = /*@__PURE__*/
   messageDesc(file_shopsense_merchandising_v1_merchandising, 1);
 
 /**
- * Puts a product at a position: it is added to the results when retrieval
- * did not find it (if the catalog has it and it passes the request's
- * filters), and it is never hidden.
+ * Puts a product at a position, and it is never hidden. When retrieval did
+ * not find it, it is added to a search that has no filters at all (neither
+ * the caller's nor ones query understanding read from the query) and is in
+ * relevance order, if the catalog has it; a filtered search shows it only
+ * when retrieval found it (so it passes the filters).
  *
  * @generated from message shopsense.merchandising.v1.PinAction
  */
@@ -378,7 +381,7 @@ export const CreateRuleRequestSchema: GenMessage<CreateRuleRequest> = /*@__PURE_
   messageDesc(file_shopsense_merchandising_v1_merchandising, 7);
 
 /**
- * The rule as stored, with its id and version 1.
+ * The rule as stored, with its id and first version.
  *
  * @generated from message shopsense.merchandising.v1.CreateRuleResponse
  */
@@ -698,7 +701,9 @@ export const RuleSurfaceSchema: GenEnum<RuleSurface> = /*@__PURE__*/
  * is durable when the call returns (standalone: a file in the ranking data
  * folder; cluster: the compacted topic shopsense.merchandising.v1) and applies
  * to the next request on the replica that took it, and within seconds on
- * every other replica.
+ * every other replica. A replica starts serving only once it has read every
+ * stored rule. Two changes of one rule at the same moment through two
+ * replicas both succeed; the later in the topic wins everywhere.
  *
  * Rules apply in this order: hide, then boost and bury (relevance changed by
  * every matching rule, oldest rule first), then the ordering (relevance or
