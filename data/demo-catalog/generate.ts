@@ -10,6 +10,9 @@
  * cross-border shop lists them; attribute values are canonical English (`color: black`) for every
  * product, because a filter value has to match products whatever the title's language.
  * Prices are in USD for the whole catalog (one currency keeps price filters meaningful).
+ *
+ * The word lists are exported: eval:search builds its graded queries from them. Importing this
+ * module writes nothing.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,18 +22,18 @@ import { seededRandom } from '@shopsense/random';
 
 type Lang = 'en' | 'zh' | 'bi';
 
-interface Brand {
+export interface Brand {
   en: string;
   /** Chinese name; a brand without one keeps its Latin name in Chinese titles. */
   zh?: string;
 }
 
-interface Word {
+export interface Word {
   en: string;
   zh: string;
 }
 
-interface CategorySpec {
+export interface CategorySpec {
   path: string[];
   nouns: Word[];
   brands: string[];
@@ -40,9 +43,9 @@ interface CategorySpec {
   count: number;
 }
 
-type AttributeKey = 'color' | 'size' | 'gender' | 'material' | 'storage' | 'capacity' | 'weight' | 'roast' | 'connectivity';
+export type AttributeKey = 'color' | 'size' | 'gender' | 'material' | 'storage' | 'capacity' | 'weight' | 'roast' | 'connectivity';
 
-const BRANDS: Record<string, Brand> = {
+export const BRANDS: Record<string, Brand> = {
   nike: { en: 'Nike', zh: '耐克' },
   adidas: { en: 'Adidas', zh: '阿迪达斯' },
   lining: { en: 'Li Ning', zh: '李宁' },
@@ -83,7 +86,7 @@ const BRANDS: Record<string, Brand> = {
   urbanite: { en: 'Urbanite' },
 };
 
-const COLORS: Record<string, string> = {
+export const COLORS: Record<string, string> = {
   black: '黑色',
   white: '白色',
   red: '红色',
@@ -101,7 +104,7 @@ const COLORS: Record<string, string> = {
   orange: '橙色',
 };
 
-const GENDERS: Record<string, { en: string; zh: string }> = {
+export const GENDERS: Record<string, { en: string; zh: string }> = {
   men: { en: "Men's", zh: '男款' },
   women: { en: "Women's", zh: '女款' },
   unisex: { en: 'Unisex', zh: '中性' },
@@ -133,7 +136,7 @@ const w = (en: string, zh: string): Word => ({ en, zh });
 const shoeSizes = ['36', '37', '38', '39', '40', '41', '42', '43', '44', '45'];
 const clothingSizes = ['XS', 'S', 'M', 'L', 'XL', 'XXL'];
 
-const CATEGORIES: CategorySpec[] = [
+export const CATEGORIES: CategorySpec[] = [
   {
     path: ['Shoes', 'Running Shoes'],
     nouns: [w('Running Shoes', '跑鞋'), w('Road Running Shoes', '跑鞋'), w('Trail Running Shoes', '越野跑鞋')],
@@ -589,7 +592,9 @@ function generate(): Product[] {
   return products;
 }
 
-const products = generate();
-const out = join(__dirname, 'products.jsonl');
-writeFileSync(out, products.map((p) => toJsonString(ProductSchema, p)).join('\n') + '\n');
-console.log(`wrote ${products.length} products to ${out}`);
+if (require.main === module) {
+  const products = generate();
+  const out = join(__dirname, 'products.jsonl');
+  writeFileSync(out, products.map((p) => toJsonString(ProductSchema, p)).join('\n') + '\n');
+  console.log(`wrote ${products.length} products to ${out}`);
+}

@@ -93,9 +93,10 @@ const ENVIRONMENT = {
 };
 
 /** Standalone on a fresh data folder, its catalog imported from `catalogFile`. */
-export function startRelevanceStandalone(catalogFile: string): Promise<RunningStandalone> {
+/** `dataDir`: a data folder to start on (one holding an indexed catalog starts without indexing). */
+export function startRelevanceStandalone(catalogFile: string, dataDir = mkdtempSync(join(tmpdir(), 'relevance-'))): Promise<RunningStandalone> {
   const config = loadConfig(standaloneConfigSchema, {
-    SHOPSENSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'relevance-')),
+    SHOPSENSE_DATA_DIR: dataDir,
     SHOPSENSE_PORT: '0',
     SHOPSENSE_METRICS_PORT: '0',
     SHOPSENSE_CATALOG_FILE: catalogFile,
