@@ -177,6 +177,7 @@ export class QueryUnderstandingModule {
                 trainingCallTimeoutMs: config.QU_CATEGORY_TRAINING_TIMEOUT_MS,
                 trainingBatchSize: 64,
                 maxCalibrationSamples: 500,
+                maxTrainingTitles: config.QU_CATEGORY_MAX_TRAINING_TITLES,
                 retryDelayMs: 10_000,
                 cacheFile: config.QU_CATEGORY_CACHE_FILE,
               },

@@ -32,6 +32,22 @@ describe('CategoryPredictor', () => {
     expect(predictor.report!.products).toBe(catalog().length);
   });
 
+  it('trains a large catalog on a bounded, stable sample: an equal share per category, the same titles every run', async () => {
+    const big = Array.from({ length: 10 }, (_, copy) => catalog().map((p) => ({ ...p, id: `${p.id}-${copy}` }))).flat();
+    const embedder = new FakeEmbedder();
+    const predictor = new CategoryPredictor(embedder, { ...options, maxTrainingTitles: 60 }, logger);
+    await predictor.retrain(big);
+    const documents = embedder.calls.filter((c) => c.kind === 'document').flatMap((c) => c.texts);
+    expect(big.length).toBeGreaterThan(60 * 3);
+    expect(documents.length).toBeLessThanOrEqual(60);
+    expect(predictor.report!).toMatchObject({ categories: 6, products: documents.length });
+    expect((await predictor.predict('nike running shoes', { timeoutMs: 100 }))[0]!.path).toBe('Shoes/Running Shoes');
+    // The same catalog again: the same sample, nothing new to embed.
+    embedder.calls = [];
+    await predictor.retrain([...big].reverse());
+    expect(embedder.calls).toEqual([]);
+  });
+
   it('fits a temperature on held-out titles and reports the calibration', async () => {
     const predictor = new CategoryPredictor(new FakeEmbedder(), options, logger);
     await predictor.retrain(catalog());

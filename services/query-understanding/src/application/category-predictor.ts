@@ -19,6 +19,11 @@ export interface CategoryPredictorOptions {
   trainingBatchSize: number;
   /** Most held-out titles used to fit the temperature. */
   maxCalibrationSamples: number;
+  /**
+   * Most titles a training run embeds. A larger catalog trains on a stable sample: an equal
+   * share per category (all of a category that has fewer). Unset: every title.
+   */
+  maxTrainingTitles?: number;
   /** Wait before retrying a training run that failed (the embedding service was down). */
   retryDelayMs: number;
   /**
@@ -197,9 +202,10 @@ export class CategoryPredictor {
       this.logger.info({ products: products.length }, 'fewer than two categories with enough products: no category model');
       return;
     }
-    const heldOut = labelled.filter((x) => isHeldOut(x.product.id)).slice(0, this.options.maxCalibrationSamples);
+    const sampled = this.options.maxTrainingTitles === undefined ? labelled : trainingSample(labelled, this.options.maxTrainingTitles);
+    const heldOut = sampled.filter((x) => isHeldOut(x.product.id)).slice(0, this.options.maxCalibrationSamples);
 
-    const embedded = await this.embedMissing(labelled.map((x) => x.product), 'document', this.documents);
+    const embedded = await this.embedMissing(sampled.map((x) => x.product), 'document', this.documents);
     const version = this.cacheVersion;
     await this.embedMissing(heldOut.map((x) => x.product), 'query', this.queries);
     if (this.closed) return; // stopped while embedding: the titles left are not embedded, and nobody needs the model
@@ -208,18 +214,18 @@ export class CategoryPredictor {
 
     // Calibration: centroids without the held-out titles, scored on the held-out titles as queries.
     const heldOutIds = new Set(heldOut.map((x) => x.product.id));
-    const trainingCentroids = centroidsOf(labelled.filter((x) => !heldOutIds.has(x.product.id)).map((x) => ({ label: x.label, vector: documentOf(x.product.id) })));
+    const trainingCentroids = centroidsOf(sampled.filter((x) => !heldOutIds.has(x.product.id)).map((x) => ({ label: x.label, vector: documentOf(x.product.id) })));
     const probe = new CategoryModel(trainingCentroids, 1, version);
     const samples = heldOut
       .filter((x) => trainingCentroids.has(x.label))
       .map((x) => ({ similarities: probe.similarities(cached(this.queries, x.product.id)), trueIndex: probe.labels.indexOf(x.label) }));
     const calibration = samples.length >= MIN_CALIBRATION_SAMPLES ? fitTemperature(samples) : { temperature: DEFAULT_TEMPERATURE, nll: Number.NaN, ece: Number.NaN, accuracy: Number.NaN };
 
-    const centroids = centroidsOf(labelled.map((x) => ({ label: x.label, vector: documentOf(x.product.id) })));
-    prune(this.documents, labelled.map((x) => x.product.id));
+    const centroids = centroidsOf(sampled.map((x) => ({ label: x.label, vector: documentOf(x.product.id) })));
+    prune(this.documents, sampled.map((x) => x.product.id));
     prune(this.queries, heldOutIds);
     this.current = new CategoryModel(centroids, calibration.temperature, version);
-    this.lastReport = { categories: centroids.size, products: labelled.length, embedded, calibration };
+    this.lastReport = { categories: centroids.size, products: sampled.length, embedded, calibration };
     if (embedded > 0) await this.saveCache();
     this.logger.info(
       {
@@ -265,6 +271,21 @@ function cached(cache: Map<string, CachedVector>, id: string): Float32Array {
 function prune(cache: Map<string, CachedVector>, keep: Iterable<string>): void {
   const wanted = new Set(keep);
   for (const id of cache.keys()) if (!wanted.has(id)) cache.delete(id);
+}
+
+/**
+ * At most `max` titles: an equal share per category, the same products every run (by a hash of
+ * the id, so a retrain after a small catalog change embeds almost nothing new). A centroid of a
+ * few hundred titles sits where the centroid of all of them does; embedding every title of a
+ * 100,000-product catalog kept a core busy for hours.
+ */
+function trainingSample<T extends { product: CatalogProduct; label: string }>(labelled: readonly T[], max: number): readonly T[] {
+  if (labelled.length <= max) return labelled;
+  const byLabel = new Map<string, T[]>();
+  for (const item of labelled) byLabel.set(item.label, [...(byLabel.get(item.label) ?? []), item]);
+  const share = Math.max(1, Math.floor(max / byLabel.size));
+  const rank = (id: string) => createHash('sha1').update(`sample:${id}`).digest().readUInt32BE(0);
+  return [...byLabel.values()].flatMap((items) => (items.length <= share ? items : items.map((item) => ({ item, r: rank(item.product.id) })).sort((a, b) => a.r - b.r).slice(0, share).map(({ item }) => item)));
 }
 
 function isHeldOut(productId: string): boolean {

@@ -43,6 +43,8 @@ export const queryUnderstandingConfigSchema = z
     QU_CATEGORY_MAX_DEPTH: env.int({ min: 1, max: 10, default: 3 }),
     QU_CATEGORY_MIN_PRODUCTS: env.int({ min: 1, max: 100_000, default: 3 }),
     QU_CATEGORY_TRAINING_TIMEOUT_MS: env.int({ min: 1_000, max: 600_000, default: 60_000 }),
+    /** Most catalog titles the category model embeds per training run (a larger catalog: an equal share per category). */
+    QU_CATEGORY_MAX_TRAINING_TITLES: env.int({ min: 100, max: 10_000_000, default: 20_000 }),
     /** Keeps the catalog titles' embeddings between runs, so a restart embeds only new titles; unset: memory only. */
     QU_CATEGORY_CACHE_FILE: env.optionalString(),
   })
