@@ -40,8 +40,7 @@ export class AppError extends Error {
 
   /** An INVALID_ARGUMENT error whose message names every bad field. */
   static invalidArgument(violations: FieldViolation[]): AppError {
-    const summary = violations.map((v) => `${v.field}: ${v.description}`).join('; ');
-    return new AppError('INVALID_ARGUMENT', `invalid argument: ${summary}`, { fieldViolations: violations });
+    return new AppError('INVALID_ARGUMENT', `invalid argument: ${describeViolations(violations)}`, { fieldViolations: violations });
   }
 
   static notFound(what: string): AppError {
@@ -51,6 +50,11 @@ export class AppError extends Error {
   static unimplemented(method: string): AppError {
     return new AppError('UNIMPLEMENTED', `${method} is not implemented yet`);
   }
+}
+
+/** "field: description; field: description": how an INVALID_ARGUMENT message lists its fields. */
+export function describeViolations(violations: readonly FieldViolation[]): string {
+  return violations.map((v) => `${v.field}: ${v.description}`).join('; ');
 }
 
 export function isAppError(error: unknown): error is AppError {

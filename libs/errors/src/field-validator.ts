@@ -1,4 +1,4 @@
-import { AppError, type FieldViolation } from './app-error';
+import { AppError, describeViolations, type FieldViolation } from './app-error';
 
 /**
  * Collects every violation of a request before failing, so a caller learns about all bad
@@ -26,7 +26,7 @@ export class FieldValidator {
 
   /** Every violation in one line ("field: description; …"), or undefined when there is none. */
   problems(): string | undefined {
-    return this.violations.length === 0 ? undefined : this.violations.map((v) => `${v.field}: ${v.description}`).join('; ');
+    return this.violations.length === 0 ? undefined : describeViolations(this.violations);
   }
 
   get isValid(): boolean {

@@ -278,15 +278,18 @@ export class MemoryUserStateStore implements UserStateStore {
   }
 
   async countSearch(day: string, query: string, found: boolean): Promise<void> {
-    const counts = this.searchCounts.get(day) ?? new Map<string, SearchCount>();
-    this.searchCounts.set(day, counts);
+    let counts = this.searchCounts.get(day);
+    if (!counts) {
+      counts = new Map<string, SearchCount>();
+      this.searchCounts.set(day, counts);
+      // A new day: days past the retention go, as Redis expires them.
+      const oldest = new Date(this.clock() - SEARCH_COUNT_RETENTION_DAYS * 86_400_000).toISOString().slice(0, 10);
+      for (const kept of this.searchCounts.keys()) if (kept < oldest) this.searchCounts.delete(kept);
+    }
     const count = counts.get(query) ?? { searches: 0, zeroResults: 0 };
     counts.set(query, count);
     count.searches++;
     if (!found) count.zeroResults++;
-    // Days past the retention go, as Redis expires them.
-    const oldest = new Date(this.clock() - SEARCH_COUNT_RETENTION_DAYS * 86_400_000).toISOString().slice(0, 10);
-    for (const kept of this.searchCounts.keys()) if (kept < oldest) this.searchCounts.delete(kept);
   }
 
   async readSearchCounts(days: readonly string[]): Promise<Map<string, SearchCount>> {

@@ -1,12 +1,18 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { RuleSurface, type ItemMatch, type MerchandisingRule } from '@shopsense/contracts';
 import { FieldValidator } from '@shopsense/errors';
-import { parseCategoryPrefix, type BusinessRule, type ItemMatcher, type RuleScope, type Surface } from '../domain';
+import { inSchedule, parseCategoryPrefix, type BusinessRule, type ItemMatcher, type RuleScope, type Surface } from '../domain';
 
 /** Limits of merchandising.proto. */
 export const RULE_LIMITS = { idChars: 64, descriptionChars: 500, conditionValues: 100, valueChars: 256, maxPosition: 1000, rules: 10_000 } as const;
 
 const RULE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A rule id as every call names one: required, 1 to 64 characters of A-Z, a-z, 0-9, ".", "_", "-". */
+export function checkRuleId(v: FieldValidator, ruleId: string, field: string): void {
+  v.check(RULE_ID.test(ruleId), field, ruleId === '' ? 'is required' : 'must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_", "-"');
+}
+
 const chars = (s: string) => [...s].length;
 
 const SURFACE_NAMES: Partial<Record<RuleSurface, Surface>> = { [RuleSurface.SEARCH]: 'search', [RuleSurface.RECOMMEND]: 'recommend' };
@@ -46,7 +52,7 @@ export function validateRule(v: FieldValidator, rule: MerchandisingRule | undefi
     return;
   }
   const at = (field: string) => `${prefix}.${field}`;
-  if (rule.ruleId !== '') v.check(RULE_ID.test(rule.ruleId), at('rule_id'), 'must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_", "-"');
+  if (rule.ruleId !== '') checkRuleId(v, rule.ruleId, at('rule_id'));
   v.check(chars(rule.description) <= RULE_LIMITS.descriptionChars, at('description'), `must be at most ${RULE_LIMITS.descriptionChars} characters`);
   const condition = rule.condition;
   if (condition) {
@@ -109,9 +115,7 @@ function toScope(rule: MerchandisingRule): RuleScope | undefined {
   if (c?.surfaces.length) scope.surfaces = c.surfaces.map((s) => SURFACE_NAMES[s]!);
   // Rank returns every item it is given: API rules never apply to it.
   else scope.surfaces = ['search', 'recommend'];
-  if (rule.schedule?.startsAt) scope.startsAtMs = timestampMs(rule.schedule.startsAt);
-  if (rule.schedule?.endsAt) scope.endsAtMs = timestampMs(rule.schedule.endsAt);
-  return scope;
+  return { ...scope, ...scheduleOf(rule) };
 }
 
 /** The domain rule of a validated API rule. */
@@ -137,9 +141,12 @@ export function toBusinessRule(rule: MerchandisingRule): BusinessRule {
   }
 }
 
-/** Whether the rule's schedule has it in force at `nowMs`. */
+/** Whether the rule's schedule has it in force at `nowMs` (as ranking decides it). */
 export function isActive(rule: MerchandisingRule, nowMs: number): boolean {
-  const starts = rule.schedule?.startsAt;
-  const ends = rule.schedule?.endsAt;
-  return (!starts || timestampMs(starts) <= nowMs) && (!ends || nowMs < timestampMs(ends));
+  return inSchedule(scheduleOf(rule), nowMs);
+}
+
+function scheduleOf(rule: MerchandisingRule): Pick<RuleScope, 'startsAtMs' | 'endsAtMs'> {
+  const { startsAt, endsAt } = rule.schedule ?? {};
+  return { ...(startsAt ? { startsAtMs: timestampMs(startsAt) } : {}), ...(endsAt ? { endsAtMs: timestampMs(endsAt) } : {}) };
 }

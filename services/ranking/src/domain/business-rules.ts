@@ -159,11 +159,12 @@ function inScope(scope: RuleScope | undefined, context: RuleContext): boolean {
     const path = (context.categoryPath ?? []).map(norm);
     if (!scope.categories.some((prefix) => startsWithPath(path, prefix))) return false;
   }
-  if (context.nowMs !== undefined) {
-    if (scope.startsAtMs !== undefined && context.nowMs < scope.startsAtMs) return false;
-    if (scope.endsAtMs !== undefined && context.nowMs >= scope.endsAtMs) return false;
-  }
-  return true;
+  return context.nowMs === undefined || inSchedule(scope, context.nowMs);
+}
+
+/** Whether a schedule has a rule in force at `nowMs`: from startsAtMs (inclusive) until endsAtMs (exclusive). */
+export function inSchedule(schedule: Pick<RuleScope, 'startsAtMs' | 'endsAtMs'>, nowMs: number): boolean {
+  return (schedule.startsAtMs === undefined || nowMs >= schedule.startsAtMs) && (schedule.endsAtMs === undefined || nowMs < schedule.endsAtMs);
 }
 
 export function matchesItem(matcher: ItemMatcher, item: RuleItem): boolean {

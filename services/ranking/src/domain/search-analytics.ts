@@ -87,12 +87,17 @@ export class SearchEngagement {
     const now = { clicked: (before?.clicked ?? false) || item.clicked, purchased: (before?.purchased ?? false) || item.purchased };
     this.requests.set(item.requestId, now);
     const day = dayOf(item.servedAtMs);
-    const queries = this.days.get(day) ?? new Map<string, Engagement>();
-    this.days.set(day, queries);
+    let queries = this.days.get(day);
+    if (!queries) {
+      queries = new Map<string, Engagement>();
+      this.days.set(day, queries);
+      this.dropDaysBefore(dayOf(item.servedAtMs - MAX_ANALYTICS_DAYS * 86_400_000));
+    }
     const counts = queries.get(item.query) ?? { shown: 0, clicked: 0, converted: 0 };
     queries.set(item.query, counts);
     if (!before) counts.shown++;
     if (now.clicked && !before?.clicked) counts.clicked++;
+    if (now.purchased && !before?.purchased) counts.converted++;
     if (item.clicked && item.user !== '') {
       const byQuery = this.clickers.get(day) ?? new Map<string, Set<string>>();
       this.clickers.set(day, byQuery);
@@ -100,8 +105,6 @@ export class SearchEngagement {
       byQuery.set(item.query, users);
       if (users.size < this.distinctClickers) users.add(item.user);
     }
-    if (now.purchased && !before?.purchased) counts.converted++;
-    this.dropDaysBefore(dayOf(item.servedAtMs - MAX_ANALYTICS_DAYS * 86_400_000));
   }
 
   /** Per query, summed over the days. */

@@ -1,12 +1,8 @@
 import type { MerchandisingService } from '@shopsense/contracts';
 import { FieldValidator } from '@shopsense/errors';
 import type { ServiceImplementation } from '@shopsense/grpc';
-import { validateRule } from '../application/merchandising-rule';
+import { checkRuleId, validateRule } from '../application/merchandising-rule';
 import type { MerchandisingRules } from '../application/merchandising-rules';
-
-function requireRuleId(v: FieldValidator, ruleId: string, field: string): void {
-  v.check(/^[A-Za-z0-9._-]{1,64}$/.test(ruleId), field, ruleId === '' ? 'is required' : 'must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_", "-"');
-}
 
 /** gRPC transport of MerchandisingService: validation, then the use case. */
 export function merchandisingGrpcImplementation(rules: MerchandisingRules): ServiceImplementation<typeof MerchandisingService> {
@@ -19,7 +15,7 @@ export function merchandisingGrpcImplementation(rules: MerchandisingRules): Serv
     },
     async getRule(request) {
       const v = new FieldValidator();
-      requireRuleId(v, request.ruleId, 'rule_id');
+      checkRuleId(v, request.ruleId, 'rule_id');
       v.throwIfInvalid();
       return { rule: rules.get(request.ruleId) };
     },
@@ -29,14 +25,15 @@ export function merchandisingGrpcImplementation(rules: MerchandisingRules): Serv
     async updateRule(request) {
       const v = new FieldValidator();
       validateRule(v, request.rule);
-      if (request.rule) requireRuleId(v, request.rule.ruleId, 'rule.rule_id');
+      // validateRule checks an id that is there; an update must name one.
+      if (request.rule?.ruleId === '') checkRuleId(v, '', 'rule.rule_id');
       v.check(request.expectedVersion > 0n, 'expected_version', 'is required: the version you read');
       v.throwIfInvalid();
       return { rule: await rules.update(request.rule!, request.expectedVersion) };
     },
     async deleteRule(request) {
       const v = new FieldValidator();
-      requireRuleId(v, request.ruleId, 'rule_id');
+      checkRuleId(v, request.ruleId, 'rule_id');
       v.throwIfInvalid();
       return rules.delete(request.ruleId, request.expectedVersion);
     },

@@ -1,4 +1,4 @@
-import { create, fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
+import { fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { MerchandisingRuleChangeSchema, type MerchandisingRuleChange } from '@shopsense/contracts';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -11,7 +11,7 @@ import type { RuleChangeLog } from '../application/merchandising-rules';
  * either; the call returns after the rename is on disk.
  */
 export class FileRuleChangeLog implements RuleChangeLog {
-  private readonly latest = new Map<string, MerchandisingRuleChange>();
+  private latest = new Map<string, MerchandisingRuleChange>();
 
   constructor(private readonly file: string) {}
 
@@ -37,7 +37,7 @@ export class FileRuleChangeLog implements RuleChangeLog {
   }
 
   async append(change: MerchandisingRuleChange): Promise<void> {
-    const next = new Map(this.latest).set(change.ruleId, create(MerchandisingRuleChangeSchema, change));
+    const next = new Map(this.latest).set(change.ruleId, change);
     const text = JSON.stringify({ changes: [...next.values()].map((c) => toJson(MerchandisingRuleChangeSchema, c)) }, null, 1);
     await mkdir(dirname(this.file), { recursive: true });
     const temporary = `${this.file}.tmp`;
@@ -55,8 +55,7 @@ export class FileRuleChangeLog implements RuleChangeLog {
     } finally {
       await folder.close();
     }
-    this.latest.clear();
-    for (const [id, c] of next) this.latest.set(id, c);
+    this.latest = next;
   }
 
   async close(): Promise<void> {
