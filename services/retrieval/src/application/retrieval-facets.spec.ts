@@ -83,6 +83,7 @@ describe('Retrieve with facets: disjunctive counts on hand-made cases', () => {
 
   it('chooses no more price ranges than max_values, and one open range when the prices give no bound', async () => {
     const two = await service.retrieve(query('shoes', undefined, [facet('price', 2)]));
+    expect(two.facets![0]!.values.length).toBeGreaterThan(0);
     expect(two.facets![0]!.values.length).toBeLessThanOrEqual(2);
     const one = await service.retrieve(query('hoodie', undefined, [facet('price')]));
     expect(one.facets![0]!.values).toEqual([{ value: '-', displayName: 'any price', count: 1, range: {} }]);
@@ -95,6 +96,7 @@ describe('Retrieve with facets: disjunctive counts on hand-made cases', () => {
 
   it('falls back to the candidates returned when no product holds every word, and says so', async () => {
     const result = await service.retrieve(query('running unicorn', undefined, [facet('brand')]));
+    expect(result.candidates.length).toBeGreaterThan(0);
     expect(result.totalHits).toEqual({ value: result.candidates.length, lexical: false });
   });
 
@@ -196,5 +198,6 @@ describe('Retrieve with facets: equal to a brute-force count over the catalog', 
       if (result.totalHits!.value > 0) nonEmpty++;
     }
     expect(nonEmpty).toBeGreaterThan(50);
-  });
+    // Its pace is the machine's (seconds here): the verdict must not depend on it.
+  }, 600_000);
 });
