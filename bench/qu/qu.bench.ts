@@ -60,7 +60,7 @@ async function measure(name: string, products: CatalogProduct[]): Promise<Row> {
   new DictionaryBuilder(analyzer).build({ products, synonymRules: rules, version: 0 });
   const rebuildMs = performance.now() - started;
 
-  const service = new QueryUnderstandingApplicationService(store, undefined, { maxQueryChars: 512, categoryTimeoutMs: 150, deadlineReserveMs: 30 }, logger);
+  const service = new QueryUnderstandingApplicationService(store, undefined, { maxQueryChars: 512, categoryTimeoutMs: 150, deadlineReserveMs: 30, categoryTopK: 3 }, logger);
   const queries = benchQueries(QUERIES + WARM_UP, 7);
   for (const query of queries.slice(0, WARM_UP)) toParsedQuery(await service.understand(query, ''));
   const measured = queries.slice(WARM_UP);

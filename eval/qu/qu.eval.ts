@@ -74,7 +74,7 @@ async function evaluate(name: string, catalogName: string, products: CatalogProd
     console.error(`${name}: category model trained on ${products.length} titles in ${Math.round((performance.now() - started) / 1000)} s`);
   }
   // Generous timeout: here we measure what the model predicts, not how fast this machine is.
-  const service = new QueryUnderstandingApplicationService(store, predictor, { maxQueryChars: 512, categoryTimeoutMs: 30_000, deadlineReserveMs: 30 }, logger);
+  const service = new QueryUnderstandingApplicationService(store, predictor, { maxQueryChars: 512, categoryTimeoutMs: 30_000, deadlineReserveMs: 30, categoryTopK: CATEGORY.topK }, logger);
 
   const result: SetResult = { name, catalog: catalogName, products: products.length, overall: emptyTally(), byLanguage: new Map(), byKind: new Map(), modeAgreement: { agree: 0, total: 0 }, misses: [] };
   for (const query of queries) {

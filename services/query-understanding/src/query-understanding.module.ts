@@ -192,7 +192,7 @@ export class QueryUnderstandingModule {
             return new QueryUnderstandingApplicationService(
               store,
               predictor,
-              { maxQueryChars: config.QU_MAX_QUERY_CHARS, categoryTimeoutMs: config.QU_CATEGORY_TIMEOUT_MS, deadlineReserveMs: config.QU_DEADLINE_RESERVE_MS },
+              { maxQueryChars: config.QU_MAX_QUERY_CHARS, categoryTimeoutMs: config.QU_CATEGORY_TIMEOUT_MS, deadlineReserveMs: config.QU_DEADLINE_RESERVE_MS, categoryTopK: config.QU_CATEGORY_TOP_K },
               logger,
               (reason) => metrics.degradedResponses.inc({ reason }),
             );

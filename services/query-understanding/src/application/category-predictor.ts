@@ -102,10 +102,12 @@ export class CategoryPredictor {
     return this.training;
   }
 
-  async predict(text: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<CategoryPrediction[]> {
+  /** The most probable categories of a query: `topK` of them (the configured number unless given). */
+  async predict(text: string, options: { timeoutMs: number; signal?: AbortSignal; topK?: number }): Promise<CategoryPrediction[]> {
     const model = this.current;
     if (!model || text === '') return [];
-    const { vectors, modelVersion } = await this.embedder.embed([text], 'query', options);
+    const { topK = this.options.topK, ...call } = options;
+    const { vectors, modelVersion } = await this.embedder.embed([text], 'query', call);
     if (modelVersion !== model.embeddingVersion) {
       // The embedding service now serves another model: the centroids and every cached vector
       // are meaningless for its vectors. Drop them and train again.
@@ -118,7 +120,7 @@ export class CategoryPredictor {
       }
       throw new Error(`the embedding model changed from ${model.embeddingVersion} to ${modelVersion}; retraining the category model`);
     }
-    return model.predict(vectors[0], this.options.topK);
+    return model.predict(vectors[0], topK);
   }
 
   /**

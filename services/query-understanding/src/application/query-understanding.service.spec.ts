@@ -23,7 +23,7 @@ async function serviceWith(products = demoCatalog(), embedder?: FakeEmbedder) {
   const predictor = embedder && new CategoryPredictor(embedder, { topK: 3, maxDepth: 3, minProducts: 3, trainingCallTimeoutMs: 1_000, trainingBatchSize: 256, maxCalibrationSamples: 200, retryDelayMs: 60_000 }, logger);
   if (predictor) await predictor.retrain(products);
   const degraded: string[] = [];
-  const service = new QueryUnderstandingApplicationService(store, predictor, { maxQueryChars: MAX, categoryTimeoutMs: 20, deadlineReserveMs: 5 }, logger, (reason) => degraded.push(reason));
+  const service = new QueryUnderstandingApplicationService(store, predictor, { maxQueryChars: MAX, categoryTimeoutMs: 20, deadlineReserveMs: 5, categoryTopK: 3 }, logger, (reason) => degraded.push(reason));
   return { service, degraded, predictor };
 }
 

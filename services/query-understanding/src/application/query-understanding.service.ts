@@ -1,6 +1,7 @@
 import { AppError, FieldValidator } from '@shopsense/errors';
 import type { Logger } from '@shopsense/observability';
 import type { CategoryPrediction } from '../domain/category/category-model';
+import { NAMED_CATEGORY_CANDIDATES, weighNamedCategories } from '../domain/category/named-categories';
 import type { ParsedQueryResult } from '../domain/query-parser';
 import { LOCALE_TAG } from '../domain/text/language';
 import type { CategoryPredictor } from './category-predictor';
@@ -14,6 +15,8 @@ export interface UnderstandOptions {
   categoryTimeoutMs: number;
   /** Time kept back from the caller's deadline to answer in: parsing, encoding, the way back. */
   deadlineReserveMs: number;
+  /** Most categories returned. */
+  categoryTopK: number;
 }
 
 /** What Understand knows of the call it serves. */
@@ -85,7 +88,10 @@ export class QueryUnderstandingApplicationService {
       // (in-flight sharing and its query cache). A cleaned-up text (prices, colours removed)
       // classified about as well (eval:qu top-1 91.2 % vs 90.2 % as typed, top-3 95.8 % vs
       // 96.3 %) and cost a second model run on every search.
-      return { ...parsed, categories: await this.categories.predict(query, options) };
+      // The product word the query ends on weighs in (named-categories.ts): a brand or a
+      // colour can pull the whole query's embedding towards another category.
+      const predicted = await this.categories.predict(query, { ...options, topK: Math.max(this.options.categoryTopK, NAMED_CATEGORY_CANDIDATES) });
+      return { ...parsed, categories: weighNamedCategories(predicted, parsed.namedCategories, this.options.categoryTopK) };
     } catch (error) {
       const reason = error instanceof AppError ? error.code : 'ERROR';
       this.categoryWarning.warn({ reason, error: error instanceof Error ? error.message : String(error) });

@@ -36,6 +36,12 @@ export interface ParsedQueryResult {
   filters: QueryFilters;
   boosts: QueryBoost[];
   residualText: string;
+  /**
+   * Category paths named by the query's head: the product word ("跑鞋", "headphones") that ends
+   * the words left once prices, brands and values are taken out ("露澜面霜" → 面霜; "3d printer
+   * nozzle" names none, since "3d printer" only qualifies the nozzle). Sorted.
+   */
+  namedCategories: string[];
 }
 
 /** ParsedQuery's Filters allow at most 20 brands and 20 attributes. */
@@ -74,7 +80,7 @@ export class QueryParser {
 
     const price = extractPrice(text);
     const inPrice = tokens.map((t) => price.spans.some((s) => overlaps(t, s)));
-    const { matches, named } = this.resolveMatches(tokens, inPrice);
+    const { matches, named, head } = this.resolveMatches(tokens, inPrice);
     const satisfiable = (scope: string) => named.size === 0 || this.fits(scope, named);
     const { filters, boosts, removed } = assemble(matches, inPrice, satisfiable);
     if (price.price) filters.price = price.price;
@@ -90,6 +96,7 @@ export class QueryParser {
       filters,
       boosts,
       residualText: joinKept(text, tokens, kept),
+      namedCategories: [...head].sort(),
     };
   }
 
@@ -102,7 +109,7 @@ export class QueryParser {
    *   ordinary word, which may name a category itself ("fresh apples");
    * - category words are read from what is not a price, a brand or a value.
    */
-  private resolveMatches(tokens: readonly Token[], inPrice: readonly boolean[]): { matches: DictionaryMatch[]; named: Set<string> } {
+  private resolveMatches(tokens: readonly Token[], inPrice: readonly boolean[]): { matches: DictionaryMatch[]; named: Set<string>; head: Set<string> } {
     const names = this.categoryNameSpans(tokens, inPrice);
     const found = matchDictionary(tokens, this.dictionaries.phrases, inPrice).filter(
       (m) => !names.some((n) => n.start <= m.start && m.end <= n.end && n.end - n.start > m.end - m.start),
@@ -113,8 +120,9 @@ export class QueryParser {
       return this.namedCategories(tokens, taken);
     };
     const others = namedBy(found);
-    const matches = found.filter((m) => m.meaning.kind !== 'brand' || m.meaning.specific || m.meaning.brands.some((brand) => this.fits(filterScopeKey({ kind: 'brand', brand }), others)));
-    return { matches, named: matches.length === found.length ? others : namedBy(matches) };
+    const matches = found.filter((m) => m.meaning.kind !== 'brand' || m.meaning.specific || m.meaning.brands.some((brand) => this.fits(filterScopeKey({ kind: 'brand', brand }), others.named)));
+    const { named, head } = matches.length === found.length ? others : namedBy(matches);
+    return { matches, named, head };
   }
 
   /** Whether some product satisfying the filter is in one of these categories. */
@@ -147,9 +155,15 @@ export class QueryParser {
     );
   }
 
-  /** Category paths the query names by a product word ("跑鞋", "headphones"). */
-  private namedCategories(tokens: readonly Token[], taken: readonly boolean[]): Set<string> {
+  /**
+   * Category paths the query names by a product word ("跑鞋", "headphones"), and those named by
+   * the word that ends the free tokens (the head: see ParsedQueryResult.namedCategories).
+   */
+  private namedCategories(tokens: readonly Token[], taken: readonly boolean[]): { named: Set<string>; head: Set<string> } {
     const named = new Set<string>();
+    let head: readonly string[] = [];
+    let lastFree = -1;
+    for (let i = 0; i < tokens.length; i++) if (!taken[i]) lastFree = i;
     const keys = tokens.map((t) => t.key);
     let end = 0; // end of the run of free tokens containing i
     for (let i = 0; i < tokens.length; i++) {
@@ -158,9 +172,10 @@ export class QueryParser {
       const hit = this.dictionaries.categoryWords.longestAt(keys, i, end);
       if (!hit) continue;
       for (const path of hit.values) named.add(path);
+      if (i + hit.length - 1 === lastFree) head = hit.values;
       i += hit.length - 1;
     }
-    return named;
+    return { named, head: new Set(head) };
   }
 
   /** Synonyms of the kept phrases, longest first, never across a removed token. */
