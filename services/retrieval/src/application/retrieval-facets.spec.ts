@@ -16,8 +16,8 @@ const query = (queryText: string, filters: Filters | undefined, facets: FacetSpe
   seedItemIds: [],
   excludeItemIds: [],
   filters: normalizeFilters(filters),
-  limits: { dense: 0, lexical: 20, userInterest: 0, similar: 0 },
-  weights: { dense: 1, lexical: 1, userInterest: 1, similar: 1 },
+  limits: { dense: 0, lexical: 20, userInterest: 0, similar: 0, inType: 0 },
+  weights: { dense: 1, lexical: 1, userInterest: 1, similar: 1, inType: 1 },
   fusion: 'rrf',
   rrfK: 60,
   limit: 20,
@@ -102,7 +102,7 @@ describe('Retrieve with facets: disjunctive counts on hand-made cases', () => {
 
   it('sorts every matching product by price, not only the best by relevance, under the filters', async () => {
     // One lexical candidate only: relevance alone would never reach the cheapest shoe.
-    const result = await service.retrieve({ ...query('shoes', create(FiltersSchema, { inStock: true }), []), limits: { dense: 0, lexical: 1, userInterest: 0, similar: 0 }, sort: 'price_ascending' });
+    const result = await service.retrieve({ ...query('shoes', create(FiltersSchema, { inStock: true }), []), limits: { dense: 0, lexical: 1, userInterest: 0, similar: 0, inType: 0 }, sort: 'price_ascending' });
     expect(result.candidates.map((c) => c.id)).toEqual(['a1', 'n1', 'n2', 'x1']);
     expect(result.candidates[0]!.sources).toEqual([{ source: 'sorted', score: 1, rank: 1 }]);
   });

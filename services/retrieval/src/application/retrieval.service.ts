@@ -20,8 +20,13 @@ export interface RetrieveQuery {
   /** With nothing else to go on: in-stock catalog products (source `catalog`), most recently updated first. */
   browseCatalog?: boolean;
   filters: NormalizedFilters;
-  limits: { dense: number; lexical: number; userInterest: number; similar: number };
-  weights: { dense: number; lexical: number; userInterest: number; similar: number };
+  /**
+   * The kind of product asked for, as the filters of the `in_type` source: the type's category
+   * and the filters that hold even for it (see RetrieveRequest.product_type).
+   */
+  productType?: NormalizedFilters;
+  limits: { dense: number; lexical: number; userInterest: number; similar: number; inType: number };
+  weights: { dense: number; lexical: number; userInterest: number; similar: number; inType: number };
   fusion: 'rrf' | 'weighted';
   rrfK: number;
   limit: number;
@@ -70,6 +75,7 @@ export class RetrievalApplicationService {
       .check(query.excludeItemIds.length <= RETRIEVAL_LIMITS.maxIds * 10, 'exclude_item_ids', `at most ${RETRIEVAL_LIMITS.maxIds * 10}`);
     for (const [source, k] of Object.entries(query.limits)) v.range(k, 0, RETRIEVAL_LIMITS.maxPerSource, `k_per_source.${source}`);
     v.check(!!(query.queryText.trim() || query.queryVector || query.userVector || query.seedItemIds.length || query.browseCatalog), 'query_text', 'give a query text, a query vector, a user vector, seed items or browse_catalog');
+    v.check(!query.productType || query.productType.categoryPrefix.length > 0, 'product_type.category_path', 'must name at least one category segment');
     validateFacets(v, query.facets ?? []);
     v.throwIfInvalid();
   }
@@ -94,12 +100,12 @@ export class RetrievalApplicationService {
       tasks.push(attempt('lexical', query.weights.lexical, query.limits.lexical, async () => this.lexicalSearch(query.queryText, query.limits.lexical, query.filters, exclude)));
     }
     if (query.queryVector || query.queryText.trim()) {
-      tasks.push(
-        attempt('dense', query.weights.dense, query.limits.dense, async () => {
-          const vector = query.queryVector ?? (await this.embedder.embedQuery(query.queryText));
-          return this.vectors.search(vector, query.limits.dense, query.filters, exclude);
-        }),
-      );
+      // Embedded at most once, for dense and in_type both.
+      let embedded: Promise<Float32Array> | undefined;
+      const queryVector = () => (query.queryVector ? Promise.resolve(query.queryVector) : (embedded ??= this.embedder.embedQuery(query.queryText)));
+      tasks.push(attempt('dense', query.weights.dense, query.limits.dense, async () => this.vectors.search(await queryVector(), query.limits.dense, query.filters, exclude)));
+      const productType = query.productType;
+      if (productType && !query.sort) tasks.push(attempt('in_type', query.weights.inType, query.limits.inType, async () => this.vectors.search(await queryVector(), query.limits.inType, productType, exclude)));
     }
     if (query.userVector) {
       const userVector = query.userVector;
@@ -112,9 +118,9 @@ export class RetrievalApplicationService {
     if (query.browseCatalog && nothingElse) lists.push({ source: 'catalog', weight: 1, items: this.browseCatalog(query.limit, query.filters, exclude) });
     await Promise.all(tasks);
     // Keep the source order stable so fused ties break the same way every time.
-    const order = ['dense', 'lexical', 'user_interest', 'similar', 'catalog'];
+    const order = ['dense', 'lexical', 'in_type', 'user_interest', 'similar', 'catalog'];
     lists.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
-    const fused = query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK);
+    const fused = this.markRelaxed(query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK), query.filters);
     const wantsFacets = query.facets !== undefined && query.facets.length > 0;
     // Sorting and facets both work on every product that holds every word: found once.
     const matched = (query.sort || wantsFacets) && query.queryText.trim() ? this.lexical.matchAll(query.queryText) : undefined;
@@ -122,6 +128,19 @@ export class RetrievalApplicationService {
     const result: RetrieveResult = { candidates, unavailableSources: unavailable.sort() };
     if (wantsFacets) Object.assign(result, this.facetsOf(query, query.facets ?? [], matched, candidates, exclude));
     return result;
+  }
+
+  /**
+   * Marks the candidates only the in_type source proposed that fail the request's filters: every
+   * other source searched under those filters, in_type under the product type's own.
+   */
+  private markRelaxed(candidates: FusedCandidate[], filters: NormalizedFilters): FusedCandidate[] {
+    for (const candidate of candidates) {
+      if (candidate.sources.some((s) => s.source !== 'in_type')) continue;
+      const stored = this.catalog.get(candidate.id);
+      if (stored && !matchesFilters(this.payload(stored.product), filters)) candidate.relaxed = true;
+    }
+    return candidates;
   }
 
   /**

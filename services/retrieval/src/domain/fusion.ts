@@ -9,6 +9,8 @@ export interface FusedCandidate {
   id: string;
   score: number;
   sources: { source: string; score: number; rank: number }[];
+  /** Fails the request's filters: proposed by the in_type source only (RetrieveRequest.product_type). */
+  relaxed?: boolean;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { FusionMethod, SortOrder, type FacetRequest, type RetrievalService, type RetrieveRequest } from '@shopsense/contracts';
+import { create } from '@bufbuild/protobuf';
+import { FiltersSchema, FusionMethod, SortOrder, type FacetRequest, type RetrievalService, type RetrieveRequest } from '@shopsense/contracts';
 import type { CatalogOrder } from '../domain/catalog-order';
 import type { ServiceImplementation } from '@shopsense/grpc';
 import type { FacetCounts, FacetSpec } from '../domain/facets';
@@ -8,8 +9,8 @@ import type { RetrievalApplicationService, RetrieveQuery } from '../application/
 
 /** What a source contributes when the request does not say: enough depth for fusion to matter. */
 export const DEFAULTS = {
-  limits: { dense: 100, lexical: 100, userInterest: 50, similar: 50 },
-  weights: { dense: 1, lexical: 1, userInterest: 0.5, similar: 0.5 },
+  limits: { dense: 100, lexical: 100, userInterest: 50, similar: 50, inType: 100 },
+  weights: { dense: 1, lexical: 1, userInterest: 0.5, similar: 0.5, inType: 1 },
   rrfK: 60,
   limit: 100,
   facetValues: 10,
@@ -48,17 +49,20 @@ export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
     excludeItemIds: request.excludeItemIds,
     ...(request.browseCatalog ? { browseCatalog: true } : {}),
     filters: normalizeFilters(request.filters),
+    ...(request.productType ? { productType: normalizeFilters({ ...(request.productType.filters ?? create(FiltersSchema)), categoryPath: request.productType.categoryPath }) } : {}),
     limits: {
       dense: k?.dense ?? DEFAULTS.limits.dense,
       lexical: k?.lexical ?? DEFAULTS.limits.lexical,
       userInterest: k?.userInterest ?? DEFAULTS.limits.userInterest,
       similar: k?.similar ?? DEFAULTS.limits.similar,
+      inType: k?.inType ?? DEFAULTS.limits.inType,
     },
     weights: {
       dense: w?.dense ?? DEFAULTS.weights.dense,
       lexical: w?.lexical ?? DEFAULTS.weights.lexical,
       userInterest: w?.userInterest ?? DEFAULTS.weights.userInterest,
       similar: w?.similar ?? DEFAULTS.weights.similar,
+      inType: w?.inType ?? DEFAULTS.weights.inType,
     },
     fusion: w?.method === FusionMethod.WEIGHTED_SCORE ? 'weighted' : 'rrf',
     rrfK: w?.rrfK && w.rrfK > 0 ? w.rrfK : DEFAULTS.rrfK,
@@ -68,7 +72,7 @@ export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
   };
 }
 
-const toCandidate = (c: FusedCandidate) => ({ itemId: c.id, score: c.score, sources: c.sources });
+const toCandidate = (c: FusedCandidate) => ({ itemId: c.id, score: c.score, sources: c.sources, relaxed: c.relaxed ?? false });
 
 /** gRPC transport of RetrievalService. */
 export function retrievalGrpcImplementation(service: RetrievalApplicationService, modelVersion: () => string): ServiceImplementation<typeof RetrievalService> {

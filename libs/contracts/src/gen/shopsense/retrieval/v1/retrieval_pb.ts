@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopsense/retrieval/v1/retrieval.proto.
  */
 export const file_shopsense_retrieval_v1_retrieval: GenFile = /*@__PURE__*/
-  fileDesc("CiZzaG9wc2Vuc2UvcmV0cmlldmFsL3YxL3JldHJpZXZhbC5wcm90bxIWc2hvcHNlbnNlLnJldHJpZXZhbC52MSKrAwoPUmV0cmlldmVSZXF1ZXN0EhIKCnF1ZXJ5X3RleHQYASABKAkSFAoMcXVlcnlfdmVjdG9yGAIgAygCEhMKC3VzZXJfdmVjdG9yGAMgAygCEi0KB2ZpbHRlcnMYBCABKAsyHC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMSOgoMa19wZXJfc291cmNlGAUgASgLMiQuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5Tb3VyY2VMaW1pdHMSNQoGZnVzaW9uGAYgASgLMiUuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5GdXNpb25XZWlnaHRzEg0KBWxpbWl0GAcgASgFEhUKDXNlZWRfaXRlbV9pZHMYCCADKAkSGAoQZXhjbHVkZV9pdGVtX2lkcxgJIAMoCRIWCg5icm93c2VfY2F0YWxvZxgKIAEoCBIxCgZmYWNldHMYCyADKAsyIS5zaG9wc2Vuc2UuY29tbW9uLnYxLkZhY2V0UmVxdWVzdBIsCgRzb3J0GAwgASgOMh4uc2hvcHNlbnNlLmNvbW1vbi52MS5Tb3J0T3JkZXIizAEKDFNvdXJjZUxpbWl0cxISCgVkZW5zZRgBIAEoBUgAiAEBEhQKB2xleGljYWwYAiABKAVIAYgBARIaCg1jb19vY2N1cnJlbmNlGAMgASgFSAKIAQESGgoNdXNlcl9pbnRlcmVzdBgEIAEoBUgDiAEBEhQKB3NpbWlsYXIYBSABKAVIBIgBAUIICgZfZGVuc2VCCgoIX2xleGljYWxCEAoOX2NvX29jY3VycmVuY2VCEAoOX3VzZXJfaW50ZXJlc3RCCgoIX3NpbWlsYXIikgIKDUZ1c2lvbldlaWdodHMSNAoGbWV0aG9kGAEgASgOMiQuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5GdXNpb25NZXRob2QSEgoFZGVuc2UYAiABKAFIAIgBARIUCgdsZXhpY2FsGAMgASgBSAGIAQESGgoNY29fb2NjdXJyZW5jZRgEIAEoAUgCiAEBEhoKDXVzZXJfaW50ZXJlc3QYBSABKAFIA4gBARINCgVycmZfaxgGIAEoBRIUCgdzaW1pbGFyGAcgASgBSASIAQFCCAoGX2RlbnNlQgoKCF9sZXhpY2FsQhAKDl9jb19vY2N1cnJlbmNlQhAKDl91c2VyX2ludGVyZXN0QgoKCF9zaW1pbGFyIssBChBSZXRyaWV2ZVJlc3BvbnNlEjUKCmNhbmRpZGF0ZXMYASADKAsyIS5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLkNhbmRpZGF0ZRIbChN1bmF2YWlsYWJsZV9zb3VyY2VzGAIgAygJEjAKBmZhY2V0cxgDIAMoCzIgLnNob3BzZW5zZS5jb21tb24udjEuRmFjZXRSZXN1bHQSMQoKdG90YWxfaGl0cxgEIAEoCzIdLnNob3BzZW5zZS5jb21tb24udjEuSGl0Q291bnQiegoTU2ltaWxhckl0ZW1zUmVxdWVzdBIPCgdpdGVtX2lkGAEgASgJEgkKAWsYAiABKAUSLQoHZmlsdGVycxgDIAEoCzIcLnNob3BzZW5zZS5jb21tb24udjEuRmlsdGVycxIYChBleGNsdWRlX2l0ZW1faWRzGAQgAygJImoKFFNpbWlsYXJJdGVtc1Jlc3BvbnNlEjUKCmNhbmRpZGF0ZXMYASADKAsyIS5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLkNhbmRpZGF0ZRIbChN1bmF2YWlsYWJsZV9zb3VyY2VzGAIgAygJImEKCUNhbmRpZGF0ZRIPCgdpdGVtX2lkGAEgASgJEg0KBXNjb3JlGAIgASgBEjQKB3NvdXJjZXMYAyADKAsyIy5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLlNvdXJjZVNjb3JlIjoKC1NvdXJjZVNjb3JlEg4KBnNvdXJjZRgBIAEoCRINCgVzY29yZRgCIAEoARIMCgRyYW5rGAMgASgFIikKFUdldEl0ZW1WZWN0b3JzUmVxdWVzdBIQCghpdGVtX2lkcxgBIAMoCSJ+ChZHZXRJdGVtVmVjdG9yc1Jlc3BvbnNlEjMKB3ZlY3RvcnMYASADKAsyIi5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLkl0ZW1WZWN0b3ISGAoQbWlzc2luZ19pdGVtX2lkcxgCIAMoCRIVCg1tb2RlbF92ZXJzaW9uGAMgASgJIi0KCkl0ZW1WZWN0b3ISDwoHaXRlbV9pZBgBIAEoCRIOCgZ2YWx1ZXMYAiADKAIqZgoMRnVzaW9uTWV0aG9kEh0KGUZVU0lPTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIVChFGVVNJT05fTUVUSE9EX1JSRhABEiAKHEZVU0lPTl9NRVRIT0RfV0VJR0hURURfU0NPUkUQAjLcAgoQUmV0cmlldmFsU2VydmljZRJiCghSZXRyaWV2ZRInLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuUmV0cmlldmVSZXF1ZXN0Giguc2hvcHNlbnNlLnJldHJpZXZhbC52MS5SZXRyaWV2ZVJlc3BvbnNlIgOQAgESbgoMU2ltaWxhckl0ZW1zEisuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5TaW1pbGFySXRlbXNSZXF1ZXN0Giwuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5TaW1pbGFySXRlbXNSZXNwb25zZSIDkAIBEnQKDkdldEl0ZW1WZWN0b3JzEi0uc2hvcHNlbnNlLnJldHJpZXZhbC52MS5HZXRJdGVtVmVjdG9yc1JlcXVlc3QaLi5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLkdldEl0ZW1WZWN0b3JzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_shopsense_common_v1_common]);
+  fileDesc("CiZzaG9wc2Vuc2UvcmV0cmlldmFsL3YxL3JldHJpZXZhbC5wcm90bxIWc2hvcHNlbnNlLnJldHJpZXZhbC52MSLmAwoPUmV0cmlldmVSZXF1ZXN0EhIKCnF1ZXJ5X3RleHQYASABKAkSFAoMcXVlcnlfdmVjdG9yGAIgAygCEhMKC3VzZXJfdmVjdG9yGAMgAygCEi0KB2ZpbHRlcnMYBCABKAsyHC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMSOgoMa19wZXJfc291cmNlGAUgASgLMiQuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5Tb3VyY2VMaW1pdHMSNQoGZnVzaW9uGAYgASgLMiUuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5GdXNpb25XZWlnaHRzEg0KBWxpbWl0GAcgASgFEhUKDXNlZWRfaXRlbV9pZHMYCCADKAkSGAoQZXhjbHVkZV9pdGVtX2lkcxgJIAMoCRIWCg5icm93c2VfY2F0YWxvZxgKIAEoCBIxCgZmYWNldHMYCyADKAsyIS5zaG9wc2Vuc2UuY29tbW9uLnYxLkZhY2V0UmVxdWVzdBIsCgRzb3J0GAwgASgOMh4uc2hvcHNlbnNlLmNvbW1vbi52MS5Tb3J0T3JkZXISOQoMcHJvZHVjdF90eXBlGA0gASgLMiMuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5Qcm9kdWN0VHlwZSJTCgtQcm9kdWN0VHlwZRIVCg1jYXRlZ29yeV9wYXRoGAEgASgJEi0KB2ZpbHRlcnMYAiABKAsyHC5zaG9wc2Vuc2UuY29tbW9uLnYxLkZpbHRlcnMi7gEKDFNvdXJjZUxpbWl0cxISCgVkZW5zZRgBIAEoBUgAiAEBEhQKB2xleGljYWwYAiABKAVIAYgBARIaCg1jb19vY2N1cnJlbmNlGAMgASgFSAKIAQESGgoNdXNlcl9pbnRlcmVzdBgEIAEoBUgDiAEBEhQKB3NpbWlsYXIYBSABKAVIBIgBARIUCgdpbl90eXBlGAYgASgFSAWIAQFCCAoGX2RlbnNlQgoKCF9sZXhpY2FsQhAKDl9jb19vY2N1cnJlbmNlQhAKDl91c2VyX2ludGVyZXN0QgoKCF9zaW1pbGFyQgoKCF9pbl90eXBlIrQCCg1GdXNpb25XZWlnaHRzEjQKBm1ldGhvZBgBIAEoDjIkLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuRnVzaW9uTWV0aG9kEhIKBWRlbnNlGAIgASgBSACIAQESFAoHbGV4aWNhbBgDIAEoAUgBiAEBEhoKDWNvX29jY3VycmVuY2UYBCABKAFIAogBARIaCg11c2VyX2ludGVyZXN0GAUgASgBSAOIAQESDQoFcnJmX2sYBiABKAUSFAoHc2ltaWxhchgHIAEoAUgEiAEBEhQKB2luX3R5cGUYCCABKAFIBYgBAUIICgZfZGVuc2VCCgoIX2xleGljYWxCEAoOX2NvX29jY3VycmVuY2VCEAoOX3VzZXJfaW50ZXJlc3RCCgoIX3NpbWlsYXJCCgoIX2luX3R5cGUiywEKEFJldHJpZXZlUmVzcG9uc2USNQoKY2FuZGlkYXRlcxgBIAMoCzIhLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuQ2FuZGlkYXRlEhsKE3VuYXZhaWxhYmxlX3NvdXJjZXMYAiADKAkSMAoGZmFjZXRzGAMgAygLMiAuc2hvcHNlbnNlLmNvbW1vbi52MS5GYWNldFJlc3VsdBIxCgp0b3RhbF9oaXRzGAQgASgLMh0uc2hvcHNlbnNlLmNvbW1vbi52MS5IaXRDb3VudCJ6ChNTaW1pbGFySXRlbXNSZXF1ZXN0Eg8KB2l0ZW1faWQYASABKAkSCQoBaxgCIAEoBRItCgdmaWx0ZXJzGAMgASgLMhwuc2hvcHNlbnNlLmNvbW1vbi52MS5GaWx0ZXJzEhgKEGV4Y2x1ZGVfaXRlbV9pZHMYBCADKAkiagoUU2ltaWxhckl0ZW1zUmVzcG9uc2USNQoKY2FuZGlkYXRlcxgBIAMoCzIhLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuQ2FuZGlkYXRlEhsKE3VuYXZhaWxhYmxlX3NvdXJjZXMYAiADKAkicgoJQ2FuZGlkYXRlEg8KB2l0ZW1faWQYASABKAkSDQoFc2NvcmUYAiABKAESNAoHc291cmNlcxgDIAMoCzIjLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuU291cmNlU2NvcmUSDwoHcmVsYXhlZBgEIAEoCCI6CgtTb3VyY2VTY29yZRIOCgZzb3VyY2UYASABKAkSDQoFc2NvcmUYAiABKAESDAoEcmFuaxgDIAEoBSIpChVHZXRJdGVtVmVjdG9yc1JlcXVlc3QSEAoIaXRlbV9pZHMYASADKAkifgoWR2V0SXRlbVZlY3RvcnNSZXNwb25zZRIzCgd2ZWN0b3JzGAEgAygLMiIuc2hvcHNlbnNlLnJldHJpZXZhbC52MS5JdGVtVmVjdG9yEhgKEG1pc3NpbmdfaXRlbV9pZHMYAiADKAkSFQoNbW9kZWxfdmVyc2lvbhgDIAEoCSItCgpJdGVtVmVjdG9yEg8KB2l0ZW1faWQYASABKAkSDgoGdmFsdWVzGAIgAygCKmYKDEZ1c2lvbk1ldGhvZBIdChlGVVNJT05fTUVUSE9EX1VOU1BFQ0lGSUVEEAASFQoRRlVTSU9OX01FVEhPRF9SUkYQARIgChxGVVNJT05fTUVUSE9EX1dFSUdIVEVEX1NDT1JFEAIy3AIKEFJldHJpZXZhbFNlcnZpY2USYgoIUmV0cmlldmUSJy5zaG9wc2Vuc2UucmV0cmlldmFsLnYxLlJldHJpZXZlUmVxdWVzdBooLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuUmV0cmlldmVSZXNwb25zZSIDkAIBEm4KDFNpbWlsYXJJdGVtcxIrLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuU2ltaWxhckl0ZW1zUmVxdWVzdBosLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuU2ltaWxhckl0ZW1zUmVzcG9uc2UiA5ACARJ0Cg5HZXRJdGVtVmVjdG9ycxItLnNob3BzZW5zZS5yZXRyaWV2YWwudjEuR2V0SXRlbVZlY3RvcnNSZXF1ZXN0Gi4uc2hvcHNlbnNlLnJldHJpZXZhbC52MS5HZXRJdGVtVmVjdG9yc1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_shopsense_common_v1_common]);
 
 /**
  * Request for fused candidates.
@@ -120,6 +120,20 @@ export type RetrieveRequest = Message<"shopsense.retrieval.v1.RetrieveRequest"> 
    * @generated from field: shopsense.common.v1.SortOrder sort = 12;
    */
   sort: SortOrder;
+
+  /**
+   * The kind of product the query asks for (normally query understanding's
+   * predicted category). The source "in_type" then searches the query's
+   * vector among the products of that category that pass
+   * product_type.filters, so that every product of the type can be listed,
+   * whatever the language of its title and whether or not it passes the
+   * filters the query's own words asked for. Its candidates that fail
+   * `filters` are marked Candidate.relaxed. Ignored with a catalog sort.
+   * Unset: no in_type source.
+   *
+   * @generated from field: shopsense.retrieval.v1.ProductType product_type = 13;
+   */
+  productType?: ProductType | undefined;
 };
 
 /**
@@ -128,6 +142,36 @@ export type RetrieveRequest = Message<"shopsense.retrieval.v1.RetrieveRequest"> 
  */
 export const RetrieveRequestSchema: GenMessage<RetrieveRequest> = /*@__PURE__*/
   messageDesc(file_shopsense_retrieval_v1_retrieval, 0);
+
+/**
+ * The product type of a search (RetrieveRequest.product_type).
+ *
+ * @generated from message shopsense.retrieval.v1.ProductType
+ */
+export type ProductType = Message<"shopsense.retrieval.v1.ProductType"> & {
+  /**
+   * Required. A category path prefix, segments joined by "/", for example
+   * "Shoes/Running Shoes".
+   *
+   * @generated from field: string category_path = 1;
+   */
+  categoryPath: string;
+
+  /**
+   * The filters every in_type candidate must pass besides the category:
+   * normally the caller's own, without those read from the query's words.
+   *
+   * @generated from field: shopsense.common.v1.Filters filters = 2;
+   */
+  filters?: Filters | undefined;
+};
+
+/**
+ * Describes the message shopsense.retrieval.v1.ProductType.
+ * Use `create(ProductTypeSchema)` to create a new message.
+ */
+export const ProductTypeSchema: GenMessage<ProductType> = /*@__PURE__*/
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 1);
 
 /**
  * Per-source candidate limits. Unset: the server default; 0: source disabled.
@@ -170,6 +214,13 @@ export type SourceLimits = Message<"shopsense.retrieval.v1.SourceLimits"> & {
    * @generated from field: optional int32 similar = 5;
    */
   similar?: number | undefined;
+
+  /**
+   * Candidates of the product type (see RetrieveRequest.product_type).
+   *
+   * @generated from field: optional int32 in_type = 6;
+   */
+  inType?: number | undefined;
 };
 
 /**
@@ -177,7 +228,7 @@ export type SourceLimits = Message<"shopsense.retrieval.v1.SourceLimits"> & {
  * Use `create(SourceLimitsSchema)` to create a new message.
  */
 export const SourceLimitsSchema: GenMessage<SourceLimits> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 1);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 2);
 
 /**
  * Fusion settings. Unset weights use the server default; a weight of 0 keeps
@@ -234,6 +285,13 @@ export type FusionWeights = Message<"shopsense.retrieval.v1.FusionWeights"> & {
    * @generated from field: optional double similar = 7;
    */
   similar?: number | undefined;
+
+  /**
+   * Weight of the in_type source.
+   *
+   * @generated from field: optional double in_type = 8;
+   */
+  inType?: number | undefined;
 };
 
 /**
@@ -241,7 +299,7 @@ export type FusionWeights = Message<"shopsense.retrieval.v1.FusionWeights"> & {
  * Use `create(FusionWeightsSchema)` to create a new message.
  */
 export const FusionWeightsSchema: GenMessage<FusionWeights> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 2);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 3);
 
 /**
  * Fused candidates.
@@ -285,7 +343,7 @@ export type RetrieveResponse = Message<"shopsense.retrieval.v1.RetrieveResponse"
  * Use `create(RetrieveResponseSchema)` to create a new message.
  */
 export const RetrieveResponseSchema: GenMessage<RetrieveResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 3);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 4);
 
 /**
  * Request for items similar to one item.
@@ -327,7 +385,7 @@ export type SimilarItemsRequest = Message<"shopsense.retrieval.v1.SimilarItemsRe
  * Use `create(SimilarItemsRequestSchema)` to create a new message.
  */
 export const SimilarItemsRequestSchema: GenMessage<SimilarItemsRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 4);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 5);
 
 /**
  * Items similar to the anchor item.
@@ -355,7 +413,7 @@ export type SimilarItemsResponse = Message<"shopsense.retrieval.v1.SimilarItemsR
  * Use `create(SimilarItemsResponseSchema)` to create a new message.
  */
 export const SimilarItemsResponseSchema: GenMessage<SimilarItemsResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 5);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 6);
 
 /**
  * A candidate item with its fused score and the sources that proposed it.
@@ -383,6 +441,14 @@ export type Candidate = Message<"shopsense.retrieval.v1.Candidate"> & {
    * @generated from field: repeated shopsense.retrieval.v1.SourceScore sources = 3;
    */
   sources: SourceScore[];
+
+  /**
+   * True when the item fails RetrieveRequest.filters: only the in_type
+   * source, under product_type.filters, proposed it.
+   *
+   * @generated from field: bool relaxed = 4;
+   */
+  relaxed: boolean;
 };
 
 /**
@@ -390,7 +456,7 @@ export type Candidate = Message<"shopsense.retrieval.v1.Candidate"> & {
  * Use `create(CandidateSchema)` to create a new message.
  */
 export const CandidateSchema: GenMessage<Candidate> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 6);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 7);
 
 /**
  * A candidate's score and rank within one source.
@@ -425,7 +491,7 @@ export type SourceScore = Message<"shopsense.retrieval.v1.SourceScore"> & {
  * Use `create(SourceScoreSchema)` to create a new message.
  */
 export const SourceScoreSchema: GenMessage<SourceScore> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 7);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 8);
 
 /**
  * Request of GetItemVectors.
@@ -446,7 +512,7 @@ export type GetItemVectorsRequest = Message<"shopsense.retrieval.v1.GetItemVecto
  * Use `create(GetItemVectorsRequestSchema)` to create a new message.
  */
 export const GetItemVectorsRequestSchema: GenMessage<GetItemVectorsRequest> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 8);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 9);
 
 /**
  * Response of GetItemVectors.
@@ -481,7 +547,7 @@ export type GetItemVectorsResponse = Message<"shopsense.retrieval.v1.GetItemVect
  * Use `create(GetItemVectorsResponseSchema)` to create a new message.
  */
 export const GetItemVectorsResponseSchema: GenMessage<GetItemVectorsResponse> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 9);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 10);
 
 /**
  * The dense vector of one catalog item.
@@ -509,7 +575,7 @@ export type ItemVector = Message<"shopsense.retrieval.v1.ItemVector"> & {
  * Use `create(ItemVectorSchema)` to create a new message.
  */
 export const ItemVectorSchema: GenMessage<ItemVector> = /*@__PURE__*/
-  messageDesc(file_shopsense_retrieval_v1_retrieval, 10);
+  messageDesc(file_shopsense_retrieval_v1_retrieval, 11);
 
 /**
  * How to fuse the ranked lists of several sources.
@@ -552,7 +618,8 @@ export const FusionMethodSchema: GenEnum<FusionMethod> = /*@__PURE__*/
  * "dense" (vector similarity to query_vector), "lexical" (text match on
  * query_text), "co_occurrence" (items bought/clicked with seed_item_ids),
  * "user_interest" (vector similarity to user_vector), "similar" (vector
- * similarity to an item, SimilarItems only), "popularity" (fallback).
+ * similarity to an item, SimilarItems only), "popularity" (fallback),
+ * "in_type" (vector similarity to the query within product_type).
  *
  * @generated from service shopsense.retrieval.v1.RetrievalService
  */
