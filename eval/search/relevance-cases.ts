@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { RankingService, RetrievalService, type Product } from '@shopsense/contracts';
+import { MatchQuality, RankingService, RetrievalService, type Product } from '@shopsense/contracts';
 import { createGrpcClient } from '@shopsense/grpc';
 import { loadConfig } from '@shopsense/config';
 import { startStandalone, type RunningStandalone } from '../../apps/standalone/src/standalone';
@@ -114,20 +114,31 @@ export interface JudgedQuery {
   passed: boolean;
   /** Whether each of the returned results (up to 20) is relevant, in order. */
   relevance: boolean[];
-  /** Results outside the query's filters, as "id title". */
+  /**
+   * Results outside the query's filters that Search did not mark relaxed (MATCH_QUALITY_RELAXED:
+   * the rest of the product type, after every exact match), and relaxed results listed before an
+   * exact one, as "id title".
+   */
   breaches: string[];
   degraded: string[];
   line: string;
 }
 
 /** Ranks each result list against its case; `search` returns the top products for a query. */
-export async function judge(cases: readonly RelevanceCase[], search: (query: string) => Promise<{ products: Product[]; degraded: string[] }>): Promise<JudgedQuery[]> {
+export async function judge(cases: readonly RelevanceCase[], search: (query: string) => Promise<SearchResult>): Promise<JudgedQuery[]> {
   const judged: JudgedQuery[] = [];
   for (const c of cases) {
-    const { products, degraded } = await search(c.query);
+    const { products, degraded, matches } = await search(c.query);
     const relevance = products.map(c.relevant);
     const relevantInTop = relevance.slice(0, c.of).filter(Boolean).length;
-    const breaches = c.filter ? products.filter((p) => !c.filter!(p)).map((p) => `${p.id} ${p.title}`) : [];
+    const lastExact = matches ? matches.lastIndexOf(MatchQuality.EXACT) : -1;
+    const breaches = c.filter
+      ? products.flatMap((p, i) => {
+          const relaxed = matches?.[i] === MatchQuality.RELAXED;
+          if (relaxed && i < lastExact) return [`${p.id} ${p.title} (relaxed, before an exact match)`];
+          return relaxed || c.filter!(p) ? [] : [`${p.id} ${p.title}`];
+        })
+      : [];
     const passed = relevantInTop >= c.atLeast;
     const line = `${passed ? 'ok  ' : 'MISS'} ${c.query}: ${relevantInTop}/${c.of} relevant${c.filter ? `, ${products.length} results, ${breaches.length} outside the filter` : ''}; top: ${products.slice(0, 3).map((p) => p.title.slice(0, 40)).join(' | ')}`;
     judged.push({ query: c.query, relevantInTop, passed, relevance, breaches, degraded, line });
@@ -135,20 +146,27 @@ export async function judge(cases: readonly RelevanceCase[], search: (query: str
   return judged;
 }
 
+export interface SearchResult {
+  products: Product[];
+  degraded: string[];
+  /** Search's match quality of each product (RankedItem.match_quality); absent for other systems. */
+  matches?: MatchQuality[];
+}
+
 /** RankingService.Search on the standalone port, 20 results. */
-export function rankingSearch(port: number): { search: (query: string) => Promise<{ products: Product[]; degraded: string[] }>; close: () => void } {
+export function rankingSearch(port: number, pageSize = 20): { search: (query: string) => Promise<SearchResult>; close: () => void } {
   const client = createGrpcClient(RankingService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 60_000 });
   return {
     search: async (query) => {
-      const response = await client.search({ query, pageSize: 20 });
-      return { products: response.items.map((i) => i.product!), degraded: response.degraded.map(String) };
+      const response = await client.search({ query, pageSize });
+      return { products: response.items.map((i) => i.product!), degraded: response.degraded.map(String), matches: response.items.map((i) => i.matchQuality) };
     },
     close: () => client.close(),
   };
 }
 
 /** The lexical source alone (BM25 over the raw query text: no model, no query understanding), 20 results. */
-export function lexicalSearch(port: number, catalog: ReadonlyMap<string, Product>): { search: (query: string) => Promise<{ products: Product[]; degraded: string[] }>; close: () => void } {
+export function lexicalSearch(port: number, catalog: ReadonlyMap<string, Product>): { search: (query: string) => Promise<SearchResult>; close: () => void } {
   const client = createGrpcClient(RetrievalService, `127.0.0.1:${port}`, { credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 60_000 });
   return {
     search: async (query) => {

@@ -39,6 +39,8 @@ export interface RetrieveCall {
   facets?: readonly FacetRequest[];
   /** A catalog order (price, newest, rating): every matching product in that order instead of the fused candidates. */
   sort?: SortOrder;
+  /** The kind of product asked for: retrieval's in_type source (RetrieveRequest.product_type). */
+  productType?: { categoryPath: string; filters: Filters };
 }
 
 export interface RetrieveResult {

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { CandidateSchema, Degradation, FiltersSchema, ParsedQuerySchema, SortOrder, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Filters, type Product } from '@shopsense/contracts';
+import { CandidateSchema, Degradation, FiltersSchema, MatchQuality, ParsedQuerySchema, SortOrder, ProductSchema, RankRequestSchema, RecommendRequestSchema, SearchRequestSchema, SuggestionMatch, SuggestionSchema, SuggestRequestSchema, type Candidate, type Filters, type Product } from '@shopsense/contracts';
 import { createLogger, ServiceMetrics } from '@shopsense/observability';
 import { decodeServedList, Pseudonymizer, type RankingReadRequest, type RankingState } from '@shopsense/user-state';
 import { FtrlModel, NO_BUSINESS_RULES, type BusinessRules, type ScoringModel } from '../domain';
@@ -22,6 +22,12 @@ class FakeRetrieval implements CandidateSource, ProductSource {
   retrieveDelayMs = 0;
   /** Whether any product passes these filters (default: every filter finds the whole catalog). */
   anyPasses: (filters: Filters | undefined) => boolean = () => true;
+  /** Category paths of products (default: none). */
+  categories: Record<string, string[]> = {};
+  /** Candidates retrieval marks relaxed (found by in_type only, failing the filters). */
+  relaxed = new Set<string>();
+  /** Whether every candidate is relaxed under these filters (only the type's own filters pass). */
+  onlyRelaxed: (filters: Filters | undefined) => boolean = () => false;
   async retrieve(call: RetrieveCall) {
     this.calls.retrieve++;
     this.lastRetrieve = call;
@@ -33,7 +39,8 @@ class FakeRetrieval implements CandidateSource, ProductSource {
       const browsed = IDS.filter((id) => !call.excludeItemIds.includes(id)).slice(0, call.limit);
       return { candidates: browsed.map((id, rank) => create(CandidateSchema, { itemId: id, score: 0, sources: [{ source: 'catalog', score: 0, rank }] })), unavailableSources: [] };
     }
-    return { candidates: IDS.map(candidate), unavailableSources: this.unavailable };
+    const allRelaxed = this.onlyRelaxed(call.filters);
+    return { candidates: IDS.map((id, rank) => ({ ...candidate(id, rank), relaxed: allRelaxed || this.relaxed.has(id) })), unavailableSources: this.unavailable };
   }
   async similarItems(itemId: string) {
     return { candidates: IDS.filter((id) => id !== itemId).map(candidate), unavailableSources: [] };
@@ -43,7 +50,7 @@ class FakeRetrieval implements CandidateSource, ProductSource {
   }
   async products(ids: readonly string[]) {
     if (this.failCatalog) throw new Error('catalog down');
-    return new Map(ids.filter((id) => !this.absent.has(id)).map((id) => [id, product(id)]));
+    return new Map(ids.filter((id) => !this.absent.has(id)).map((id) => [id, create(ProductSchema, { ...product(id), categoryPath: this.categories[id] ?? [] })]));
   }
 }
 
@@ -449,11 +456,74 @@ describe('Search when no product passes the query\'s filters', () => {
     expect(retrieval.calls.retrieve).toBe(2);
   });
 
+  it('relaxes as if nothing was found when only the rest of the product type came back (relaxed candidates)', async () => {
+    const parsed = parsedWith({ brands: ['Nike'], price: { max: 5 } });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
+    retrieval.onlyRelaxed = (f) => f?.price?.max !== undefined;
+    const response = await service.search(search({ query: 'nike running shoes under 5' }), call);
+    expect(response.relaxedFilters).toEqual([{ field: 'price', value: '<= 5' }]);
+    expect(retrieval.lastRetrieve?.filters).toMatchObject({ brands: ['Nike'] });
+    expect(retrieval.lastRetrieve?.filters?.price).toBeUndefined();
+  });
+
   it('relaxes nothing when the filters find products', async () => {
     const { service, retrieval } = setup({ understander: { understand: async () => parsedWith({ attributes: { color: 'pink' } }), complete: async () => [] } });
     const response = await service.search(search({ query: 'pink shoes' }), call);
     expect(response.relaxedFilters).toEqual([]);
     expect(retrieval.calls.retrieve).toBe(1);
+  });
+});
+
+describe('Search with a product type', () => {
+  const running = ['Shoes', 'Running Shoes'];
+  const parsed = (probability: number) =>
+    create(ParsedQuerySchema, { original: 'red running shoes', normalized: 'red running shoes', residualText: 'running shoes', filters: { attributes: { color: 'red' } }, categories: [{ categoryPath: 'Shoes/Running Shoes', probability }, { categoryPath: 'Clothing/Jackets', probability: (1 - probability) / 2 }, { categoryPath: 'Toys', probability: (1 - probability) / 2 }] });
+
+  function typed(probability: number) {
+    const context = setup({ understander: { understand: async () => parsed(probability), complete: async () => [] } });
+    // Retrieval's order: a jacket first; "c" and "e" are running shoes, "e" only under the type's own filters.
+    Object.assign(context.retrieval.categories, { a: ['Clothing', 'Jackets'], b: ['Clothing', 'Jackets'], c: running, d: ['Toys'], e: running, f: ['Shoes', 'Sneakers'] });
+    context.retrieval.relaxed.add('e');
+    return context;
+  }
+
+  it('asks retrieval for the type under the caller\'s filters only, and lists exact, relaxed, then other products', async () => {
+    const { service, retrieval } = typed(0.95);
+    const response = await service.search(search({ query: 'red running shoes', filters: { brands: ['Acme'] } }), call);
+    expect(retrieval.lastRetrieve?.productType).toEqual({ categoryPath: 'Shoes/Running Shoes', filters: expect.objectContaining({ brands: ['Acme'], attributes: {} }) });
+    expect(retrieval.lastRetrieve?.filters).toMatchObject({ brands: ['Acme'], attributes: { color: 'red' } });
+    expect(response.productType).toBe('Shoes/Running Shoes');
+    expect(response.items!.map((i) => [i.itemId, i.matchQuality])).toEqual([
+      ['c', MatchQuality.EXACT],
+      ['e', MatchQuality.RELAXED],
+      ['a', MatchQuality.OTHER_TYPE],
+      ['b', MatchQuality.OTHER_TYPE],
+      ['d', MatchQuality.OTHER_TYPE],
+      ['f', MatchQuality.OTHER_TYPE],
+    ]);
+  });
+
+  it('has no type when query understanding is not confident of one, nor outside the caller\'s category, nor for a catalog sort', async () => {
+    const unsure = typed(0.8);
+    const response = await unsure.service.search(search({ query: 'red running shoes' }), call);
+    expect(unsure.retrieval.lastRetrieve?.productType).toBeUndefined();
+    expect(response.productType).toBe('');
+    expect(response.items!.map((i) => i.itemId)).toEqual(IDS);
+    expect(response.items!.every((i) => (i.matchQuality ?? MatchQuality.UNSPECIFIED) === MatchQuality.UNSPECIFIED)).toBe(true);
+
+    const elsewhere = typed(0.95);
+    await elsewhere.service.search(search({ query: 'red running shoes', filters: { categoryPath: 'Clothing' } }), call);
+    expect(elsewhere.retrieval.lastRetrieve?.productType).toBeUndefined();
+
+    const sorted = typed(0.95);
+    await sorted.service.search(search({ query: 'red running shoes', sort: SortOrder.PRICE_ASCENDING }), call);
+    expect(sorted.retrieval.lastRetrieve?.productType).toBeUndefined();
+  });
+
+  it('keeps a caller\'s narrower category as the bound of the type', async () => {
+    const { service, retrieval } = typed(0.95);
+    await service.search(search({ query: 'red running shoes', filters: { categoryPath: 'Shoes/Running Shoes/Trail' } }), call);
+    expect(retrieval.lastRetrieve?.productType?.categoryPath).toBe('Shoes/Running Shoes/Trail');
   });
 });
 

@@ -3,6 +3,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import {
   CandidateSchema,
   FiltersSchema,
+  MatchQuality as ProtoMatchQuality,
   SortOrder,
   type Candidate,
   type Filters,
@@ -37,8 +38,10 @@ import {
   bestSellingKey,
   encodePageToken,
   filterRelaxations,
+  isOfType,
   MAX_PAGE_OFFSET,
   parseCategoryPrefix,
+  productTypeOf,
   pinnedItemIds,
   rankCandidates,
   reorderRanked,
@@ -49,6 +52,7 @@ import {
   type CandidateInput,
   type ProductFields,
   type ExperimentsConfig,
+  type MatchQuality,
   type PageTokenKey,
   type RankedCandidate,
   type RankingContext,
@@ -155,6 +159,26 @@ function filtersKey(f: Filters | undefined): string {
   return JSON.stringify([f.categoryPath, [...f.brands].sort(), f.price?.min ?? null, f.price?.max ?? null, f.inStock ?? null, Object.entries(f.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
 }
 
+const MATCH_QUALITY: Record<MatchQuality, ProtoMatchQuality> = { exact: ProtoMatchQuality.EXACT, relaxed: ProtoMatchQuality.RELAXED, other_type: ProtoMatchQuality.OTHER_TYPE };
+
+/**
+ * The product type of a search (domain/product-type.ts) and what retrieval's in_type source
+ * searches for it: the type's products that pass the caller's own filters, whatever the query's
+ * words asked for (those are what make a match exact or relaxed). A caller's category filter
+ * stays the outer bound: a type outside it is no type, a type wider than it narrows to it.
+ */
+export function searchProductType(parsed: ParsedQuery | undefined, requested: Filters | undefined): { segments: string[]; retrieval: { categoryPath: string; filters: Filters } } | undefined {
+  const segments = productTypeOf(parsed?.categories.map((c) => ({ path: c.categoryPath, probability: c.probability })));
+  if (!segments) return undefined;
+  const boundPath = requested?.categoryPath ?? '';
+  const bound = boundPath ? parseCategoryPrefix(boundPath) : [];
+  if (!isOfType(bound, segments) && !isOfType(segments, bound)) return undefined;
+  const categoryPath = segments.length >= bound.length ? segments.join('/') : boundPath;
+  return { segments, retrieval: { categoryPath, filters: requested ?? create(FiltersSchema) } };
+}
+
+const hasExactCandidate = (candidates: readonly Candidate[]) => candidates.some((c) => !c.relaxed);
+
 /** The user's recent items, most recent first (any kind), distinct. */
 function recentByTime(state: RankingState): string[] {
   return state.recentOrder ?? recentItems(state);
@@ -212,6 +236,8 @@ export class RankingApplicationService {
     const queryText = parsed ? parsed.residualText || parsed.correctedQuery || parsed.normalized || request.query : request.query;
     let filters = mergeFilters(request.filters, parsed?.filters);
     const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
+    // A catalog sort (or best-selling) is in the order asked for: no type goes first there.
+    const productType = sort === SortOrder.RELEVANCE ? searchProductType(parsed, request.filters) : undefined;
 
     const limit = Math.min(Math.max(settings.candidates, offset + pageSize), MAX_RETRIEVAL_LIMIT);
     const retrieveCall = {
@@ -222,14 +248,17 @@ export class RankingApplicationService {
       excludeItemIds: [],
       ...(hasFilters(filters) ? { filters: filters! } : {}),
       limit,
-      skipSources: report.has('embedding') ? ['dense'] : [],
+      skipSources: report.has('embedding') ? ['dense', 'inType'] : [],
       ...(params.fusion ? { fusion: params.fusion } : {}),
       ...(request.facets.length > 0 ? { facets: request.facets } : {}),
       ...(CATALOG_ORDERS.has(sort) ? { sort } : {}),
+      ...(productType ? { productType: productType.retrieval } : {}),
     };
     let found = await this.timed('search', 'retrieve', () => this.retrieveWithCounts(retrieveCall, report, call));
     let relaxedFilters: RelaxedFilter[] = [];
-    if (found.candidates.length === 0 && !report.has('retrieval')) {
+    // Relaxed candidates (the rest of the product type, failing the query's own filters) are no
+    // match: without a single exact one the query's filters are relaxed as if nothing was found.
+    if (!hasExactCandidate(found.candidates) && !report.has('retrieval')) {
       const relaxed = await this.timed('search', 'relax', () => this.relaxQueryFilters(retrieveCall, request.filters, parsed?.filters, report, call));
       if (relaxed) ({ found, filters, dropped: relaxedFilters } = relaxed);
     }
@@ -253,6 +282,7 @@ export class RankingApplicationService {
       // A pinned item retrieval did not find is added only where nothing decides membership but
       // the query: a filter would need it checked here too, a sorted list has no place for it.
       addPinned: !sorted && !hasFilters(filters),
+      ...(productType ? { productType: productType.segments } : {}),
     });
     if (sorted) ranked.items = this.inSortOrder(ranked.items, sort, retrieved, ranked.itemStats);
     const page = ranked.items.slice(offset, offset + pageSize);
@@ -273,6 +303,7 @@ export class RankingApplicationService {
       relaxedFilters,
       facets: found.facets ?? [],
       ...(found.totalHits ? { totalHits: found.totalHits } : {}),
+      productType: productType?.retrieval.categoryPath ?? '',
     };
   }
 
@@ -362,7 +393,7 @@ export class RankingApplicationService {
     const { assignments, params } = assignExperiments(this.deps.experiments(), pseudonym?.pseudonym ?? request.sessionId, 'rank');
     const query = request.query ?? '';
     const queryVector = query ? await this.timed('rank', 'query', () => this.embed(query, report, call)) : undefined;
-    const given = request.itemIds.map((itemId): Candidate => ({ $typeName: 'shopsense.retrieval.v1.Candidate', itemId, score: 0, sources: [] }));
+    const given = request.itemIds.map((itemId): Candidate => ({ $typeName: 'shopsense.retrieval.v1.Candidate', itemId, score: 0, sources: [], relaxed: false }));
     const ranked = await this.rankList(given, {
       surface: 'rank',
       rawQuery: query,
@@ -481,7 +512,7 @@ export class RankingApplicationService {
       tried = filtersKey(filters);
       const found = await this.retrieveWithCounts({ ...rest, ...(filters && hasFilters(filters) ? { filters } : {}) }, report, call);
       if (report.has('retrieval')) return undefined;
-      if (found.candidates.length > 0) return { found, filters, dropped: step.dropped };
+      if (hasExactCandidate(found.candidates)) return { found, filters, dropped: step.dropped };
     }
     return undefined;
   }
@@ -526,6 +557,8 @@ export class RankingApplicationService {
       prefetched?: { vectors: ReadonlyMap<string, Float32Array>; asked: ReadonlySet<string> };
       /** Add the items pinned for this request that retrieval did not find (see pinnedExtras). */
       addPinned?: boolean;
+      /** The kind of product the query asks for: its products come first (domain/product-type.ts). */
+      productType?: readonly string[];
     },
   ): Promise<{ items: RankedCandidate[]; modelVersion: string; products: Map<string, Product>; itemStats: RankingState['items'] }> {
     const { report, call } = request;
@@ -587,6 +620,7 @@ export class RankingApplicationService {
       if (queryItem) input.queryItemStats = queryItem;
       const coOccurrence = state.cooccurrence[c.itemId];
       if (coOccurrence !== undefined) input.coOccurrence = coOccurrence;
+      if (c.relaxed) input.relaxed = true;
       return input;
     });
 
@@ -600,6 +634,7 @@ export class RankingApplicationService {
       diversityLambda: request.params.diversityLambda ?? this.deps.settings.diversityLambda,
       rules,
       ruleContext: { ...ruleContext, purchasedItemIds: new Set(state.recent.purchases) },
+      ...(request.productType ? { productType: request.productType } : {}),
       explain: request.explain,
       report,
     });
@@ -658,6 +693,7 @@ export class RankingApplicationService {
         contributions: item.contributions ?? [],
         reasons: item.reasons ?? [],
         ...(product ? { product } : {}),
+        ...(item.match ? { matchQuality: MATCH_QUALITY[item.match] } : {}),
       };
     });
   }

@@ -118,6 +118,8 @@ export interface CandidateInput {
   queryItemStats?: { impressions: number; clicks: number };
   /** Σ over the user's recent items of co-occurrence(recent → this item). */
   coOccurrence?: number;
+  /** Fails a filter the query's words asked for: retrieval's in_type source alone proposed it (Candidate.relaxed). */
+  relaxed?: boolean;
 }
 
 export interface FeatureDefinition {

@@ -14,6 +14,7 @@ export * from './mmr';
 export * from './model-gate';
 export * from './page-token';
 export * from './pipeline';
+export * from './product-type';
 export * from './recent-map';
 export * from './ranker';
 export * from './recommend-fusion';

@@ -153,3 +153,34 @@ describe('rankCandidates', () => {
     expect(ids(rankCandidates(input({ context, candidates: [offQuery, exact], model })))).toEqual(['exact', 'off-query']);
   });
 });
+
+describe('rankCandidates with a product type', () => {
+  const shoe = (itemId: string, rank: number, extra: Partial<Parameters<typeof aCandidate>[0]> = {}) =>
+    aCandidate({ itemId, retrievalRank: rank, sources: [{ source: 'dense', score: 0.8, rank }], product: { categoryPath: ['Shoes', 'Running Shoes'] }, ...extra });
+  const typed = [
+    aCandidate({ itemId: 'jacket', retrievalRank: 0, sources: [{ source: 'dense', score: 0.9, rank: 0 }], product: { categoryPath: ['Clothing', 'Jackets'] } }),
+    shoe('blue-shoe', 1, { relaxed: true }),
+    shoe('red-shoe', 2),
+  ];
+
+  it('puts the products of the type first and those failing a query filter after the exact ones, whatever their scores', () => {
+    const outcome = rankCandidates(input({ candidates: typed, productType: ['Shoes', 'Running Shoes'], explain: true }));
+    expect(ids(outcome)).toEqual(['red-shoe', 'blue-shoe', 'jacket']);
+    expect(outcome.items.map((i) => i.match)).toEqual(['exact', 'relaxed', 'other_type']);
+    expect(outcome.items[2]!.reasons![0]).toBe('not a Running Shoes product: listed after every one');
+    // The scores are the model's (here the no-op ranker's retrieval order): the groups, not the scores, decide.
+    expect(outcome.items[2]!.score).toBeGreaterThan(outcome.items[0]!.score);
+  });
+
+  it('keeps the model order and marks nothing without a product type', () => {
+    const outcome = rankCandidates(input({ candidates: typed }));
+    expect(ids(outcome)).toEqual(['jacket', 'blue-shoe', 'red-shoe']);
+    expect(outcome.items.every((i) => i.match === undefined)).toBe(true);
+  });
+
+  it('still lets a pin place an item of another type first', () => {
+    const rules = parseBusinessRules({ rules: [{ type: 'pin', itemId: 'jacket', position: 0 }] });
+    const outcome = rankCandidates(input({ candidates: typed, productType: ['Shoes', 'Running Shoes'], rules }));
+    expect(ids(outcome)).toEqual(['jacket', 'red-shoe', 'blue-shoe']);
+  });
+});

@@ -5,6 +5,7 @@ import type { Contribution, FeatureValues } from './ftrl';
 import { softmax } from './list-metrics';
 import { mmrRerank } from './mmr';
 import type { DegradationReport } from './pipeline';
+import { matchQuality, orderByMatch, type MatchQuality } from './product-type';
 import type { Vector } from './vectors';
 
 /**
@@ -35,6 +36,11 @@ export interface RankInput {
   diversityLambda?: number;
   rules?: BusinessRules;
   ruleContext: RuleContext;
+  /**
+   * The kind of product the query asks for (productTypeOf): its products come first, those
+   * failing a filter from the query's words (CandidateInput.relaxed) next, other kinds last.
+   */
+  productType?: readonly string[];
   explain?: boolean;
   report: DegradationReport;
   features?: readonly FeatureDefinition[];
@@ -53,6 +59,8 @@ export interface RankedCandidate {
   features: Record<string, number>;
   contributions?: Contribution[];
   reasons?: string[];
+  /** With a product type: how the item matches it. */
+  match?: MatchQuality;
 }
 
 export interface RankOutcome {
@@ -110,14 +118,17 @@ export function rankCandidates(input: RankInput): RankOutcome {
     ...(candidate.vector !== undefined ? { vector: candidate.vector } : {}),
   }));
 
-  const modelOrder = [...scored].sort((a, b) => b.score - a.score || a.index - b.index);
+  const type = input.productType;
+  const matches = type ? input.candidates.map((c) => matchQuality(type, c.product?.categoryPath, c.relaxed === true)) : undefined;
+  const byMatch = (order: (items: Scored[]) => Scored[]) => (matches ? (items: Scored[]) => orderByMatch(items, (item) => matches[item.index] ?? 'other_type', order) : order);
+  const modelOrder = byMatch((items) => items)([...scored].sort((a, b) => b.score - a.score || a.index - b.index));
   let ordered: Scored[] = modelOrder;
   let hidden: RankOutcome['hidden'] = [];
   let pinned: string[] = [];
   let ruleNotes = new Map<string, string[]>();
   try {
     const lambda = input.diversityLambda ?? 1;
-    const outcome = applyBusinessRules(scored, input.rules ?? NO_BUSINESS_RULES, input.ruleContext, (items) => mmrRerank(items, lambda));
+    const outcome = applyBusinessRules(scored, input.rules ?? NO_BUSINESS_RULES, input.ruleContext, byMatch((items) => mmrRerank(items, lambda)));
     ordered = outcome.items;
     hidden = outcome.hidden;
     pinned = outcome.pinned;
@@ -136,13 +147,23 @@ export function rankCandidates(input: RankInput): RankOutcome {
       sources: [...new Set(candidate.sources.map((s) => s.source))],
       features: values[item.index],
     };
+    const match = matches?.[item.index];
+    if (match) ranked.match = match;
     if (input.explain) {
       const contributions = model ? model.contributions(scoredValues[item.index]) : [];
       ranked.contributions = visibleContributions(contributions);
-      // What a merchandiser did to the item comes first: it outweighs anything the model saw.
-      ranked.reasons = [...(ruleNotes.get(item.id) ?? []), ...explainItem({ contributions, sources: ranked.sources, queryText: context.queryText })];
+      // What a merchandiser did to the item comes first: it outweighs anything the model saw;
+      // then why it sits in its group of the list.
+      ranked.reasons = [...(ruleNotes.get(item.id) ?? []), ...(type && match ? [matchReason(type, match)] : []), ...explainItem({ contributions, sources: ranked.sources, queryText: context.queryText })];
     }
     return ranked;
   });
   return { items, modelVersion, hidden, pinned };
+}
+
+function matchReason(type: readonly string[], match: MatchQuality): string {
+  const name = type.at(-1) ?? type.join('/');
+  if (match === 'exact') return `a ${name} product, as the query asks`;
+  if (match === 'relaxed') return `a ${name} product, but not everything the query asks for: listed after those that are`;
+  return `not a ${name} product: listed after every one`;
 }

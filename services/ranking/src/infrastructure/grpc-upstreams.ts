@@ -100,7 +100,8 @@ export class GrpcRetrieval implements CandidateSource, ProductSource {
         browseCatalog: call.browseCatalog ?? false,
         facets: [...(call.facets ?? [])],
         ...(call.sort !== undefined ? { sort: call.sort } : {}),
-        kPerSource: { ...k('dense'), ...k('lexical'), ...k('userInterest'), ...k('similar') },
+        ...(call.productType ? { productType: call.productType } : {}),
+        kPerSource: { ...k('dense'), ...k('lexical'), ...k('userInterest'), ...k('similar'), ...k('inType') },
         ...(call.fusion
           ? {
               fusion: {
