@@ -466,6 +466,27 @@ describe('Search when no product passes the query\'s filters', () => {
     expect(retrieval.lastRetrieve?.filters?.price).toBeUndefined();
   });
 
+  it('relaxes when only other kinds of product pass the filters ("laptop under 500" finding laptop bags)', async () => {
+    const parsed = create(ParsedQuerySchema, { original: 'laptop under 500', normalized: 'laptop under 500', residualText: 'laptop', filters: { price: { max: 500 } }, categories: [{ categoryPath: 'Electronics/Laptops', probability: 0.97 }] });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
+    // Under the price only bags pass; the in_type source finds the laptops, all over 500.
+    const inType = (id: string, rank: number, relaxed: boolean): Candidate => create(CandidateSchema, { itemId: id, score: 1, sources: [{ source: 'in_type', score: 0.9, rank }], relaxed });
+    retrieval.retrieve = async (request: RetrieveCall) => {
+      retrieval.lastRetrieve = request;
+      retrieval.calls.retrieve++;
+      const cheap = request.filters?.price?.max !== undefined;
+      return { candidates: [candidate('bag', 0), inType('laptop-1', 0, cheap), inType('laptop-2', 1, cheap)], unavailableSources: [] };
+    };
+    Object.assign(retrieval.categories, { bag: ['Bags', 'Laptop Bags'], 'laptop-1': ['Electronics', 'Laptops'], 'laptop-2': ['Electronics', 'Laptops'] });
+    const response = await service.search(search({ query: 'laptop under 500' }), call);
+    expect(response.relaxedFilters).toEqual([{ field: 'price', value: '<= 500' }]);
+    expect(response.items!.map((i) => [i.itemId, i.matchQuality])).toEqual([
+      ['laptop-1', MatchQuality.EXACT],
+      ['laptop-2', MatchQuality.EXACT],
+      ['bag', MatchQuality.OTHER_TYPE],
+    ]);
+  });
+
   it('relaxes nothing when the filters find products', async () => {
     const { service, retrieval } = setup({ understander: { understand: async () => parsedWith({ attributes: { color: 'pink' } }), complete: async () => [] } });
     const response = await service.search(search({ query: 'pink shoes' }), call);
@@ -518,6 +539,16 @@ describe('Search with a product type', () => {
     const sorted = typed(0.95);
     await sorted.service.search(search({ query: 'red running shoes', sort: SortOrder.PRICE_ASCENDING }), call);
     expect(sorted.retrieval.lastRetrieve?.productType).toBeUndefined();
+  });
+
+  it('has no type when RANKING_PRODUCT_TYPE_MIN_PROBABILITY is 0', async () => {
+    const { service, retrieval } = setup({
+      understander: { understand: async () => parsed(1), complete: async () => [] },
+      settings: { budgets: { queryUnderstanding: 50, embedding: 50, retrieval: 50, catalog: 50, userState: 30 }, candidates: 100, servedListTtlSeconds: 600, diversityLambda: 1, pageTokenKeys: ['unit-test-page-token-key'], productTypeMinProbability: 0 },
+    });
+    const response = await service.search(search({ query: 'red running shoes' }), call);
+    expect(retrieval.lastRetrieve?.productType).toBeUndefined();
+    expect(response.productType).toBe('');
   });
 
   it('keeps a caller\'s narrower category as the bound of the type', async () => {

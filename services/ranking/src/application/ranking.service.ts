@@ -41,6 +41,7 @@ import {
   isOfType,
   MAX_PAGE_OFFSET,
   parseCategoryPrefix,
+  PRODUCT_TYPE_MIN_PROBABILITY,
   productTypeOf,
   pinnedItemIds,
   rankCandidates,
@@ -71,6 +72,8 @@ export interface RankingSettings {
   servedListTtlSeconds: number;
   /** Default MMR λ (1: no diversification); an experiment variant may override it. */
   diversityLambda: number;
+  /** Least probability of a category to be the search's product type (domain/product-type.ts); 0: never; default 0.9. */
+  productTypeMinProbability?: number;
   /** Current key first. */
   pageTokenKeys: readonly PageTokenKey[];
   /** Recommend's fusion of co-occurrence, similarity and popularity; default DEFAULT_RECOMMEND_FUSION. */
@@ -167,8 +170,9 @@ const MATCH_QUALITY: Record<MatchQuality, ProtoMatchQuality> = { exact: ProtoMat
  * words asked for (those are what make a match exact or relaxed). A caller's category filter
  * stays the outer bound: a type outside it is no type, a type wider than it narrows to it.
  */
-export function searchProductType(parsed: ParsedQuery | undefined, requested: Filters | undefined): { segments: string[]; retrieval: { categoryPath: string; filters: Filters } } | undefined {
-  const segments = productTypeOf(parsed?.categories.map((c) => ({ path: c.categoryPath, probability: c.probability })));
+export function searchProductType(parsed: ParsedQuery | undefined, requested: Filters | undefined, minProbability = PRODUCT_TYPE_MIN_PROBABILITY): { segments: string[]; retrieval: { categoryPath: string; filters: Filters } } | undefined {
+  if (minProbability <= 0) return undefined;
+  const segments = productTypeOf(parsed?.categories.map((c) => ({ path: c.categoryPath, probability: c.probability })), minProbability);
   if (!segments) return undefined;
   const boundPath = requested?.categoryPath ?? '';
   const bound = boundPath ? parseCategoryPrefix(boundPath) : [];
@@ -177,7 +181,18 @@ export function searchProductType(parsed: ParsedQuery | undefined, requested: Fi
   return { segments, retrieval: { categoryPath, filters: requested ?? create(FiltersSchema) } };
 }
 
-const hasExactCandidate = (candidates: readonly Candidate[]) => candidates.some((c) => !c.relaxed);
+const fromInType = (c: Candidate) => c.sources.some((s) => s.source === 'in_type');
+
+/**
+ * Whether some candidate passes every filter: where retrieval's in_type source answered, one of
+ * the product type (that source brings the whole type, so an exact match of it is among its
+ * candidates), since other kinds passing the filters ("laptop under 500" → laptop bags) are not
+ * what was asked for.
+ */
+function hasExactCandidate(candidates: readonly Candidate[]): boolean {
+  const typed = candidates.some(fromInType);
+  return candidates.some((c) => !c.relaxed && (!typed || fromInType(c)));
+}
 
 /** The user's recent items, most recent first (any kind), distinct. */
 function recentByTime(state: RankingState): string[] {
@@ -237,7 +252,7 @@ export class RankingApplicationService {
     let filters = mergeFilters(request.filters, parsed?.filters);
     const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;
     // A catalog sort (or best-selling) is in the order asked for: no type goes first there.
-    const productType = sort === SortOrder.RELEVANCE ? searchProductType(parsed, request.filters) : undefined;
+    const productType = sort === SortOrder.RELEVANCE ? searchProductType(parsed, request.filters, settings.productTypeMinProbability) : undefined;
 
     const limit = Math.min(Math.max(settings.candidates, offset + pageSize), MAX_RETRIEVAL_LIMIT);
     const retrieveCall = {
@@ -256,8 +271,8 @@ export class RankingApplicationService {
     };
     let found = await this.timed('search', 'retrieve', () => this.retrieveWithCounts(retrieveCall, report, call));
     let relaxedFilters: RelaxedFilter[] = [];
-    // Relaxed candidates (the rest of the product type, failing the query's own filters) are no
-    // match: without a single exact one the query's filters are relaxed as if nothing was found.
+    // Without a single exact match (of the type, when there is one) the query's own filters are
+    // relaxed as if nothing was found: relaxed candidates and other kinds are no match.
     if (!hasExactCandidate(found.candidates) && !report.has('retrieval')) {
       const relaxed = await this.timed('search', 'relax', () => this.relaxQueryFilters(retrieveCall, request.filters, parsed?.filters, report, call));
       if (relaxed) ({ found, filters, dropped: relaxedFilters } = relaxed);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { env, grpcClientConfigShape, grpcServerConfigShape, kafkaConfigShape, z } from '@shopsense/config';
 import { Topics } from '@shopsense/events';
+import { PRODUCT_TYPE_MIN_PROBABILITY } from '../domain/product-type';
 
 /** Every variable the ranking service reads, validated at boot (see README, Configuration). */
 export const rankingConfigSchema = z.object({
@@ -66,6 +67,8 @@ export const rankingConfigSchema = z.object({
   RANKING_SUGGEST_PAST_QUERIES: env.int({ min: 0, max: 100_000, default: 1_000 }),
   /** Default MMR λ (1: no diversification); experiment variants may override it. */
   RANKING_DIVERSITY_LAMBDA: env.number({ min: 0, max: 1, default: 1 }),
+  /** Least probability of a category to list its products first (domain/product-type.ts); 0: never. */
+  RANKING_PRODUCT_TYPE_MIN_PROBABILITY: env.number({ min: 0, max: 1, default: PRODUCT_TYPE_MIN_PROBABILITY }),
 
   /** Folder of the model snapshots (and, without Kafka, of the merchandising rules). */
   RANKING_DATA_DIR: env.string(),

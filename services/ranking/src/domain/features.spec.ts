@@ -10,9 +10,11 @@ import {
   featureByName,
   featureVector,
   POSITION_FEATURE,
-  priceBoostValue,
+  placesWithinCategory,
+  PREFERENCE_VALUES,
+  preferenceFit,
+  preferencesOf,
   priceFitValue,
-  referencePrice,
   requiredInputs,
   smoothedCtrLogOdds,
   trendValue,
@@ -175,20 +177,28 @@ describe('feature values', () => {
     expect(value('query_category_match', aContext(), aCandidate({ product: { categoryPath: ['Shoes', 'Running Shoes'] } }))).toBe(0);
   });
 
-  it('rewards cheap items for "cheap" and pricey ones for "premium", relative to the candidates\' median price', () => {
+  it('places candidates by a value within their own category: 1 the highest, -1 the lowest, ties sharing a place', () => {
+    const shoe = (itemId: string, price?: number) => aCandidate({ itemId, product: { categoryPath: ['Shoes'], ...(price !== undefined ? { price } : {}) } });
+    const candidates = [shoe('a', 30), shoe('b', 10), shoe('c', 20), shoe('d', 20), shoe('e'), aCandidate({ itemId: 'pen', product: { categoryPath: ['Office'], price: 1 } })];
+    const places = placesWithinCategory(candidates, PREFERENCE_VALUES.price);
+    expect(Object.fromEntries(places)).toEqual({ a: 1, b: -1, c: 0, d: 0 });
+    // No price, or alone in its category: no place.
+    expect(places.has('e')).toBe(false);
+    expect(places.has('pen')).toBe(false);
+  });
+
+  it('fits "cheap" to the cheapest of a kind and "premium" to the dearest, "best" and "new" to the highest', () => {
     const cheap = [{ field: 'price', value: 'low', weight: 0.8 }];
-    expect(priceBoostValue(10, 100, cheap)).toBeGreaterThan(0);
-    expect(priceBoostValue(100, 100, cheap)).toBe(0);
-    expect(priceBoostValue(1000, 100, cheap)).toBeLessThan(0);
-    expect(priceBoostValue(10, 100, [{ field: 'price', value: 'high', weight: 0.5 }])).toBeLessThan(0);
-    expect(priceBoostValue(10, 100, [{ field: 'brand', value: 'sony', weight: 1 }])).toBe(0);
-    expect(priceBoostValue(10, undefined, cheap)).toBe(0);
-    expect(referencePrice([aCandidate({ product: { price: 30 } }), aCandidate({ product: { price: 10 } }), aCandidate({ product: { price: 20 } }), aCandidate()])).toBe(20);
-    expect(referencePrice([aCandidate({ product: { price: 10 } }), aCandidate({ product: { price: 20 } })])).toBe(15);
-    expect(referencePrice([aCandidate()])).toBeUndefined();
+    expect(preferenceFit(-1, 'price', cheap)).toBeCloseTo(0.8);
+    expect(preferenceFit(1, 'price', cheap)).toBeCloseTo(-0.8);
+    expect(preferenceFit(-1, 'price', [{ field: 'price', value: 'high', weight: 0.5 }])).toBeCloseTo(-0.5);
+    expect(preferenceFit(1, 'rating', [{ field: 'rating', value: 'high', weight: 0.5 }])).toBeCloseTo(0.5);
+    expect(preferenceFit(1, 'price', [{ field: 'brand', value: 'sony', weight: 1 }])).toBe(0);
+    expect(preferenceFit(undefined, 'price', cheap)).toBe(0);
+    expect(preferencesOf([...cheap, { field: 'newness', value: 'high', weight: 0.5 }, { field: 'brand', value: 'x', weight: 1 }])).toEqual(['price', 'newness']);
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0.01, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (price, reference, weight) => {
-        const v = priceBoostValue(price, reference, [...cheap, { field: 'price', value: 'low', weight }]);
+      fc.property(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (place, weight) => {
+        const v = preferenceFit(place, 'price', [...cheap, { field: 'price', value: 'low', weight }]);
         return v >= -1 && v <= 1;
       }),
     );
@@ -224,7 +234,7 @@ describe('feature values', () => {
           itemStats: windows({ last7d: counts({ clicks, impressions }) }),
           coOccurrence: price,
         });
-        const context = aContext({ ...(userVector ? { userLongVector: userVector } : {}), priceFilter: { min: 1, max: 10 }, boosts: [{ field: 'price', value: 'low', weight: 1 }], referencePrice: 5 });
+        const context = aContext({ ...(userVector ? { userLongVector: userVector } : {}), priceFilter: { min: 1, max: 10 }, boosts: [{ field: 'price', value: 'low', weight: 1 }], preferencePlaces: { price: new Map([['item-1', -0.5]]) } });
         return Object.values(featureVector(context, candidate)).every((v) => Number.isFinite(v));
       }),
     );

@@ -63,9 +63,26 @@ export interface RankingContext {
   recentItemIds: readonly string[];
   /** The request's clock, ms since the epoch (never read from the system inside the domain). */
   nowMs: number;
-  /** A typical price of this request's candidates (see referencePrice), for "cheap"/"premium" preferences. */
-  referencePrice?: number;
+  /**
+   * For the soft preferences the query states ("cheap", "best", "new"): each candidate's place by
+   * that value within its own category among this request's candidates (placesWithinCategory).
+   * Filled by the ranker for the preferences the boosts name.
+   */
+  preferencePlaces?: Partial<Record<Preference, ReadonlyMap<string, number>>>;
 }
+
+/** What a soft preference orders by: QueryBoost.field "price", "rating" or "newness". */
+export type Preference = 'price' | 'rating' | 'newness';
+
+/** The value each preference places candidates by (undefined: unknown, placed nowhere). */
+export const PREFERENCE_VALUES: Readonly<Record<Preference, (candidate: CandidateInput) => number | undefined>> = {
+  price: (c) => (c.product?.price !== undefined && c.product.price > 0 ? c.product.price : undefined),
+  rating: (c) => {
+    const rating = Number.parseFloat(c.product?.attributes?.['rating'] ?? '');
+    return Number.isFinite(rating) ? rating : undefined;
+  },
+  newness: (c) => c.product?.updatedAtMs,
+};
 
 /** One retrieval source's opinion of a candidate (shopsense.retrieval.v1.SourceScore). */
 export interface RetrievalHit {
@@ -171,21 +188,58 @@ export function priceFitValue(price: number | undefined, range: { min?: number; 
 }
 
 /**
- * How well the price matches a "cheap"/"premium" preference: (ref - price) / (ref + price) is 1 for
- * a free item, 0 at the reference price and → -1 for very expensive ones; "low" weights it by the
- * boost's strength, "high" by minus it. Summed over price boosts, clamped to [-1, 1].
+ * How well a candidate fits the query's soft preferences on one value: its place within its
+ * category (1 the highest price, rating or newness, -1 the lowest), times each boost's strength,
+ * plus for "high" and minus for "low" ("cheap" is price low). Summed over the boosts on that
+ * field, clamped to [-1, 1]; 0 without a place.
  */
-export function priceBoostValue(price: number | undefined, reference: number | undefined, boosts: readonly QueryBoost[]): number {
-  if (price === undefined || reference === undefined || !(reference > 0) || !(price >= 0)) return 0;
-  const cheapness = (reference - price) / (reference + price);
+export function preferenceFit(place: number | undefined, field: Preference, boosts: readonly QueryBoost[]): number {
+  if (place === undefined) return 0;
   let total = 0;
   for (const boost of boosts) {
-    if (boost.field.toLowerCase() !== 'price') continue;
+    if (boost.field.toLowerCase() !== field) continue;
     const value = boost.value.toLowerCase();
-    if (value === 'low') total += boost.weight * cheapness;
-    else if (value === 'high') total -= boost.weight * cheapness;
+    if (value === 'high') total += boost.weight * place;
+    else if (value === 'low') total -= boost.weight * place;
   }
   return clamp(total, -1, 1);
+}
+
+/** The preferences the boosts name. */
+export function preferencesOf(boosts: readonly QueryBoost[]): Preference[] {
+  return (Object.keys(PREFERENCE_VALUES) as Preference[]).filter((p) => boosts.some((b) => b.field.toLowerCase() === p));
+}
+
+/**
+ * Each candidate's place by a value within its own category among the candidates: 1 for the
+ * highest, -1 for the lowest, evenly between, ties sharing their mean place; no place for a
+ * candidate without the value or alone in its category with one. Within the category, because
+ * "cheap" asks for a cheap one of its kind (a cheap laptop costs more than any pen), and among
+ * the candidates, because that is the list the shopper sees ordered.
+ */
+export function placesWithinCategory(candidates: readonly CandidateInput[], value: (candidate: CandidateInput) => number | undefined): Map<string, number> {
+  const groups = new Map<string, { id: string; value: number }[]>();
+  for (const candidate of candidates) {
+    const v = value(candidate);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    const key = (candidate.product?.categoryPath ?? []).join('/');
+    const group = groups.get(key) ?? [];
+    group.push({ id: candidate.itemId, value: v });
+    groups.set(key, group);
+  }
+  const places = new Map<string, number>();
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    group.sort((a, b) => a.value - b.value);
+    for (let start = 0; start < group.length; ) {
+      let end = start;
+      while (end + 1 < group.length && group[end + 1]!.value === group[start]!.value) end++;
+      const place = -1 + ((start + end) / 2) * (2 / (group.length - 1));
+      for (let i = start; i <= end; i++) places.set(group[i]!.id, place);
+      start = end + 1;
+    }
+  }
+  return places;
 }
 
 /**
@@ -202,16 +256,6 @@ export function categoryMatchValue(predicted: RankingContext['queryCategories'],
   return best;
 }
 
-/** The median known price of the candidates, the reference for price_boost_fit; undefined when none has one. */
-export function referencePrice(candidates: readonly CandidateInput[]): number | undefined {
-  const prices = candidates
-    .map((c) => c.product?.price)
-    .filter((p): p is number => p !== undefined && Number.isFinite(p) && p > 0)
-    .sort((a, b) => a - b);
-  if (prices.length === 0) return undefined;
-  const middle = Math.floor(prices.length / 2);
-  return prices.length % 2 === 1 ? prices[middle] : (prices[middle - 1] + prices[middle]) / 2;
-}
 
 export type ChannelGroup = 'web' | 'app' | 'other';
 const WEB_CHANNELS = new Set(['web', 'desktop', 'www', 'mweb', 'm-web', 'mobile-web', 'mobile_web']);
@@ -274,6 +318,13 @@ const cosineFeature = (name: string, description: string, reads: FeatureReads, u
   description,
   reads,
   compute: (context, candidate) => cosine(userVector(context), candidate.vector),
+});
+
+const preferenceFeature = (name: string, preference: Preference, description: string): FeatureDefinition => ({
+  name,
+  description,
+  reads: { query: true, catalog: true },
+  compute: (context, candidate) => preferenceFit(context.preferencePlaces?.[preference]?.get(candidate.itemId), preference, context.boosts),
 });
 
 /** Every feature, in a fixed order (the order of explanations' ties and of logs). */
@@ -351,12 +402,9 @@ export const FEATURES: readonly FeatureDefinition[] = [
     reads: { query: true, catalog: true },
     compute: (context, candidate) => priceFitValue(candidate.product?.price, context.priceFilter),
   },
-  {
-    name: 'price_boost_fit',
-    description: 'Fit of the price to a "cheap" or "premium" preference from the query, in [-1, 1].',
-    reads: { query: true, catalog: true },
-    compute: (context, candidate) => priceBoostValue(candidate.product?.price, context.referencePrice, context.boosts),
-  },
+  preferenceFeature('price_boost_fit', 'price', 'Fit to a "cheap" or "premium" preference from the query: the price\'s place among the candidates of its category, in [-1, 1].'),
+  preferenceFeature('rating_boost_fit', 'rating', 'Fit to a "best rated" preference from the query: the rating\'s place among the candidates of its category, in [-1, 1].'),
+  preferenceFeature('newness_boost_fit', 'newness', 'Fit to a "new" preference from the query: the last update\'s place among the candidates of its category, in [-1, 1].'),
   {
     name: 'freshness',
     description: `exp(-age in days / ${FRESHNESS_DAYS}) since the last catalog update; 0 when unknown.`,

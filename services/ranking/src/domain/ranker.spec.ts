@@ -103,10 +103,24 @@ describe('rankCandidates', () => {
     expect(rankCandidates(input()).items[0]!.reasons).toBeUndefined();
   });
 
-  it('derives the reference price from the candidates for price preferences', () => {
+  it('places the candidates\' prices within their category for price preferences', () => {
     const cheap = aContext({ boosts: [{ field: 'price', value: 'low', weight: 1 }] });
     const outcome = rankCandidates(input({ context: cheap }));
-    expect(outcome.items.find((i) => i.itemId === 'a')!.features['price_boost_fit']).toBeCloseTo((20 - 10) / (20 + 10));
+    const fit = (id: string) => outcome.items.find((i) => i.itemId === id)!.features['price_boost_fit'];
+    // a $10, b $20, c $30, one (empty) category: the cheapest fits "cheap" best.
+    expect([fit('a'), fit('b'), fit('c')]).toEqual([1, 0, -1]);
+  });
+
+  it('lists the cheapest of a kind first for "cheap" with the served prior, though the query matches a dearer one better', () => {
+    const dress = (itemId: string, price: number, cosine: number) => aCandidate({ itemId, vector: [cosine, Math.sqrt(1 - cosine * cosine)], product: { price, categoryPath: ['Clothing', 'Dresses'] } });
+    const candidates = [dress('dear', 90, 0.95), dress('middle', 60, 0.9), dress('cheap', 30, 0.85)];
+    const model = new FtrlModel(SERVING_FTRL_CONFIG);
+    const order = (boosts: { field: string; value: string; weight: number }[]) =>
+      ids(rankCandidates(input({ candidates, model, context: aContext({ queryText: 'red dress', queryVector: [1, 0], boosts }), explain: true })));
+    expect(order([])).toEqual(['dear', 'middle', 'cheap']);
+    expect(order([{ field: 'price', value: 'low', weight: 0.5 }])).toEqual(['cheap', 'middle', 'dear']);
+    const explained = rankCandidates(input({ candidates, model, context: aContext({ queryText: 'cheap red dress', queryVector: [1, 0], boosts: [{ field: 'price', value: 'low', weight: 0.5 }] }), explain: true }));
+    expect(explained.items[0]!.reasons).toContain('matches your price preference');
   });
 
   it('handles an empty candidate list', () => {

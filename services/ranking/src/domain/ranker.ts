@@ -1,6 +1,6 @@
 import { applyBusinessRules, NO_BUSINESS_RULES, type BusinessRules, type RuleContext, type RuleItem } from './business-rules';
 import { explainItem, visibleContributions } from './explanations';
-import { applyFeatureWeights, FEATURES, featureVector, referencePrice, type CandidateInput, type FeatureDefinition, type RankingContext } from './features';
+import { applyFeatureWeights, FEATURES, featureVector, placesWithinCategory, PREFERENCE_VALUES, preferencesOf, type CandidateInput, type FeatureDefinition, type RankingContext } from './features';
 import type { Contribution, FeatureValues } from './ftrl';
 import { softmax } from './list-metrics';
 import { mmrRerank } from './mmr';
@@ -84,7 +84,7 @@ function noopScores(count: number): number[] {
 
 export function rankCandidates(input: RankInput): RankOutcome {
   const features = input.features ?? FEATURES;
-  const context: RankingContext = input.context.referencePrice === undefined ? { ...input.context, referencePrice: referencePrice(input.candidates) } : input.context;
+  const context = withPreferencePlaces(input.context, input.candidates);
   const values = input.candidates.map((candidate) => featureVector(context, candidate, features));
   const scoredValues = values.map((v) => applyFeatureWeights(v, input.featureWeights));
 
@@ -166,4 +166,12 @@ function matchReason(type: readonly string[], match: MatchQuality): string {
   if (match === 'exact') return `a ${name} product, as the query asks`;
   if (match === 'relaxed') return `a ${name} product, but not everything the query asks for: listed after those that are`;
   return `not a ${name} product: listed after every one`;
+}
+
+/** The context with the places the query's soft preferences need (features.ts), unless given. */
+function withPreferencePlaces(context: RankingContext, candidates: readonly CandidateInput[]): RankingContext {
+  if (context.preferencePlaces !== undefined) return context;
+  const wanted = preferencesOf(context.boosts);
+  if (wanted.length === 0) return context;
+  return { ...context, preferencePlaces: Object.fromEntries(wanted.map((p) => [p, placesWithinCategory(candidates, PREFERENCE_VALUES[p])])) };
 }

@@ -131,6 +131,7 @@ export class RankingRuntime {
         candidates: config.RANKING_CANDIDATES,
         servedListTtlSeconds: config.RANKING_SERVED_LIST_TTL_S,
         diversityLambda: config.RANKING_DIVERSITY_LAMBDA,
+        productTypeMinProbability: config.RANKING_PRODUCT_TYPE_MIN_PROBABILITY,
         pageTokenKeys,
       },
       logger,

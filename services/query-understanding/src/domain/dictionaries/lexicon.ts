@@ -65,7 +65,9 @@ export interface BoostCue {
 
 /**
  * Soft preferences: "cheap" does not mean "under some price", it means "prefer lower prices",
- * so it becomes a boost, never a filter. Superlatives weigh more than the plain word.
+ * so it becomes a boost, never a filter; likewise "best rated" (field rating) and "new"
+ * (field newness). The ranker orders by the product's place among its kind (price, the
+ * `rating` attribute, the last catalog update). Superlatives weigh more than the plain word.
  */
 export const BOOST_CUES: readonly BoostCue[] = [
   ...['cheap', 'affordable', 'budget', 'inexpensive', 'low price', 'low cost', 'bargain', '便宜', '实惠', '平价', '低价', '廉价', '便宜点', '性价比'].map(
@@ -73,6 +75,10 @@ export const BOOST_CUES: readonly BoostCue[] = [
   ),
   ...['cheapest', 'lowest price', '最便宜', '最低价'].map((phrase) => ({ phrase, field: 'price', value: 'low', weight: 0.8 })),
   ...['expensive', 'luxury', 'high end', 'high-end', 'upscale', '高端', '奢华', '高档', '贵的'].map((phrase) => ({ phrase, field: 'price', value: 'high', weight: 0.5 })),
+  ...['best', 'top rated', 'highly rated', 'well rated', '好评', '高评分', '口碑好'].map((phrase) => ({ phrase, field: 'rating', value: 'high', weight: 0.5 })),
+  ...['best rated', 'highest rated', '评分最高', '好评最多'].map((phrase) => ({ phrase, field: 'rating', value: 'high', weight: 0.8 })),
+  ...['new', 'new arrival', 'new arrivals', 'latest', '新款', '新品', '新上市'].map((phrase) => ({ phrase, field: 'newness', value: 'high', weight: 0.5 })),
+  ...['newest', '最新', '最新款'].map((phrase) => ({ phrase, field: 'newness', value: 'high', weight: 0.8 })),
 ];
 
 /** Phrases that ask for products that can be bought now. */
