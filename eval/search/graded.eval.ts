@@ -161,7 +161,7 @@ ${rows.join('\n')}
 
 Targets (issue 26): NDCG@10 ≥ 0.9 (measured **${a.ndcg_at_10}**), cross-language ≥ 0.85 (**${a.cross_language_ndcg_at_10}**), in-type P@10 ≥ 0.95 (**${a.in_type_precision_at_10}**).
 
-Read these as the case where query understanding knows the shop's words: every query's product word is one of the catalog's own nouns, which query understanding learns from the titles as category words, so the kind of product is read right and listed first (SearchResponse.product_type). A query in words the catalog never uses rests on the category model and the dense source alone: see eval:relevance's amazon_cross_lingual (Chinese queries over English-only titles).
+Read these as the case where query understanding knows the shop's words: every query's product word is one of the catalog's own nouns, which query understanding learns from the titles as category words, so the kind of product is read right and listed first (SearchResponse.product_type). A query in words the catalog never uses rests on the category model, the dense source and query understanding's translations (CC-CEDICT): see eval:relevance's amazon_cross_lingual (Chinese queries over English-only titles).
 
 The worst of Search's queries (NDCG@10, query, the first three results):
 

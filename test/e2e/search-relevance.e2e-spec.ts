@@ -89,9 +89,10 @@ describe('search relevance, English and Chinese, over the real services', () => 
       process.stdout.write(`amazon-scientific slice:\n${[...english, ...chinese].map((r) => r.line).join('\n')}\n`);
       expect([...english, ...chinese].filter((r) => r.degraded.length > 0).map((r) => r.query)).toEqual([]);
       expect(english.filter((r) => !r.passed).map((r) => r.query)).toEqual([]);
-      // Chinese queries over English-only texts rest on the small multilingual model alone
-      // (over the whole catalog: 2 of 4, thermometer and filament found). Half must pass.
-      expect(chinese.filter((r) => !r.passed).length).toBeLessThanOrEqual(AMAZON_CROSS_LINGUAL_CASES.length / 2);
+      // Chinese queries over English-only titles: query understanding translates their words
+      // into the English the catalog uses (CC-CEDICT), and lexical retrieval searches those too.
+      // Every one must find a relevant English product in its top 5 (issue 26, done-when 2).
+      expect(chinese.filter((r) => !r.relevance.slice(0, 5).some(Boolean)).map((r) => r.query)).toEqual([]);
     } finally {
       await running.stop();
     }

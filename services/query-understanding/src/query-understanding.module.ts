@@ -21,6 +21,8 @@ import { GrpcTextEmbedder } from './infrastructure/grpc-text-embedder';
 import { JiebaSegmenter } from './infrastructure/jieba-segmenter';
 import { PinyinProReader } from './infrastructure/pinyin-pro-reader';
 import { SynonymsFile } from './infrastructure/synonyms-file';
+import { loadCcCedict } from './infrastructure/cc-cedict-lexicon';
+import type { TranslationEntry } from './domain/dictionaries/translations';
 
 /** What a caller may provide instead of what the configuration would build. */
 export interface QueryUnderstandingOverrides {
@@ -40,6 +42,10 @@ const TEXT_ANALYZER = Symbol('TEXT_ANALYZER');
  * each rebuild. No I/O happens before onModuleInit.
  */
 export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestroy {
+  /** Settles (never rejects) once the translations are read, or failed to be. */
+  private translationsLoaded: Promise<void> = Promise.resolve();
+  private readonly closing = new AbortController();
+
   constructor(
     private readonly parts: {
       config: QueryUnderstandingConfig;
@@ -50,6 +56,8 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
       predictor: CategoryPredictor | undefined;
       embedder: TextEmbedder | undefined;
       synonymsFile: SynonymsFile | undefined;
+      /** Filled at start when QU_TRANSLATIONS names a dictionary; the store reads it at every build. */
+      translations: { entries: readonly TranslationEntry[] };
       bus: EventBus;
       ownsBus: boolean;
       ownsEmbedder: boolean;
@@ -57,7 +65,22 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const { config, store, suggestions, sync, predictor, synonymsFile } = this.parts;
+    const { config, logger, store, suggestions, sync, predictor, synonymsFile, translations } = this.parts;
+    if (config.QU_TRANSLATIONS === 'cc-cedict') {
+      // Read while the catalog is replayed (a worker thread); the dictionaries are rebuilt with
+      // the translations once they are in, and catalogSettled waits for that.
+      const started = performance.now();
+      this.translationsLoaded = loadCcCedict(this.closing.signal).then(
+        (entries) => {
+          translations.entries = entries;
+          logger.info({ words: entries.length, ms: Math.round(performance.now() - started) }, 'CC-CEDICT loaded for query translations');
+          store.synonymsChanged();
+        },
+        (error: unknown) => {
+          if (!this.closing.signal.aborted) logger.warn({ err: error }, 'CC-CEDICT cannot be read: Chinese queries are not translated (QU_TRANSLATIONS=none silences this)');
+        },
+      );
+    }
     if (synonymsFile) {
       synonymsFile.load();
       if (config.QU_SYNONYMS_RELOAD_MS > 0) synonymsFile.watch(config.QU_SYNONYMS_RELOAD_MS, () => store.synonymsChanged());
@@ -81,6 +104,7 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
     const { store, suggestions, predictor } = this.parts;
     const giveUpAt = Date.now() + timeoutMs;
     if (!(await pollUntil(() => store.snapshot.size >= products, giveUpAt))) return false;
+    await this.translationsLoaded;
     await store.flush();
     if (!(await pollUntil(() => suggestions.products >= products, giveUpAt))) return false;
     const idle = predictor?.whenIdle() ?? Promise.resolve();
@@ -93,6 +117,7 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
 
   async onModuleDestroy(): Promise<void> {
     const { store, suggestions, sync, predictor, embedder, synonymsFile, bus, ownsBus, ownsEmbedder } = this.parts;
+    this.closing.abort();
     await sync.stop();
     store.close();
     suggestions.close();
@@ -126,6 +151,7 @@ function registerMetrics(metrics: ServiceMetrics, store: QueryDictionaryStore, s
 export class QueryUnderstandingModule {
   static forRoot(config: QueryUnderstandingConfig, runtime: { logger: Logger; metrics: ServiceMetrics }, overrides: QueryUnderstandingOverrides = {}): DynamicModule {
     const { logger, metrics } = runtime;
+    const translations: { entries: readonly TranslationEntry[] } = { entries: [] };
     return {
       module: QueryUnderstandingModule,
       providers: [
@@ -160,6 +186,7 @@ export class QueryUnderstandingModule {
               () => [...builtIn, ...(synonymsFile?.rules ?? [])],
               { quietMs: config.QU_DICTIONARY_REBUILD_QUIET_MS, maxDelayMs: config.QU_DICTIONARY_REBUILD_MAX_DELAY_MS },
               logger,
+              () => translations.entries,
             );
           },
           inject: [SYNONYMS_FILE, TEXT_ANALYZER],
@@ -207,7 +234,7 @@ export class QueryUnderstandingModule {
         {
           provide: QueryUnderstandingLifecycle,
           useFactory: (store: QueryDictionaryStore, suggestions: QuerySuggestions, sync: CatalogSync, predictor: CategoryPredictor | undefined, embedder: TextEmbedder | undefined, synonymsFile: SynonymsFile | undefined, bus: EventBus) =>
-            new QueryUnderstandingLifecycle({ config, logger, store, suggestions, sync, predictor, embedder, synonymsFile, bus, ownsBus: !overrides.eventBus, ownsEmbedder: !overrides.embedder }),
+            new QueryUnderstandingLifecycle({ config, logger, store, suggestions, sync, predictor, embedder, synonymsFile, translations, bus, ownsBus: !overrides.eventBus, ownsEmbedder: !overrides.embedder }),
           inject: [QueryDictionaryStore, QuerySuggestions, CatalogSync, CategoryPredictor, TEXT_EMBEDDER, SYNONYMS_FILE, EVENT_BUS],
         },
         {

@@ -3,6 +3,7 @@ import { CatalogSnapshot, type CatalogProduct, type ChangeOutcome } from '../dom
 import { DictionaryBuilder } from '../domain/dictionaries/build-dictionaries';
 import type { QueryDictionaries } from '../domain/dictionaries/query-dictionaries';
 import { QueryParser } from '../domain/query-parser';
+import type { TranslationEntry } from '../domain/dictionaries/translations';
 import type { SynonymRule } from '../domain/synonyms/synonym-rules';
 import type { TextAnalyzer } from '../domain/text/text-analyzer';
 import { RebuildScheduler, type RebuildSchedulerOptions } from './rebuild-scheduler';
@@ -30,6 +31,8 @@ export class QueryDictionaryStore {
     private readonly synonymRules: () => readonly SynonymRule[],
     scheduling: RebuildSchedulerOptions,
     private readonly logger: Logger,
+    /** A Chinese–English dictionary for query translations (none: no translations). */
+    private readonly translations: () => readonly TranslationEntry[] = () => [],
   ) {
     this.builder = new DictionaryBuilder(analyzer);
     this.scheduler = new RebuildScheduler(scheduling, () => this.rebuild());
@@ -61,7 +64,7 @@ export class QueryDictionaryStore {
     return outcome;
   }
 
-  /** The synonyms file changed: rebuild even though the catalog did not. */
+  /** The synonyms file or the translations changed: rebuild even though the catalog did not. */
   synonymsChanged(): void {
     this.synonymsVersion++;
     this.scheduler.schedule();
@@ -82,7 +85,7 @@ export class QueryDictionaryStore {
     if (key === this.builtFromVersion) return;
     const started = performance.now();
     const products = [...this.snapshot.values()];
-    const dictionaries = this.builder.build({ products, synonymRules: this.synonymRules(), version: ++this.version });
+    const dictionaries = this.builder.build({ products, synonymRules: this.synonymRules(), translations: this.translations(), version: ++this.version });
     this.current = new QueryParser(this.analyzer, dictionaries);
     this.builtFromVersion = key;
     this.logger.info({ version: dictionaries.version, ms: Math.round(performance.now() - started), ...dictionaries.stats }, 'query dictionaries rebuilt');

@@ -32,6 +32,8 @@ export const queryUnderstandingConfigSchema = z
     QU_SYNONYMS_FILE: env.optionalString(),
     QU_SYNONYMS_RELOAD_MS: env.int({ min: 0, max: 3_600_000, default: 30_000 }),
     QU_BUILTIN_SYNONYMS: env.bool(true),
+    /** Chinese query words translated into the English the catalog uses (CC-CEDICT), or none. */
+    QU_TRANSLATIONS: env.oneOf(['cc-cedict', 'none'] as const, 'cc-cedict'),
     QU_DICTIONARY_REBUILD_QUIET_MS: env.int({ min: 0, max: 600_000, default: 500 }),
     QU_DICTIONARY_REBUILD_MAX_DELAY_MS: env.int({ min: 0, max: 3_600_000, default: 5_000 }),
 

@@ -24,6 +24,8 @@ export interface QueryEmbedder {
 
 export interface RetrieveCall {
   queryText: string;
+  /** Synonyms and translations of the query's terms, for the lexical source (RetrieveRequest.lexical_expansions). */
+  lexicalExpansions?: readonly string[];
   queryVector?: Float32Array;
   userVector?: Float32Array;
   seedItemIds: string[];

@@ -386,6 +386,14 @@ describe('RankingApplicationService with query understanding', () => {
     expect(retrieval.lastRetrieve?.filters?.brands).toEqual(['Acme']);
   });
 
+  it('passes the synonyms and translations of the query\'s terms to lexical retrieval, once each', async () => {
+    const parsed = create(ParsedQuerySchema, { original: '烧杯 玻璃', normalized: '烧杯 玻璃', residualText: '烧杯 玻璃', synonyms: [{ term: '烧杯', synonyms: ['beaker'] }, { term: '玻璃', synonyms: ['glass', 'beaker'] }] });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
+    await service.search(search({ query: '烧杯 玻璃' }), call);
+    expect(retrieval.lastRetrieve?.queryText).toBe('烧杯 玻璃');
+    expect(retrieval.lastRetrieve?.lexicalExpansions).toEqual(['beaker', 'glass']);
+  });
+
   it('embeds the query as typed, the text query understanding classifies, while understanding runs', async () => {
     const parsed = create(ParsedQuerySchema, { original: 'Cheap RED mug under 50', normalized: 'cheap red mug under 50', residualText: 'red mug' });
     const embedded: string[] = [];

@@ -181,6 +181,14 @@ export function searchProductType(parsed: ParsedQuery | undefined, requested: Fi
   return { segments, retrieval: { categoryPath, filters: requested ?? create(FiltersSchema) } };
 }
 
+/** Retrieval takes at most this many (RetrieveRequest.lexical_expansions). */
+const MAX_LEXICAL_EXPANSIONS = 32;
+
+/** The synonyms and translations query understanding found for the query's terms, distinct, for lexical retrieval. */
+function lexicalExpansions(parsed: ParsedQuery | undefined): string[] {
+  return [...new Set(parsed?.synonyms.flatMap((s) => s.synonyms) ?? [])].filter((s) => s.length <= 256).slice(0, MAX_LEXICAL_EXPANSIONS);
+}
+
 const fromInType = (c: Candidate) => c.sources.some((s) => s.source === 'in_type');
 
 /**
@@ -255,8 +263,10 @@ export class RankingApplicationService {
     const productType = sort === SortOrder.RELEVANCE ? searchProductType(parsed, request.filters, settings.productTypeMinProbability) : undefined;
 
     const limit = Math.min(Math.max(settings.candidates, offset + pageSize), MAX_RETRIEVAL_LIMIT);
+    const expansions = lexicalExpansions(parsed);
     const retrieveCall = {
       queryText,
+      ...(expansions.length > 0 ? { lexicalExpansions: expansions } : {}),
       ...(queryVector ? { queryVector } : {}),
       ...(userVector ? { userVector } : {}),
       seedItemIds: recentItems(profileState).slice(0, 5),

@@ -91,6 +91,7 @@ export class GrpcRetrieval implements CandidateSource, ProductSource {
     const response = await this.retrieval.retrieve(
       {
         queryText: call.queryText,
+        lexicalExpansions: [...(call.lexicalExpansions ?? [])],
         queryVector: call.queryVector ? Array.from(call.queryVector) : [],
         userVector: call.userVector ? Array.from(call.userVector) : [],
         seedItemIds: call.seedItemIds,

@@ -201,3 +201,26 @@ describe('Retrieve with facets: equal to a brute-force count over the catalog', 
     // Its pace is the machine's (seconds here): the verdict must not depend on it.
   }, 600_000);
 });
+
+describe('Retrieve with lexical expansions (synonyms and translations of the query\'s terms)', () => {
+  const catalog = [
+    product('b1', 'Borosilicate glass beaker 250ml', 'Lab', ['Lab', 'Beakers'], 12),
+    product('b2', 'Plastic beaker set', 'Lab', ['Lab', 'Beakers'], 8),
+    product('c1', 'Souffle cups', 'Cater', ['Food Service'], 5),
+  ];
+  const service = serviceOver(catalog);
+
+  it('finds English titles for a Chinese query through its translation, while facets count what holds query_text', async () => {
+    const plain = await service.retrieve(query('烧杯', undefined, []));
+    expect(plain.candidates).toEqual([]);
+    const expanded = await service.retrieve({ ...query('烧杯', undefined, [facet('brand')]), lexicalExpansions: ['beaker'] });
+    expect(expanded.candidates.map((c) => c.id).sort()).toEqual(['b1', 'b2']);
+    // No product holds "烧杯" itself: the counts fall back to the candidates by meaning (lexical false).
+    expect(expanded.totalHits).toEqual({ value: 2, lexical: false });
+  });
+
+  it('refuses more than 32 expansions, or one over 256 characters', async () => {
+    await expect(service.retrieve({ ...query('烧杯', undefined, []), lexicalExpansions: Array.from({ length: 33 }, (_, i) => `w${i}`) })).rejects.toThrow(/lexical_expansions: at most 32/);
+    await expect(service.retrieve({ ...query('烧杯', undefined, []), lexicalExpansions: ['x'.repeat(257)] })).rejects.toThrow(/lexical_expansions: each at most 256 characters/);
+  });
+});

@@ -13,6 +13,8 @@ import type { VectorStore } from './vector-store.port';
 
 export interface RetrieveQuery {
   queryText: string;
+  /** Synonyms and translations of the query's terms: the lexical source scores them too (RetrieveRequest.lexical_expansions). */
+  lexicalExpansions?: readonly string[];
   queryVector?: Float32Array;
   userVector?: Float32Array;
   seedItemIds: string[];
@@ -44,7 +46,7 @@ export interface RetrieveResult {
   totalHits?: { value: number; lexical: boolean };
 }
 
-export const RETRIEVAL_LIMITS = { maxLimit: 1_000, maxPerSource: 1_000, maxIds: 1_000, maxQueryChars: 1_024, maxFacets: 10, maxFacetValues: 100, maxPriceRanges: 20 } as const;
+export const RETRIEVAL_LIMITS = { maxLimit: 1_000, maxPerSource: 1_000, maxIds: 1_000, maxQueryChars: 1_024, maxExpansions: 32, maxExpansionChars: 256, maxFacets: 10, maxFacetValues: 100, maxPriceRanges: 20 } as const;
 
 /**
  * Candidate generation: dense (query vector), lexical (BM25F), user interest (the user's
@@ -68,6 +70,8 @@ export class RetrievalApplicationService {
   validate(query: RetrieveQuery): void {
     const v = new FieldValidator()
       .check(query.queryText.length <= RETRIEVAL_LIMITS.maxQueryChars, 'query_text', `must be at most ${RETRIEVAL_LIMITS.maxQueryChars} characters`)
+      .check((query.lexicalExpansions?.length ?? 0) <= RETRIEVAL_LIMITS.maxExpansions, 'lexical_expansions', `at most ${RETRIEVAL_LIMITS.maxExpansions}`)
+      .check((query.lexicalExpansions ?? []).every((e) => e.length <= RETRIEVAL_LIMITS.maxExpansionChars), 'lexical_expansions', `each at most ${RETRIEVAL_LIMITS.maxExpansionChars} characters`)
       .check(!query.queryVector || query.queryVector.length === this.dimension, 'query_vector', `must have ${this.dimension} dimensions`)
       .check(!query.userVector || query.userVector.length === this.dimension, 'user_vector', `must have ${this.dimension} dimensions`)
       .range(query.limit, 1, RETRIEVAL_LIMITS.maxLimit, 'limit')
@@ -97,7 +101,8 @@ export class RetrievalApplicationService {
 
     const tasks: Promise<void>[] = [];
     if (query.queryText.trim()) {
-      tasks.push(attempt('lexical', query.weights.lexical, query.limits.lexical, async () => this.lexicalSearch(query.queryText, query.limits.lexical, query.filters, exclude)));
+      const text = query.lexicalExpansions?.length ? [query.queryText, ...query.lexicalExpansions].join(' ') : query.queryText;
+      tasks.push(attempt('lexical', query.weights.lexical, query.limits.lexical, async () => this.lexicalSearch(text, query.limits.lexical, query.filters, exclude)));
     }
     if (query.queryVector || query.queryText.trim()) {
       // Embedded at most once, for dense and in_type both.

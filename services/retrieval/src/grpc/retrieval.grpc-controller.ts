@@ -43,6 +43,7 @@ export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
   const w = request.fusion;
   return {
     queryText: request.queryText,
+    ...(request.lexicalExpansions.length > 0 ? { lexicalExpansions: request.lexicalExpansions } : {}),
     ...(request.queryVector.length ? { queryVector: Float32Array.from(request.queryVector) } : {}),
     ...(request.userVector.length ? { userVector: Float32Array.from(request.userVector) } : {}),
     seedItemIds: request.seedItemIds,

@@ -5,6 +5,7 @@ import { normalizeField, normalizeQuery } from '../text/normalize-query';
 import { CHINESE_STOPWORDS, ENGLISH_STOPWORDS, isStopword } from '../text/stopwords';
 import type { TextAnalyzer, Token } from '../text/text-analyzer';
 import { mineCrossScriptAliases, type Label, type LabelledTitle, type MinedAlias, type Script } from './alias-mining';
+import { translationRules, type TranslationEntry } from './translations';
 import { ATTRIBUTE_VALUE_ALIASES, BOOST_CUES, BRAND_DESIGNATORS, IN_STOCK_CUES, NON_BRANDS, SIZE_CUES_AFTER, SIZE_CUES_BEFORE, SIZE_KEYS } from './lexicon';
 import { PhraseIndex } from './phrase-index';
 import { filterScopeKey, type Meaning, type QueryDictionaries } from './query-dictionaries';
@@ -12,6 +13,8 @@ import { filterScopeKey, type Meaning, type QueryDictionaries } from './query-di
 export interface DictionarySources {
   products: Iterable<CatalogProduct>;
   synonymRules: readonly SynonymRule[];
+  /** A Chinese–English dictionary: its words become translations where the catalog uses the English (translations.ts). */
+  translations?: readonly TranslationEntry[];
   version: number;
 }
 
@@ -84,7 +87,10 @@ export class DictionaryBuilder {
     );
     const mined = minedAll.filter((m) => !m.labelId.startsWith('category:'));
     const minedRules: SynonymRule[] = mined.map((m) => ({ kind: 'equivalent', phrases: [labelText(m.labelId), m.alias] }));
-    const expansions = expansionsOf([...sources.synonymRules, ...minedRules]);
+    const explained = expansionsOf([...sources.synonymRules, ...minedRules]);
+    const catalogWords = new Set(titles.flatMap(({ tokens }) => tokens.filter((t) => t.kind === 'word').map((t) => t.key)));
+    const translated = translationRules(sources.translations ?? [], (phrase) => this.analyzer.phraseKeys(phrase), catalogWords, new Set(explained.keys()));
+    const expansions = translated.length === 0 ? explained : expansionsOf([...sources.synonymRules, ...minedRules, ...translated]);
     const minedFor = new Map<string, string[]>();
     for (const m of mined) minedFor.set(m.labelId, [...(minedFor.get(m.labelId) ?? []), m.alias]);
 
@@ -116,6 +122,7 @@ export class DictionaryBuilder {
         categories: categories.size,
         synonymPhrases: synonyms.size,
         minedAliases: mined.length,
+        translations: translated.length,
         vocabulary: spelling.index.size,
       },
       minedAliases: mined.map((m) => `${m.labelId} ⇄ ${m.alias}`),

@@ -23,6 +23,8 @@ export interface DictionaryStats {
   categories: number;
   synonymPhrases: number;
   minedAliases: number;
+  /** Chinese words given English translations the catalog uses (translations.ts). */
+  translations: number;
   vocabulary: number;
 }
 
