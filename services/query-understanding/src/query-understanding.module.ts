@@ -104,15 +104,11 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
     const { store, suggestions, predictor } = this.parts;
     const giveUpAt = Date.now() + timeoutMs;
     if (!(await pollUntil(() => store.snapshot.size >= products, giveUpAt))) return false;
-    await this.translationsLoaded;
+    if ((await Promise.race([this.translationsLoaded.then(() => 'loaded' as const), delay(Math.max(0, giveUpAt - Date.now()))])) !== 'loaded') return false;
     await store.flush();
     if (!(await pollUntil(() => suggestions.products >= products, giveUpAt))) return false;
     const idle = predictor?.whenIdle() ?? Promise.resolve();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, giveUpAt - Date.now()))));
-    const outcome = await Promise.race([idle, late]);
-    clearTimeout(timer);
-    return outcome !== 'late';
+    return (await Promise.race([idle.then(() => 'idle' as const), delay(Math.max(0, giveUpAt - Date.now()))])) !== 'late';
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -126,6 +122,11 @@ export class QueryUnderstandingLifecycle implements OnModuleInit, OnModuleDestro
     if (ownsEmbedder) embedder?.close();
     if (ownsBus) await bus.close();
   }
+}
+
+/** Resolves 'late' after `ms` (the timer does not hold the process open). */
+function delay(ms: number): Promise<'late'> {
+  return new Promise((resolve) => setTimeout(() => resolve('late'), ms).unref());
 }
 
 /** Whether `done` came true (checked every 50 ms) before `giveUpAt`. */

@@ -28,10 +28,11 @@ describe('QueryParser', () => {
     expect(parse('cheapest running shoes').boosts).toEqual([{ field: 'price', value: 'low', weight: 0.8 }]);
   });
 
-  it('turns "best rated" and "new" into rating and newness boosts, and drops them from the text', () => {
+  it('turns "best rated" and "newest" into rating and newness boosts, and drops them from the text; a bare "new" is a word', () => {
     expect(summary(parse('best rated running shoes'))).toMatchObject({ boosts: [{ field: 'rating', value: 'high', weight: 0.8 }], residual: 'running shoes' });
     expect(summary(parse('新款跑鞋'))).toMatchObject({ boosts: [{ field: 'newness', value: 'high', weight: 0.5 }], residual: '跑鞋' });
     expect(parse('newest headphones').boosts).toEqual([{ field: 'newness', value: 'high', weight: 0.8 }]);
+    expect(summary(parse('new york mug'))).toMatchObject({ boosts: [], residual: 'new york mug' });
   });
 
   it('needs a cue for a bare size: "42" alone is not a size', () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { isTranslatableWord, renderingsOf, type TranslationEntry } from '../domain/dictionaries/translations';
+import { HAN_WORD, isTranslatableWord, renderingsOf, type TranslationEntry } from '../domain/dictionaries/translations';
 
 /**
  * Reads the 11 MB data file on a worker thread and hands back only [simplified, definition] of
@@ -25,8 +25,9 @@ parentPort.postMessage(data.all.filter((row) => Array.isArray(row) && typeof row
  * worth translating, about 75,000, in a few tens of MB.
  */
 export async function loadCcCedict(signal?: AbortSignal): Promise<TranslationEntry[]> {
+  if (signal?.aborted) throw new Error('stopped: the service is closing');
   const rows = await new Promise<unknown[]>((resolve, reject) => {
-    const worker = new Worker(READER, { eval: true, workerData: { file: dataFile(), word: '^[\\u3400-\\u9fff]{2,8}$' } });
+    const worker = new Worker(READER, { eval: true, workerData: { file: dataFile(), word: HAN_WORD.source } });
     const stop = () => {
       reject(new Error('stopped: the service is closing'));
       void worker.terminate();

@@ -40,7 +40,9 @@ class FakeRetrieval implements CandidateSource, ProductSource {
       return { candidates: browsed.map((id, rank) => create(CandidateSchema, { itemId: id, score: 0, sources: [{ source: 'catalog', score: 0, rank }] })), unavailableSources: [] };
     }
     const allRelaxed = this.onlyRelaxed(call.filters);
-    return { candidates: IDS.map((id, rank) => ({ ...candidate(id, rank), relaxed: allRelaxed || this.relaxed.has(id) })), unavailableSources: this.unavailable };
+    const type = call.productType?.categoryPath;
+    const ofType = (id: string) => type !== undefined && `${(this.categories[id] ?? []).join('/')}/`.startsWith(`${type}/`);
+    return { candidates: IDS.map((id, rank) => ({ ...candidate(id, rank), relaxed: allRelaxed || this.relaxed.has(id), ofProductType: ofType(id) })), unavailableSources: this.unavailable };
   }
   async similarItems(itemId: string) {
     return { candidates: IDS.filter((id) => id !== itemId).map(candidate), unavailableSources: [] };
@@ -478,7 +480,7 @@ describe('Search when no product passes the query\'s filters', () => {
     const parsed = create(ParsedQuerySchema, { original: 'laptop under 500', normalized: 'laptop under 500', residualText: 'laptop', filters: { price: { max: 500 } }, categories: [{ categoryPath: 'Electronics/Laptops', probability: 0.97 }] });
     const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
     // Under the price only bags pass; the in_type source finds the laptops, all over 500.
-    const inType = (id: string, rank: number, relaxed: boolean): Candidate => create(CandidateSchema, { itemId: id, score: 1, sources: [{ source: 'in_type', score: 0.9, rank }], relaxed });
+    const inType = (id: string, rank: number, relaxed: boolean): Candidate => create(CandidateSchema, { itemId: id, score: 1, sources: [{ source: 'in_type', score: 0.9, rank }], relaxed, ofProductType: true });
     retrieval.retrieve = async (request: RetrieveCall) => {
       retrieval.lastRetrieve = request;
       retrieval.calls.retrieve++;
@@ -493,6 +495,40 @@ describe('Search when no product passes the query\'s filters', () => {
       ['laptop-2', MatchQuality.EXACT],
       ['bag', MatchQuality.OTHER_TYPE],
     ]);
+  });
+
+  it('relaxes nothing when a product of the type passes the filters, whichever source found it', async () => {
+    const parsed = create(ParsedQuerySchema, { original: 'laptop under 500', normalized: 'laptop under 500', residualText: 'laptop', filters: { price: { max: 500 } }, categories: [{ categoryPath: 'Electronics/Laptops', probability: 0.97 }] });
+    const { service, retrieval } = setup({ understander: { understand: async () => parsed, complete: async () => [] } });
+    // A large type: the in_type source's nearest ones are all dear; the cheap laptop came from lexical.
+    retrieval.retrieve = async (request: RetrieveCall) => {
+      retrieval.lastRetrieve = request;
+      retrieval.calls.retrieve++;
+      return {
+        candidates: [
+          create(CandidateSchema, { itemId: 'cheap-laptop', score: 1, sources: [{ source: 'lexical', score: 3, rank: 0 }], ofProductType: true }),
+          create(CandidateSchema, { itemId: 'dear-laptop', score: 1, sources: [{ source: 'in_type', score: 0.9, rank: 0 }], relaxed: true, ofProductType: true }),
+        ],
+        unavailableSources: [],
+      };
+    };
+    const response = await service.search(search({ query: 'laptop under 500' }), call);
+    expect(response.relaxedFilters).toEqual([]);
+    expect(retrieval.calls.retrieve).toBe(1);
+    expect(response.items!.map((i) => [i.itemId, i.matchQuality])).toEqual([
+      ['cheap-laptop', MatchQuality.EXACT],
+      ['dear-laptop', MatchQuality.RELAXED],
+    ]);
+  });
+
+  it('keeps the relaxed mark when the catalog cannot be read (retrieval judged the type)', async () => {
+    const { service, retrieval } = setup({ understander: { understand: async () => create(ParsedQuerySchema, { original: 'red running shoes', normalized: 'red running shoes', residualText: 'running shoes', filters: { attributes: { color: 'red' } }, categories: [{ categoryPath: 'Shoes/Running Shoes', probability: 0.97 }] }), complete: async () => [] } });
+    Object.assign(retrieval.categories, { c: ['Shoes', 'Running Shoes'], e: ['Shoes', 'Running Shoes'] });
+    retrieval.relaxed.add('e');
+    retrieval.failCatalog = true;
+    const response = await service.search(search({ query: 'red running shoes' }), call);
+    const match = new Map(response.items!.map((i) => [i.itemId, i.matchQuality]));
+    expect([match.get('c'), match.get('e'), match.get('a')]).toEqual([MatchQuality.EXACT, MatchQuality.RELAXED, MatchQuality.OTHER_TYPE]);
   });
 
   it('relaxes nothing when the filters find products', async () => {
@@ -547,6 +583,17 @@ describe('Search with a product type', () => {
     const sorted = typed(0.95);
     await sorted.service.search(search({ query: 'red running shoes', sort: SortOrder.PRICE_ASCENDING }), call);
     expect(sorted.retrieval.lastRetrieve?.productType).toBeUndefined();
+  });
+
+  it('skips the in_type source with dense when the query could not be embedded (retrieval would only try again)', async () => {
+    const { service, retrieval } = setup({
+      understander: { understand: async () => parsed(0.95), complete: async () => [] },
+      embedder: { embedQuery: async () => { throw Object.assign(new Error('embedding down'), { name: 'Error' }); } },
+    });
+    const response = await service.search(search({ query: 'red running shoes' }), call);
+    expect(retrieval.lastRetrieve?.productType).toBeDefined();
+    expect(retrieval.lastRetrieve?.skipSources).toEqual(['dense', 'inType']);
+    expect(response.degraded).toContain(Degradation.EMBEDDING_UNAVAILABLE);
   });
 
   it('has no type when RANKING_PRODUCT_TYPE_MIN_PROBABILITY is 0', async () => {

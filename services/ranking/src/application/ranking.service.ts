@@ -177,8 +177,9 @@ export function searchProductType(parsed: ParsedQuery | undefined, requested: Fi
   const boundPath = requested?.categoryPath ?? '';
   const bound = boundPath ? parseCategoryPrefix(boundPath) : [];
   if (!isOfType(bound, segments) && !isOfType(segments, bound)) return undefined;
-  const categoryPath = segments.length >= bound.length ? segments.join('/') : boundPath;
-  return { segments, retrieval: { categoryPath, filters: requested ?? create(FiltersSchema) } };
+  // The narrower of the two, for retrieval, the groups and the response alike.
+  if (segments.length >= bound.length) return { segments, retrieval: { categoryPath: segments.join('/'), filters: requested ?? create(FiltersSchema) } };
+  return { segments: boundPath.split(/\s*(?:\/|>)\s*/).filter((s) => s.length > 0), retrieval: { categoryPath: boundPath, filters: requested ?? create(FiltersSchema) } };
 }
 
 /** Retrieval takes at most this many (RetrieveRequest.lexical_expansions). */
@@ -189,17 +190,12 @@ function lexicalExpansions(parsed: ParsedQuery | undefined): string[] {
   return [...new Set(parsed?.synonyms.flatMap((s) => s.synonyms) ?? [])].filter((s) => s.length <= 256).slice(0, MAX_LEXICAL_EXPANSIONS);
 }
 
-const fromInType = (c: Candidate) => c.sources.some((s) => s.source === 'in_type');
-
 /**
- * Whether some candidate passes every filter: where retrieval's in_type source answered, one of
- * the product type (that source brings the whole type, so an exact match of it is among its
- * candidates), since other kinds passing the filters ("laptop under 500" → laptop bags) are not
- * what was asked for.
+ * Whether some candidate passes every filter, and with a product type is of it: other kinds that
+ * pass the filters ("laptop under 500" → laptop bags) are not what was asked for.
  */
-function hasExactCandidate(candidates: readonly Candidate[]): boolean {
-  const typed = candidates.some(fromInType);
-  return candidates.some((c) => !c.relaxed && (!typed || fromInType(c)));
+function hasExactCandidate(candidates: readonly Candidate[], typed: boolean): boolean {
+  return candidates.some((c) => !c.relaxed && (!typed || c.ofProductType));
 }
 
 /** The user's recent items, most recent first (any kind), distinct. */
@@ -283,7 +279,7 @@ export class RankingApplicationService {
     let relaxedFilters: RelaxedFilter[] = [];
     // Without a single exact match (of the type, when there is one) the query's own filters are
     // relaxed as if nothing was found: relaxed candidates and other kinds are no match.
-    if (!hasExactCandidate(found.candidates) && !report.has('retrieval')) {
+    if (!hasExactCandidate(found.candidates, productType !== undefined) && !report.has('retrieval')) {
       const relaxed = await this.timed('search', 'relax', () => this.relaxQueryFilters(retrieveCall, request.filters, parsed?.filters, report, call));
       if (relaxed) ({ found, filters, dropped: relaxedFilters } = relaxed);
     }
@@ -418,7 +414,7 @@ export class RankingApplicationService {
     const { assignments, params } = assignExperiments(this.deps.experiments(), pseudonym?.pseudonym ?? request.sessionId, 'rank');
     const query = request.query ?? '';
     const queryVector = query ? await this.timed('rank', 'query', () => this.embed(query, report, call)) : undefined;
-    const given = request.itemIds.map((itemId): Candidate => ({ $typeName: 'shopsense.retrieval.v1.Candidate', itemId, score: 0, sources: [], relaxed: false }));
+    const given = request.itemIds.map((itemId) => create(CandidateSchema, { itemId }));
     const ranked = await this.rankList(given, {
       surface: 'rank',
       rawQuery: query,
@@ -517,9 +513,10 @@ export class RankingApplicationService {
   }
 
   /**
-   * No product passes the filters: gives up the query's own filters one at a time, the most
-   * specific first (filterRelaxations), until retrieval finds something. The caller's filters
-   * stay. Undefined when no step finds anything or retrieval fails meanwhile.
+   * No product (of the type, when there is one) passes the filters: gives up the query's own
+   * filters one at a time, the most specific first (filterRelaxations), until retrieval finds an
+   * exact match (hasExactCandidate). The caller's filters stay. Undefined when no step finds one
+   * or retrieval fails meanwhile.
    */
   private async relaxQueryFilters(
     retrieveCall: RetrieveCall,
@@ -537,7 +534,7 @@ export class RankingApplicationService {
       tried = filtersKey(filters);
       const found = await this.retrieveWithCounts({ ...rest, ...(filters && hasFilters(filters) ? { filters } : {}) }, report, call);
       if (report.has('retrieval')) return undefined;
-      if (hasExactCandidate(found.candidates)) return { found, filters, dropped: step.dropped };
+      if (hasExactCandidate(found.candidates, retrieveCall.productType !== undefined)) return { found, filters, dropped: step.dropped };
     }
     return undefined;
   }
@@ -646,6 +643,9 @@ export class RankingApplicationService {
       const coOccurrence = state.cooccurrence[c.itemId];
       if (coOccurrence !== undefined) input.coOccurrence = coOccurrence;
       if (c.relaxed) input.relaxed = true;
+      // Retrieval says whether a candidate is of the type (it knows every product's category,
+      // even when the catalog fetch here failed); a pinned extra is judged by its product.
+      if (request.productType && c.sources.every((s) => s.source !== 'pinned')) input.ofType = c.ofProductType;
       return input;
     });
 

@@ -47,9 +47,9 @@ export function reasonForFeature(feature: string, queryText: string): string | u
   if (feature === 'item_ctr') return 'often clicked by shoppers';
   if (feature === 'query_category_match') return queryText.trim() ? `the kind of product ${quoteQuery(queryText)} asks for` : undefined;
   if (feature === 'price_fit') return 'within your price range';
-  if (feature === 'price_boost_fit') return 'matches your price preference';
-  if (feature === 'rating_boost_fit') return 'among the best rated of its kind';
-  if (feature === 'newness_boost_fit') return 'among the newest of its kind';
+  if (feature === 'price_preference_fit') return 'matches your price preference';
+  if (feature === 'rating_preference_fit') return 'among the best rated of its kind';
+  if (feature === 'newness_preference_fit') return 'among the newest of its kind';
   if (feature === 'freshness') return 'new arrival';
   return undefined;
 }

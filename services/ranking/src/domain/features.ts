@@ -137,6 +137,8 @@ export interface CandidateInput {
   coOccurrence?: number;
   /** Fails a filter the query's words asked for: retrieval's in_type source alone proposed it (Candidate.relaxed). */
   relaxed?: boolean;
+  /** With a product type: whether retrieval found the item of it (Candidate.of_product_type); unset, the product's category decides. */
+  ofType?: boolean;
 }
 
 export interface FeatureDefinition {
@@ -402,9 +404,9 @@ export const FEATURES: readonly FeatureDefinition[] = [
     reads: { query: true, catalog: true },
     compute: (context, candidate) => priceFitValue(candidate.product?.price, context.priceFilter),
   },
-  preferenceFeature('price_boost_fit', 'price', 'Fit to a "cheap" or "premium" preference from the query: the price\'s place among the candidates of its category, in [-1, 1].'),
-  preferenceFeature('rating_boost_fit', 'rating', 'Fit to a "best rated" preference from the query: the rating\'s place among the candidates of its category, in [-1, 1].'),
-  preferenceFeature('newness_boost_fit', 'newness', 'Fit to a "new" preference from the query: the last update\'s place among the candidates of its category, in [-1, 1].'),
+  preferenceFeature('price_preference_fit', 'price', 'Fit to a "cheap" or "premium" preference from the query: the price\'s place among the candidates of its category, in [-1, 1].'),
+  preferenceFeature('rating_preference_fit', 'rating', 'Fit to a "best rated" preference from the query: the rating\'s place among the candidates of its category, in [-1, 1].'),
+  preferenceFeature('newness_preference_fit', 'newness', 'Fit to a "new" preference from the query: the last update\'s place among the candidates of its category, in [-1, 1].'),
   {
     name: 'freshness',
     description: `exp(-age in days / ${FRESHNESS_DAYS}) since the last catalog update; 0 when unknown.`,

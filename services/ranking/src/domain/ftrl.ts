@@ -49,8 +49,10 @@ export const DEFAULT_FTRL_CONFIG: FtrlConfig = { alpha: 0.1, beta: 1, l1: 0.1, l
  * retrieval rank breaks what is left; a price inside the asked range counts about one logit. A
  * soft preference the query states ("cheap", "best", "new": the boost's strength, 0.5, times the
  * item's place in its category, ±1) moves up to two logits, more than the cosines separate
- * products of one kind, so "cheap red dress" lists the cheap red dresses first (at weight 1 it
- * moved nothing visible). With a query, the shopper's two interest vectors together
+ * products of one kind, so "cheap red dress" lists the cheap red dresses first (the feature it
+ * replaced, price_boost_fit, measured the price against the candidates' median at weight 1 and
+ * moved nothing visible; a new name, so saved models start it from this weight rather than
+ * keep a weight learned for another meaning). With a query, the shopper's two interest vectors together
  * weigh half as much as the query (a history reorders what matches the query, it does not
  * replace it) and count for nothing without a history (their cosine is 0). The prior is on the
  * query-only copies of those cosines (features.ts): one model serves Recommend too, where the
@@ -68,9 +70,9 @@ export const RELEVANCE_PRIOR_WEIGHTS: Readonly<Record<string, number>> = {
   retrieval_lexical_score: 1,
   retrieval_rr: 0.5,
   price_fit: 1,
-  price_boost_fit: 4,
-  rating_boost_fit: 4,
-  newness_boost_fit: 4,
+  price_preference_fit: 4,
+  rating_preference_fit: 4,
+  newness_preference_fit: 4,
   query_category_match: 3,
 };
 

@@ -56,9 +56,12 @@ export function isOfType(type: readonly string[], categoryPath: readonly string[
   return type.every((segment, i) => key(segment) === key(categoryPath[i]?.trim() ?? ''));
 }
 
-/** A result's match: of the type or not, and (of the type) whether it fails a filter from the query's words. */
-export function matchQuality(type: readonly string[], categoryPath: readonly string[] | undefined, relaxed: boolean): MatchQuality {
-  if (!isOfType(type, categoryPath)) return 'other_type';
+/**
+ * A result's match: of the type or not (as retrieval judged it, `ofType`, or else by its
+ * category), and (of the type) whether it fails a filter from the query's words.
+ */
+export function matchQuality(type: readonly string[], categoryPath: readonly string[] | undefined, relaxed: boolean, ofType?: boolean): MatchQuality {
+  if (!(ofType ?? isOfType(type, categoryPath))) return 'other_type';
   return relaxed ? 'relaxed' : 'exact';
 }
 

@@ -106,7 +106,7 @@ describe('rankCandidates', () => {
   it('places the candidates\' prices within their category for price preferences', () => {
     const cheap = aContext({ boosts: [{ field: 'price', value: 'low', weight: 1 }] });
     const outcome = rankCandidates(input({ context: cheap }));
-    const fit = (id: string) => outcome.items.find((i) => i.itemId === id)!.features['price_boost_fit'];
+    const fit = (id: string) => outcome.items.find((i) => i.itemId === id)!.features['price_preference_fit'];
     // a $10, b $20, c $30, one (empty) category: the cheapest fits "cheap" best.
     expect([fit('a'), fit('b'), fit('c')]).toEqual([1, 0, -1]);
   });

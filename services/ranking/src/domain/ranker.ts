@@ -119,7 +119,7 @@ export function rankCandidates(input: RankInput): RankOutcome {
   }));
 
   const type = input.productType;
-  const matches = type ? input.candidates.map((c) => matchQuality(type, c.product?.categoryPath, c.relaxed === true)) : undefined;
+  const matches = type ? input.candidates.map((c) => matchQuality(type, c.product?.categoryPath, c.relaxed === true, c.ofType)) : undefined;
   const byMatch = (order: (items: Scored[]) => Scored[]) => (matches ? (items: Scored[]) => orderByMatch(items, (item) => matches[item.index] ?? 'other_type', order) : order);
   const modelOrder = byMatch((items) => items)([...scored].sort((a, b) => b.score - a.score || a.index - b.index));
   let ordered: Scored[] = modelOrder;

@@ -102,6 +102,8 @@ describe('RetrievalApplicationService: the in_type source', () => {
     expect(byId.get('red-shoe')!.relaxed).toBeUndefined();
     expect(byId.get('red-shoe')!.sources.map((s) => s.source).sort()).toEqual(['dense', 'in_type']);
     expect(byId.get('red-jacket')!.relaxed).toBeUndefined();
+    // Whichever source found it, each candidate says whether it is of the type.
+    expect(Object.fromEntries([...byId].map(([id, c]) => [id, c.ofProductType]))).toEqual({ 'red-jacket': false, 'red-shoe': true, 'blue-shoe': true, sneaker: false });
     expect(searches).toContainEqual(expect.objectContaining({ categoryPrefix: ['shoes', 'running shoes'], attributes: [] }));
     // One embedding serves dense and in_type.
     expect(embedded()).toBe(1);

@@ -125,7 +125,7 @@ export class RetrievalApplicationService {
     // Keep the source order stable so fused ties break the same way every time.
     const order = ['dense', 'lexical', 'in_type', 'user_interest', 'similar', 'catalog'];
     lists.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
-    const fused = this.markRelaxed(query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK), query.filters);
+    const fused = this.markProductType(query.fusion === 'weighted' ? weightedScoreFusion(lists) : reciprocalRankFusion(lists, query.rrfK), query.filters, query.productType);
     const wantsFacets = query.facets !== undefined && query.facets.length > 0;
     // Sorting and facets both work on every product that holds every word: found once.
     const matched = (query.sort || wantsFacets) && query.queryText.trim() ? this.lexical.matchAll(query.queryText) : undefined;
@@ -136,14 +136,20 @@ export class RetrievalApplicationService {
   }
 
   /**
-   * Marks the candidates only the in_type source proposed that fail the request's filters: every
-   * other source searched under those filters, in_type under the product type's own.
+   * With a product type, marks each candidate of the type, whichever source found it (ranking
+   * lists those first and asks whether any passes the filters), and those only the in_type source
+   * proposed that fail the request's filters (relaxed): every other source searched under those
+   * filters, in_type under the type's own.
    */
-  private markRelaxed(candidates: FusedCandidate[], filters: NormalizedFilters): FusedCandidate[] {
+  private markProductType(candidates: FusedCandidate[], filters: NormalizedFilters, productType: NormalizedFilters | undefined): FusedCandidate[] {
+    if (!productType) return candidates;
+    const type: NormalizedFilters = { categoryPrefix: productType.categoryPrefix, brands: [], attributes: [] };
     for (const candidate of candidates) {
-      if (candidate.sources.some((s) => s.source !== 'in_type')) continue;
       const stored = this.catalog.get(candidate.id);
-      if (stored && !matchesFilters(this.payload(stored.product), filters)) candidate.relaxed = true;
+      if (!stored) continue;
+      const payload = this.payload(stored.product);
+      candidate.ofProductType = matchesFilters(payload, type);
+      if (candidate.sources.every((s) => s.source === 'in_type') && !matchesFilters(payload, filters)) candidate.relaxed = true;
     }
     return candidates;
   }
@@ -167,8 +173,8 @@ export class RetrievalApplicationService {
 
   /**
    * Facet counts over the matching products (matchingProducts), each counted with every filter
-   * but its own. When the matching products are the candidates by meaning, those already pass
-   * every filter, and `lexical` says so.
+   * but its own (so relaxed in_type candidates, when the candidates stand in, count only where
+   * they pass); `lexical` says whether the products were the text's matches or the candidates.
    */
   private facetsOf(query: RetrieveQuery, specs: readonly FacetSpec[], matched: readonly string[] | undefined, candidates: readonly FusedCandidate[], exclude: ReadonlySet<string>): Pick<RetrieveResult, 'facets' | 'totalHits'> {
     const items = (function* (service: RetrievalApplicationService) {

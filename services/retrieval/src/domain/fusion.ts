@@ -11,6 +11,8 @@ export interface FusedCandidate {
   sources: { source: string; score: number; rank: number }[];
   /** Fails the request's filters: proposed by the in_type source only (RetrieveRequest.product_type). */
   relaxed?: boolean;
+  /** With a product type: whether the item is of it (Candidate.of_product_type). */
+  ofProductType?: boolean;
 }
 
 /**

@@ -73,7 +73,7 @@ export function toRetrieveQuery(request: RetrieveRequest): RetrieveQuery {
   };
 }
 
-const toCandidate = (c: FusedCandidate) => ({ itemId: c.id, score: c.score, sources: c.sources, relaxed: c.relaxed ?? false });
+const toCandidate = (c: FusedCandidate) => ({ itemId: c.id, score: c.score, sources: c.sources, relaxed: c.relaxed ?? false, ofProductType: c.ofProductType ?? false });
 
 /** gRPC transport of RetrievalService. */
 export function retrievalGrpcImplementation(service: RetrievalApplicationService, modelVersion: () => string): ServiceImplementation<typeof RetrievalService> {

@@ -57,6 +57,12 @@ const EMPTY: Counted = { display: new Map(), count: 0 };
 export class DictionaryBuilder {
   private analyses = new WeakMap<CatalogProduct, Token[]>();
   private analysesForSegmenter = -1;
+  /**
+   * The keys of each translation's English renderings, kept between builds: English words are
+   * keyed by the stemmer alone (what the segmenter learns is Chinese), and analysing the whole
+   * dictionary again held every rebuild for about a second.
+   */
+  private readonly renderingKeys = new Map<string, readonly string[]>();
 
   constructor(private readonly analyzer: TextAnalyzer) {}
 
@@ -87,10 +93,11 @@ export class DictionaryBuilder {
     );
     const mined = minedAll.filter((m) => !m.labelId.startsWith('category:'));
     const minedRules: SynonymRule[] = mined.map((m) => ({ kind: 'equivalent', phrases: [labelText(m.labelId), m.alias] }));
-    const explained = expansionsOf([...sources.synonymRules, ...minedRules]);
+    const expansions = expansionsOf([...sources.synonymRules, ...minedRules]);
     const catalogWords = new Set(titles.flatMap(({ tokens }) => tokens.filter((t) => t.kind === 'word').map((t) => t.key)));
-    const translated = translationRules(sources.translations ?? [], (phrase) => this.analyzer.phraseKeys(phrase), catalogWords, new Set(explained.keys()));
-    const expansions = translated.length === 0 ? explained : expansionsOf([...sources.synonymRules, ...minedRules, ...translated]);
+    // Translations only for words nothing above explains, so they add entries and change none.
+    const translated = translationRules(sources.translations ?? [], (phrase) => this.keysOfRendering(phrase), catalogWords, new Set(expansions.keys()));
+    for (const [phrase, targets] of expansionsOf(translated)) expansions.set(phrase, targets);
     const minedFor = new Map<string, string[]>();
     for (const m of mined) minedFor.set(m.labelId, [...(minedFor.get(m.labelId) ?? []), m.alias]);
 
@@ -127,6 +134,12 @@ export class DictionaryBuilder {
       },
       minedAliases: mined.map((m) => `${m.labelId} ⇄ ${m.alias}`),
     };
+  }
+
+  private keysOfRendering(phrase: string): readonly string[] {
+    let keys = this.renderingKeys.get(phrase);
+    if (!keys) this.renderingKeys.set(phrase, (keys = this.analyzer.phraseKeys(phrase)));
+    return keys;
   }
 
   private analyze(product: CatalogProduct): Token[] {

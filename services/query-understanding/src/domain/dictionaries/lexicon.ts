@@ -77,7 +77,8 @@ export const BOOST_CUES: readonly BoostCue[] = [
   ...['expensive', 'luxury', 'high end', 'high-end', 'upscale', '高端', '奢华', '高档', '贵的'].map((phrase) => ({ phrase, field: 'price', value: 'high', weight: 0.5 })),
   ...['best', 'top rated', 'highly rated', 'well rated', '好评', '高评分', '口碑好'].map((phrase) => ({ phrase, field: 'rating', value: 'high', weight: 0.5 })),
   ...['best rated', 'highest rated', '评分最高', '好评最多'].map((phrase) => ({ phrase, field: 'rating', value: 'high', weight: 0.8 })),
-  ...['new', 'new arrival', 'new arrivals', 'latest', '新款', '新品', '新上市'].map((phrase) => ({ phrase, field: 'newness', value: 'high', weight: 0.5 })),
+  // Not a bare "new": it is part of too many names ("new balance", "new york").
+  ...['new arrival', 'new arrivals', 'latest', '新款', '新品', '新上市'].map((phrase) => ({ phrase, field: 'newness', value: 'high', weight: 0.5 })),
   ...['newest', '最新', '最新款'].map((phrase) => ({ phrase, field: 'newness', value: 'high', weight: 0.8 })),
 ];
 

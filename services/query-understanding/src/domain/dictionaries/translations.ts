@@ -29,7 +29,8 @@ export function translationRules(entries: Iterable<TranslationEntry>, keysOf: (p
   return rules;
 }
 
-const HAN_WORD = /^[\u3400-\u9fff]{2,8}$/;
+/** Two to eight Han characters: one is too ambiguous to translate. */
+export const HAN_WORD = /^[\u3400-\u9fff]{2,8}$/;
 const SKIP = /surname|variant of|abbr\.|\bsee\b|\bCL:|\[|\||\bused in\b|^\s*$/i;
 
 /**
@@ -54,5 +55,5 @@ export function renderingsOf(definition: string | readonly string[]): string[] {
   return out;
 }
 
-/** Whether a dictionary headword is worth translating: two to eight Han characters (one is too ambiguous). */
+/** Whether a dictionary headword is worth translating (HAN_WORD). */
 export const isTranslatableWord = (word: string) => HAN_WORD.test(word);
