@@ -61,7 +61,12 @@ export class ServiceMetrics {
   }
 }
 
-/** Serves `GET /metrics` (Prometheus text format) and nothing else. */
+/**
+ * Serves `GET /metrics` (Prometheus text format) and nothing else. Every answer closes its
+ * connection: a scrape every few seconds gains nothing from keep-alive, and a client that reused
+ * a kept-alive socket just as the server's idle timer closed it got "other side closed" (seen in
+ * npm test on a busy machine).
+ */
 export class MetricsServer {
   private server?: Server;
 
@@ -69,6 +74,7 @@ export class MetricsServer {
 
   async start(port: number, host = '0.0.0.0'): Promise<number> {
     const server = createServer((req, res) => {
+      res.shouldKeepAlive = false;
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics\n');
         return;

@@ -58,11 +58,14 @@ export class DictionaryBuilder {
   private analyses = new WeakMap<CatalogProduct, Token[]>();
   private analysesForSegmenter = -1;
   /**
-   * The keys of each translation's English renderings, kept between builds: English words are
-   * keyed by the stemmer alone (what the segmenter learns is Chinese), and analysing the whole
-   * dictionary again held every rebuild for about a second.
+   * The keys of the words of translations' English renderings, kept between builds: English
+   * words are keyed by the stemmer alone (what the segmenter learns is Chinese), and analysing
+   * the dictionary's 120,000 renderings whole took seconds on a busy machine; they hold about
+   * 30,000 distinct words.
    */
-  private readonly renderingKeys = new Map<string, readonly string[]>();
+  private readonly renderingWordKeys = new Map<string, readonly string[]>();
+  private phraseKeys = new Map<string, string[]>();
+  private phraseKeysForSegmenter = -1;
 
   constructor(private readonly analyzer: TextAnalyzer) {}
 
@@ -107,7 +110,7 @@ export class DictionaryBuilder {
     this.addLexicon(phrases, [...attributes.keys()].some((k) => SIZE_KEYS.has(k)));
 
     const synonyms = new PhraseIndex<readonly string[]>();
-    for (const [phrase, targets] of expansions) synonyms.add(this.analyzer.phraseKeys(phrase), [...targets].sort());
+    for (const [phrase, targets] of expansions) synonyms.add(this.keys(phrase), [...targets].sort());
 
     const spelling = this.spellingVocabulary(titles, brands, attributes, categories, expansions);
     const categoryNames = this.categoryWords(categories, expansions, []);
@@ -136,10 +139,28 @@ export class DictionaryBuilder {
     };
   }
 
-  private keysOfRendering(phrase: string): readonly string[] {
-    let keys = this.renderingKeys.get(phrase);
-    if (!keys) this.renderingKeys.set(phrase, (keys = this.analyzer.phraseKeys(phrase)));
+  /**
+   * The analyzer's keys of a phrase, kept while the segmenter learns nothing new: a rebuild keys
+   * tens of thousands of synonym and translation phrases, most of them the same as last time.
+   */
+  private keys(phrase: string): string[] {
+    if (this.phraseKeysForSegmenter !== this.analyzer.version) {
+      this.phraseKeys = new Map();
+      this.phraseKeysForSegmenter = this.analyzer.version;
+    }
+    let keys = this.phraseKeys.get(phrase);
+    if (!keys) this.phraseKeys.set(phrase, (keys = this.analyzer.phraseKeys(phrase)));
     return keys;
+  }
+
+  private keysOfRendering(phrase: string): readonly string[] {
+    // A number may join the unit after it ("250 ml"): such a phrase is analysed whole.
+    if (/\d/.test(phrase)) return this.analyzer.phraseKeys(phrase);
+    return phrase.split(' ').flatMap((word) => {
+      let keys = this.renderingWordKeys.get(word);
+      if (!keys) this.renderingWordKeys.set(word, (keys = this.analyzer.phraseKeys(word)));
+      return keys;
+    });
   }
 
   private analyze(product: CatalogProduct): Token[] {
@@ -215,7 +236,7 @@ export class DictionaryBuilder {
     // How specific each surface is: of the titles containing it, how many are its brands' own,
     // and how many are at least in a category its brands sell in.
     const index = new PhraseIndex<string>();
-    for (const surface of brandsBySurface.keys()) index.add(this.analyzer.phraseKeys(surface), surface);
+    for (const surface of brandsBySurface.keys()) index.add(this.keys(surface), surface);
     const seen = new Map<string, { containing: number; own: number; sameCategory: number }>();
     for (const { product, tokens } of titles) {
       const keys = tokens.map((t) => t.key);
@@ -243,7 +264,7 @@ export class DictionaryBuilder {
         !stat ||
         stat.own / stat.containing >= BRAND_SPECIFICITY_FOR_FILTER ||
         (stat.own / stat.containing >= BRAND_SHARE_WITH_RESELLERS && stat.sameCategory / stat.containing >= SAME_CATEGORY_SHARE);
-      phrases.add(this.analyzer.phraseKeys(surface), { kind: 'brand', brands: [...members].sort(), specific });
+      phrases.add(this.keys(surface), { kind: 'brand', brands: [...members].sort(), specific });
     }
     return brands.size;
   }
@@ -272,16 +293,16 @@ export class DictionaryBuilder {
         }
       }
     }
-    for (const [surface, { meaning }] of best) phrases.add(this.analyzer.phraseKeys(surface), meaning);
+    for (const [surface, { meaning }] of best) phrases.add(this.keys(surface), meaning);
     return { keys, values };
   }
 
   private addLexicon(phrases: PhraseIndex<Meaning>, catalogHasSizes: boolean): void {
-    for (const cue of BOOST_CUES) phrases.add(this.analyzer.phraseKeys(cue.phrase), { kind: 'boost', field: cue.field, value: cue.value, weight: cue.weight });
-    for (const cue of IN_STOCK_CUES) phrases.add(this.analyzer.phraseKeys(cue), { kind: 'in-stock' });
+    for (const cue of BOOST_CUES) phrases.add(this.keys(cue.phrase), { kind: 'boost', field: cue.field, value: cue.value, weight: cue.weight });
+    for (const cue of IN_STOCK_CUES) phrases.add(this.keys(cue), { kind: 'in-stock' });
     if (!catalogHasSizes) return;
-    for (const cue of SIZE_CUES_BEFORE) phrases.add(this.analyzer.phraseKeys(cue), { kind: 'size-cue', position: 'before' });
-    for (const cue of SIZE_CUES_AFTER) phrases.add(this.analyzer.phraseKeys(cue), { kind: 'size-cue', position: 'after' });
+    for (const cue of SIZE_CUES_BEFORE) phrases.add(this.keys(cue), { kind: 'size-cue', position: 'before' });
+    for (const cue of SIZE_CUES_AFTER) phrases.add(this.keys(cue), { kind: 'size-cue', position: 'after' });
   }
 
   /** Every category segment's name, its synonyms and its mined product words → the paths they name. */
@@ -295,19 +316,19 @@ export class DictionaryBuilder {
     // Synonyms by key, so the segment "Speakers" finds the rule written for "speaker".
     const expansionsByKey = new Map<string, Set<string>>();
     for (const [phrase, targets] of expansions) {
-      const key = this.analyzer.phraseKeys(phrase).join(' ');
+      const key = this.keys(phrase).join(' ');
       expansionsByKey.set(key, new Set([...(expansionsByKey.get(key) ?? []), ...targets]));
     }
     for (const path of categories.keys()) {
       for (const segment of path.split('/')) {
         const phrase = normalizeQuery(segment);
         name(phrase, path);
-        for (const synonym of expansionsByKey.get(this.analyzer.phraseKeys(phrase).join(' ')) ?? []) name(synonym, path);
+        for (const synonym of expansionsByKey.get(this.keys(phrase).join(' ')) ?? []) name(synonym, path);
         for (const m of minedForCategories) if (labelText(m.labelId) === phrase) name(m.alias, path);
       }
     }
     const index = new PhraseIndex<string>();
-    for (const [phrase, named] of paths) for (const path of named) index.add(this.analyzer.phraseKeys(phrase), path);
+    for (const [phrase, named] of paths) for (const path of named) index.add(this.keys(phrase), path);
     return index;
   }
 
