@@ -179,7 +179,7 @@ export function searchProductType(parsed: ParsedQuery | undefined, requested: Fi
   if (!isOfType(bound, segments) && !isOfType(segments, bound)) return undefined;
   // The narrower of the two, for retrieval, the groups and the response alike.
   if (segments.length >= bound.length) return { segments, retrieval: { categoryPath: segments.join('/'), filters: requested ?? create(FiltersSchema) } };
-  return { segments: boundPath.split(/\s*(?:\/|>)\s*/).filter((s) => s.length > 0), retrieval: { categoryPath: boundPath, filters: requested ?? create(FiltersSchema) } };
+  return { segments: bound, retrieval: { categoryPath: boundPath, filters: requested ?? create(FiltersSchema) } };
 }
 
 /** Retrieval takes at most this many (RetrieveRequest.lexical_expansions). */
