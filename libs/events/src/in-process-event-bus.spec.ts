@@ -6,7 +6,7 @@ import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { createLogger } from '@shopsense/observability';
 import { expectEventually } from '@shopsense/testing';
 import { deadLetter, done, FORGOTTEN_RECORD_HEADER, retry, type HandlerOutcome } from './event-bus';
-import { InProcessEventBus } from './in-process-event-bus';
+import { InProcessEventBus, type BatchRecord } from './in-process-event-bus';
 import { Topics } from './topic-registry';
 
 function setup(deadLetterMaxBytes?: number) {
@@ -166,6 +166,28 @@ describe('InProcessEventBus', () => {
       expect(calls).toEqual([['1'], ['1'], ['2']]);
       expect(bus.committedOffset(TOPIC, 'g')).toBe(1); // '2' was given back: the next subscription starts at it
       await bus.close();
+    });
+
+    it('hands a batch consumer the message a record was published with, and none for records read back from the log', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bus-durable-'));
+      const bus = durableBus(dir);
+      await bus.open();
+      const published = ['1', '2'].map(event);
+      await bus.publish(Topics.behaviorEvents, published);
+      const first: BatchRecord[] = [];
+      await bus.subscribeBatches(TOPIC, { groupId: 'g', maxRecords: 10, handler: async (records) => (first.push(...records), true) });
+      await expectEventually(() => expect(first).toHaveLength(2));
+      expect(first.map((r) => r.message)).toEqual(published.map((r) => r.message));
+      expect(first[0]!.message).toBe(published[0]!.message);
+      await bus.close();
+
+      const reopened = durableBus(dir);
+      await reopened.open();
+      const replayed: BatchRecord[] = [];
+      await reopened.subscribeBatches(TOPIC, { groupId: 'other', maxRecords: 10, handler: async (records) => (replayed.push(...records), true) });
+      await expectEventually(() => expect(ids(replayed)).toEqual(['1', '2']));
+      expect(replayed.every((r) => r.message === undefined)).toBe(true);
+      await reopened.close();
     });
 
     it("empties a forgotten key's records in memory and on disk, at the same offsets", async () => {

@@ -11,9 +11,16 @@ import { reasonForLog } from './log-redaction';
 import { injectTraceHeaders } from './trace-headers';
 import { TopicLog, type LoggedRecord } from './topic-log';
 
-type StoredRecord = LoggedRecord;
+/**
+ * A record as held in memory: as logged, and, when it was published in this process, the message
+ * it was published with, so that a consumer here need not decode what was just encoded (records
+ * read back from the log after a restart have none, and are decoded).
+ */
+interface StoredRecord extends LoggedRecord {
+  message?: unknown;
+}
 
-/** A record as a batch subscription sees it: raw, with its place in the topic. */
+/** A record as a batch subscription sees it: raw (with its message where there is one), with its place in the topic. */
 export interface BatchRecord extends StoredRecord {
   offset: number;
 }
@@ -165,10 +172,15 @@ export class InProcessEventBus implements EventBus {
   }
 
   async publish<S extends DescMessage>(topic: TopicDefinition<S>, records: OutgoingRecord<S>[], format: WireFormat = 'binary'): Promise<void> {
-    await this.publishRaw(topic.name, toRawRecords(topic, records, format));
+    await this.append(topic.name, toRawRecords(topic, records, format), records.map((r) => r.message));
   }
 
   async publishRaw(topicName: string, records: RawRecord[]): Promise<void> {
+    await this.append(topicName, records);
+  }
+
+  /** Appends records (and, from `publish`, the messages they encode, in the same order). */
+  private async append(topicName: string, records: RawRecord[], messages?: readonly unknown[]): Promise<void> {
     if (topicName === DEAD_LETTER_TOPIC) {
       for (const r of records) await this.appendDeadLetter(r.key, r.value, r.headers ?? {});
       return;
@@ -177,7 +189,7 @@ export class InProcessEventBus implements EventBus {
     // One trace context for the call's records: they were published together.
     const trace = injectTraceHeaders({});
     const timestamp = new Date();
-    const stored: StoredRecord[] = records.map((r) => ({ key: r.key, value: r.value, headers: { ...trace, ...r.headers }, timestamp }));
+    const stored: StoredRecord[] = records.map((r, i) => ({ key: r.key, value: r.value, headers: { ...trace, ...r.headers }, timestamp, ...(messages ? { message: messages[i] } : {}) }));
     const log = this.logs.get(topicName);
     if (!log && this.options.durable?.topics.includes(topicName)) throw new Error(`topic ${topicName} is durable: open() the bus before publishing to it`);
     // Visible to consumers only once synced, so no effect is ever built on a record a crash could lose.

@@ -18,6 +18,19 @@ describe('Pseudonymizer', () => {
     expect(all[0]!.pseudonym.slice(3)).not.toBe(all[1]!.pseudonym.slice(3));
   });
 
+  it('answers the same from its memory of recent users as a fresh HMAC, past its bound and after a forget', () => {
+    const remembering = new Pseudonymizer(keyring);
+    const users = Array.from({ length: 120_000 }, (_, i) => `user-${i}`);
+    const first = users.map((u) => remembering.pseudonymize(u).pseudonym);
+    const again = [...users].reverse().map((u) => remembering.pseudonymize(u).pseudonym).reverse();
+    expect(again).toEqual(first);
+    const fresh = new Pseudonymizer(keyring);
+    expect(users.filter((_, i) => i % 997 === 0).map((u) => fresh.pseudonymize(u).pseudonym)).toEqual(first.filter((_, i) => i % 997 === 0));
+    const current = remembering.allPseudonyms('user-7').find((p) => p.keyId === 'k2');
+    expect(current?.pseudonym).toBe(first[7]);
+    expect(remembering.pseudonymize('user-7').pseudonym).toBe(first[7]);
+  });
+
   it('rejects bad key files without ever echoing key material', () => {
     const secret = Buffer.alloc(8, 7).toString('base64');
     const attempts = [

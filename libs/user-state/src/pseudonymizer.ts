@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { LruCache } from '@shopsense/caching';
 
 /**
  * Keys of the pseudonymisation HMAC. Rotation: add a key, make it `current`; new events use it,
@@ -46,8 +47,18 @@ export interface Pseudonym {
   pseudonym: string;
 }
 
+/**
+ * Users whose pseudonym under the current key is kept at hand (in this process's memory only).
+ * HMACs are the costliest step per event, a clickstream repeats its users, and the same user is
+ * pseudonymised several times within moments: by Track, by the intake applying the event, by
+ * every Search of a session.
+ */
+const RECENT_PSEUDONYMS = 100_000;
+
 /** Raw user id → pseudonymous id. The only place a raw user id is turned into anything stored. */
 export class Pseudonymizer {
+  private readonly recent = new LruCache<string, Pseudonym>(RECENT_PSEUDONYMS);
+
   constructor(private readonly keyring: HmacKeyring) {}
 
   get currentKeyId(): string {
@@ -56,16 +67,21 @@ export class Pseudonymizer {
 
   /** Under the current key: what new events are stored under. */
   pseudonymize(userId: string): Pseudonym {
-    return this.under(this.keyring.current, userId);
+    const known = this.recent.get(userId);
+    if (known) return known;
+    const pseudonym = this.under(this.keyring.current, userId);
+    this.recent.set(userId, pseudonym);
+    return pseudonym;
   }
 
-  /** Under every configured key: what ForgetUser deletes. */
+  /** Under every configured key: what ForgetUser deletes. The user's raw id leaves the memory of recent users too. */
   allPseudonyms(userId: string): Pseudonym[] {
+    this.recent.delete(userId);
     return [...this.keyring.keys.keys()].map((keyId) => this.under(keyId, userId));
   }
 
   private under(keyId: string, userId: string): Pseudonym {
     const digest = createHmac('sha256', this.keyring.keys.get(keyId)!).update(userId, 'utf8').digest('base64url').slice(0, 22);
-    return { keyId, pseudonym: `${keyId}:${digest}` };
+    return Object.freeze({ keyId, pseudonym: `${keyId}:${digest}` });
   }
 }

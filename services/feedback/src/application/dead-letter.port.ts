@@ -1,3 +1,5 @@
+import type { BehaviorEvent } from '@shopsense/contracts';
+
 /** A record as it arrived, kept unchanged for the dead-letter topic. */
 export interface IntakeRecord {
   key: Buffer | null;
@@ -8,6 +10,8 @@ export interface IntakeRecord {
   topic: string;
   partition: number;
   offset: string;
+  /** The event as published, when that was in this process (standalone): it is not decoded again. */
+  message?: BehaviorEvent;
 }
 
 export type DeadLetterStage = 'decode' | 'validate' | 'apply';

@@ -41,6 +41,18 @@ describe('EventIntake', () => {
     expect(seen[0]!.user.pseudonym).not.toContain('alice');
   });
 
+  it('takes the event a record carries (published in this process) as it is, and still validates it', async () => {
+    const seen: PlannedEvent[] = [];
+    const { intake, dead } = intakeWith(async (list) => (seen.push(...list), list.map(() => 'applied' as const)));
+    const carried = events.click('carol', 'p1');
+    // The bytes would not decode: only the carried event can have been used.
+    const withMessage: IntakeRecord = { ...record(Buffer.from([0xff, 0xff]), 1), message: carried };
+    const invalid: IntakeRecord = { ...record(Buffer.from([0xff, 0xff]), 2), message: events.click('', 'p1') };
+    expect(await intake.processRecords([withMessage, invalid], 'g', () => true)).toBe(true);
+    expect(seen.map((p) => p.event)).toEqual([carried]);
+    expect(dead.map((d) => [d.record.offset, d.stage, d.reason])).toEqual([['2', 'validate', 'user_id is required']]);
+  });
+
   it('skips records emptied by ForgetUser, counting them as forgotten rather than dead-lettering them', async () => {
     const seen: PlannedEvent[] = [];
     const { intake, dead, metrics } = intakeWith(async (list) => (seen.push(...list), list.map(() => 'applied' as const)));

@@ -1,7 +1,7 @@
 import { BehaviorEventSchema, type BehaviorEvent } from '@shopsense/contracts';
 import { decodeRecord, CONTENT_TYPE_HEADER, FORGOTTEN_RECORD_HEADER } from '@shopsense/events';
 import type { Logger } from '@shopsense/observability';
-import { dedupRef, normalizeQuery, queryDigest, type Pseudonym, type Pseudonymizer } from '@shopsense/user-state';
+import { dedupRef, normalizeQuery, queryDigest, type Pseudonymizer } from '@shopsense/user-state';
 import { LruCache } from '@shopsense/caching';
 import type { EventOutcome, PlannedEvent } from '../domain/batch-planner';
 import { importLimits, validateEvent, type ValidationLimits } from '../domain/event-validation';
@@ -46,7 +46,6 @@ export function isTransient(error: unknown): boolean {
  * standalone bus both hand it raw records in batches.
  */
 export class EventIntake {
-  private readonly pseudonyms = new LruCache<string, Pseudonym>(100_000);
   private readonly queries = new LruCache<string, { query: string; digest: string | null }>(20_000);
   private readonly importLimits: ValidationLimits;
 
@@ -75,22 +74,12 @@ export class EventIntake {
       planned: {
         event,
         eventTime: validation.eventTime,
-        user: this.pseudonym(event.userId),
+        user: this.pseudonymizer.pseudonymize(event.userId),
         dedup: dedupRef(event.eventId, validation.eventTime, this.dedupShards),
         query: query.query,
         queryDigest: query.digest,
       },
     };
-  }
-
-  /** HMACs are the costliest step per event, and a clickstream repeats its users: memoised (in this process's memory only). */
-  private pseudonym(userId: string): Pseudonym {
-    let pseudonym = this.pseudonyms.get(userId);
-    if (!pseudonym) {
-      pseudonym = this.pseudonymizer.pseudonymize(userId);
-      this.pseudonyms.set(userId, pseudonym);
-    }
-    return pseudonym;
   }
 
   private normalized(raw: string): { query: string; digest: string | null } {
@@ -118,7 +107,7 @@ export class EventIntake {
         emptied++;
         continue;
       }
-      const decoded = decodeRecord(BehaviorEventSchema, record.value, record.headers[CONTENT_TYPE_HEADER]);
+      const decoded = record.message ? { ok: true as const, message: record.message } : decodeRecord(BehaviorEventSchema, record.value, record.headers[CONTENT_TYPE_HEADER]);
       if (!decoded.ok) {
         rejected.push({ record, reason: decoded.reason, stage: 'decode' });
         continue;

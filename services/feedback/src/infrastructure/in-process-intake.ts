@@ -1,3 +1,5 @@
+import { isMessage } from '@bufbuild/protobuf';
+import { BehaviorEventSchema } from '@shopsense/contracts';
 import type { InProcessEventBus, Subscription } from '@shopsense/events';
 import type { EventIntake } from '../application/event-intake.service';
 import type { FeedbackMetrics } from '../application/feedback-metrics';
@@ -5,7 +7,8 @@ import type { FeedbackMetrics } from '../application/feedback-metrics';
 /**
  * Standalone mode: the in-process bus hands the intake its records in batches, raw, exactly as
  * the Kafka adapter does, so both modes share one path (decode → validate → plan → apply) and one
- * set of metrics. A batch is whatever arrived while the previous one was being applied, up to
+ * set of metrics. Records Track published in this process come with their event, which is not
+ * decoded again. A batch is whatever arrived while the previous one was being applied, up to
  * `maxRecords`; the group's position moves past it only once every record has its verdict.
  */
 export class InProcessIntake {
@@ -36,6 +39,7 @@ export class InProcessIntake {
             topic: this.topic,
             partition: 0,
             offset: String(r.offset),
+            ...(isMessage(r.message, BehaviorEventSchema) ? { message: r.message } : {}),
           })),
           this.groupId,
           () => this.running,
