@@ -27,17 +27,21 @@ interface Expiring<T> {
   expiresAt: number;
 }
 
-/** Code units at or above the surrogates: the only ones whose UTF-16 order differs from UTF-8 byte order. */
-const BEYOND_SIMPLE_ORDER = /[\uD800-\uFFFF]/;
-
 /**
- * Byte order of Redis sorted-set ties (equal scores order by member bytes). For strings without
- * code units from U+D800 up (item ids are nearly always ASCII) UTF-16 order is the same, and
- * comparing them as they are spares two buffers per comparison; trims compare a lot.
+ * Byte order of Redis sorted-set ties (equal scores order by member bytes), without encoding
+ * either string: trims compare a lot. Two strings order as their first differing code units do
+ * when both are below the surrogates (there UTF-16 code units are code points, whose order UTF-8
+ * keeps); only from U+D800 up can the orders differ, and only then are the bytes compared.
  */
-const byteCompare = (a: string, b: string) => {
-  if (BEYOND_SIMPLE_ORDER.test(a) || BEYOND_SIMPLE_ORDER.test(b)) return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-  return a < b ? -1 : a > b ? 1 : 0;
+export const byteCompare = (a: string, b: string): number => {
+  const shorter = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < shorter && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === shorter) return a.length - b.length;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  if (x < 0xd800 && y < 0xd800) return x - y;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 };
 
 /**
@@ -406,20 +410,26 @@ function incr(scores: Map<string, number>, member: string, by: number): void {
   scores.set(member, (scores.get(member) ?? 0) + by);
 }
 
-/** Keeps the `max` highest scores (ties: Redis order, lowest member bytes drop first); returns the dropped members. */
+/** Redis's order of sorted-set members: by score, ties by member bytes. */
+const lowerInZset = (a: readonly [string, number], b: readonly [string, number]) => a[1] < b[1] || (a[1] === b[1] && byteCompare(a[0], b[0]) < 0);
+
+/** Keeps the `max` highest scores (ties: Redis order, lowest member bytes drop first); returns the dropped members, lowest first. */
 function trim(scores: Map<string, number>, max: number): string[] {
   const excess = scores.size - max;
   if (excess <= 0) return [];
-  // A batch usually pushes a set a few members over its bound: finding those few lowest is linear, a sort is not.
-  if (excess <= 8) {
-    const dropped: string[] = [];
-    for (let k = 0; k < excess; k++) {
-      let lowest: [string, number] | undefined;
-      for (const entry of scores) if (!lowest || entry[1] < lowest[1] || (entry[1] === lowest[1] && byteCompare(entry[0], lowest[0]) < 0)) lowest = entry;
-      scores.delete(lowest![0]);
-      dropped.push(lowest![0]);
+  // A batch usually pushes a set a few members over its bound: those few lowest are found in one
+  // pass, keeping them sorted (most members are above the highest of them); a sort is for more.
+  if (excess <= 32) {
+    const lowest: [string, number][] = [];
+    for (const entry of scores) {
+      if (lowest.length === excess && !lowerInZset(entry, lowest[excess - 1]!)) continue;
+      let at = lowest.length;
+      while (at > 0 && lowerInZset(entry, lowest[at - 1]!)) at--;
+      lowest.splice(at, 0, entry);
+      if (lowest.length > excess) lowest.pop();
     }
-    return dropped;
+    for (const [member] of lowest) scores.delete(member);
+    return lowest.map(([member]) => member);
   }
   const ascending = [...scores].sort((a, b) => a[1] - b[1] || byteCompare(a[0], b[0]));
   const dropped = ascending.slice(0, scores.size - max).map(([member]) => member);
