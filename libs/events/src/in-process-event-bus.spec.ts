@@ -179,6 +179,12 @@ describe('InProcessEventBus', () => {
       await expectEventually(() => expect(first).toHaveLength(2));
       expect(first.map((r) => r.message)).toEqual(published.map((r) => r.message));
       expect(first[0]!.message).toBe(published[0]!.message);
+      // Once handled, the records kept for other readers hold their bytes only.
+      await expectEventually(() => expect(bus.committedOffset(TOPIC, 'g')).toBe(2));
+      const later: BatchRecord[] = [];
+      await bus.subscribeBatches(TOPIC, { groupId: 'later', maxRecords: 10, handler: async (records) => (later.push(...records), true) });
+      await expectEventually(() => expect(ids(later)).toEqual(['1', '2']));
+      expect(later.every((r) => r.message === undefined)).toBe(true);
       await bus.close();
 
       const reopened = durableBus(dir);

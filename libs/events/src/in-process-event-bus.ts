@@ -228,10 +228,13 @@ export class InProcessEventBus implements EventBus {
   async subscribeBatches(topicName: string, options: BatchSubscribeOptions): Promise<Subscription> {
     let failures = 0;
     return this.consume(topicName, options.groupId, true, async (offset, read) => {
-      const batch = read(options.maxRecords).map((record, i) => ({ ...record, offset: offset + i }));
+      const records = read(options.maxRecords);
+      const batch = records.map((record, i) => ({ ...record, offset: offset + i }));
       try {
         const finished = await options.handler(batch);
         failures = 0;
+        // Handled: the records kept for other readers hold their bytes only, not a second copy as objects.
+        if (finished) for (const record of records) record.message = undefined;
         return finished ? offset + batch.length : undefined;
       } catch (error) {
         failures++;

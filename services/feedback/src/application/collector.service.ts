@@ -57,6 +57,36 @@ function checkChunk(events: readonly BehaviorEvent[]): void {
  * so every event takes one path into the state: the consumer. ForgetUser acts on the state at
  * once and announces the tombstone to every other store.
  */
+/** A timer later than this fired late because the process was busy, not because time ran out waiting. */
+const LATE_TIMER_MS = 100;
+/** Busy time forgiven at most, so that a process kept busy for good still answers. */
+const MAX_FORGIVEN_MS = 60_000;
+
+/**
+ * Resolves `spent` with 'timeout' once the process has waited `budgetMs` for something. Time it
+ * spent busy instead is not counted: a timer that fires late (standalone's snapshot holding the
+ * event loop for seconds, while the event log's write completed) waits again for as long as it
+ * was late, so a stall of the whole process is not mistaken for the bus not answering, which
+ * would fail a call whose events were in fact taken.
+ */
+function waitingBudget(budgetMs: number): { spent: Promise<'timeout'>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let forgiven = 0;
+  const spent = new Promise<'timeout'>((resolve) => {
+    const wait = (ms: number) => {
+      const due = performance.now() + ms;
+      timer = setTimeout(() => {
+        const late = performance.now() - due;
+        if (late <= LATE_TIMER_MS || forgiven + late > MAX_FORGIVEN_MS) return resolve('timeout');
+        forgiven += late;
+        wait(late);
+      }, ms);
+    };
+    wait(budgetMs);
+  });
+  return { spent, cancel: () => clearTimeout(timer) };
+}
+
 export class CollectorApplicationService {
   constructor(
     private readonly bus: EventBus,
@@ -190,10 +220,7 @@ export class CollectorApplicationService {
     const retry = source === 'track' ? 'retry the batch (Track is idempotent by event_id)' : 'send the stream again (ImportEvents is idempotent by event_id)';
     const deadline = currentRequestContext()?.deadline?.getTime();
     const budgetMs = Math.max(0, Math.min(this.publishTimeoutMs, deadline === undefined ? Infinity : deadline - nowMs - ANSWER_RESERVE_MS));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), budgetMs);
-    });
+    const budget = waitingBudget(budgetMs);
     try {
       const published = Promise.all([
         this.bus.publish(this.topics.events, valid),
@@ -216,7 +243,7 @@ export class CollectorApplicationService {
             )
           : Promise.resolve(),
       ]);
-      if ((await Promise.race([published, timedOut])) === 'timeout') {
+      if ((await Promise.race([published, budget.spent])) === 'timeout') {
         // The events may still be published later; a retry is deduplicated by event_id.
         published.catch(() => undefined);
         throw new AppError('UNAVAILABLE', `the event bus did not take the events within ${budgetMs} ms; ${retry}`);
@@ -225,7 +252,7 @@ export class CollectorApplicationService {
       if (error instanceof AppError) throw error;
       throw new AppError('UNAVAILABLE', `the event bus did not take the events; ${retry}`, { cause: error });
     } finally {
-      clearTimeout(timer);
+      budget.cancel();
     }
     this.metrics.events.inc({ source, outcome: 'published' }, valid.length);
     if (rejected.length > 0) {
