@@ -31,6 +31,8 @@ export interface Deployment {
   needsCatalog: boolean;
   /** Prometheus endpoints of the ranking and embedding processes (cluster mode), for the per-hop breakdown. */
   metrics?: { ranking: string; embedding: string };
+  /** The processes that serve a request, by name, for their CPU (bench/lib/process-cpu.ts). */
+  processes: Record<string, number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,17 @@ export async function stopProcess(p: TsProcess | undefined): Promise<void> {
   if (!p) return;
   if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
   await p.exited;
+}
+
+/** The pid of the redis-server behind `url` (deploy/local runs it on this machine). */
+async function redisServerPid(url: string): Promise<number | undefined> {
+  const redis = new Redis(url);
+  try {
+    const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+    return Number.isInteger(pid) ? pid : undefined;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Cluster mode: five processes, the local Kafka (topics of this run) and Redis (a key prefix of this run). */
@@ -77,10 +90,12 @@ export const startCluster: ModeStarter = async (modelDir, { modelFile, env: extr
   };
   try {
     const metricsPorts: Record<string, number> = {};
+    const processes: Record<string, number | undefined> = {};
     const start = async (main: string, env: NodeJS.ProcessEnv) => {
       const p = await startServiceProcess(main, { UPSTREAM_TLS_MODE: 'insecure', ...extra, ...env }, 180_000);
       started.push(p);
       metricsPorts[main] = p.metricsPort;
+      processes[/services\/([^/]+)\//.exec(main)![1]!] = p.child.pid;
       return `127.0.0.1:${p.grpcPort}`;
     };
     // One inference thread: the embedder's share of this machine, as the chart sets it from a CPU
@@ -126,6 +141,7 @@ export const startCluster: ModeStarter = async (modelDir, { modelFile, env: extr
       embeddingAddr: embedding,
       needsCatalog: true,
       metrics: { ranking: `http://127.0.0.1:${metricsPorts['services/ranking/src/main.ts']}/metrics`, embedding: `http://127.0.0.1:${metricsPorts['services/embedding/src/main.ts']}/metrics` },
+      processes: { ...processes, redis: await redisServerPid(redisUrl) },
       stop,
     };
   } catch (error) {
@@ -160,6 +176,7 @@ export const startStandaloneMode: ModeStarter = async (modelDir, { modelFile, en
     catalogAddr: addr,
     embeddingAddr: addr,
     needsCatalog: false,
+    processes: { standalone: runner.child.pid },
     stop: () => stopProcess(runner),
   };
 };

@@ -42,6 +42,7 @@ import { embeddingModelDir, ensureModelFile } from '@shopsense/testing';
 import { machineDescription, markdownTable, writeBenchmarkSection } from '../lib/benchmarks-doc';
 import { MODES, prepareCatalog, until, type ModeStarter } from '../lib/deployments';
 import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop';
+import { cpuSeconds } from '../lib/process-cpu';
 import { percentile, round } from '../lib/stats';
 import { QueryPool, searchQueries } from './search-queries';
 import { loadDemoProducts } from '@shopsense/datasets';
@@ -76,10 +77,15 @@ interface ModeResult {
   ratio: number;
 }
 
-type RateResult = OpenLoopResult & { degradedShare: number; sustained: boolean; hops?: Hops };
+type RateResult = OpenLoopResult & { degradedShare: number; sustained: boolean; hops?: Hops; cpuMsPerSearch: Record<string, number> };
 /** Per hop (ranking's outgoing calls by method, and the embedding service's Embed as served): calls per Search and mean ms. */
 type Hops = Record<string, { perSearch: number; meanMs: number }>;
 type Totals = Map<string, { sum: number; count: number }>;
+
+/** CPU seconds used so far by each process of the deployment (NaN where it cannot be read). */
+function processCpu(processes: Record<string, number | undefined>): Record<string, number> {
+  return Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]));
+}
 
 /** Sums and counts of a histogram family by a key made of its labels (none: the series is skipped), from a Prometheus text endpoint. */
 async function scrape(url: string, family: string, keyOf: (labels: string) => string | undefined = (labels) => /method="([^"]*)"/.exec(labels)?.[1] ?? '?'): Promise<Totals> {
@@ -226,16 +232,20 @@ async function benchMode(mode: string, start: ModeStarter, modelDir: string, poo
       if (pool.remaining < total + 2 * EMBED_SAMPLES) throw new Error(`not enough distinct queries left for ${rate}/s × ${DURATION_S} s`);
       const queries = Array.from({ length: total }, () => pool.take());
       const hopsBefore = deployment.metrics ? await scrapeHops(deployment.metrics) : undefined;
+      const cpuBefore = processCpu(deployment.processes);
       const result = await runOpenLoop(rate, DURATION_S, async (i) => {
         const response = await ranking.search({ query: queries[i]!, ...(i % 2 === 0 ? { userId: users[i % users.length]! } : {}), pageSize: 10, channel: 'web' });
         return response.degraded.length > 0 ? `degraded:${response.degraded.map((d) => Degradation[d]).join('+')}` : 'full';
       });
+      const cpuAfter = processCpu(deployment.processes);
+      const cpuMsPerSearch = Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, round(((seconds - cpuBefore[name]!) / result.requests) * 1000, 2)]));
       const degraded = Object.fromEntries(Object.entries(result.outcomes).filter(([k]) => k.startsWith('degraded:')).map(([k, n]) => [k.slice('degraded:'.length), n]));
       const degradedShare = Object.values(degraded).reduce((a, b) => a + b, 0) / result.requests;
       const sustained = result.p99 <= SUSTAINED_P99_MS && result.errors === 0 && result.sentPerS >= 0.95 * rate;
       const hops = deployment.metrics && hopsBefore ? hopsBetween(hopsBefore, await scrapeHops(deployment.metrics), total) : undefined;
-      rates.push({ ...result, degradedShare, sustained, ...(hops ? { hops } : {}) });
+      rates.push({ ...result, degradedShare, sustained, cpuMsPerSearch, ...(hops ? { hops } : {}) });
       log(`${rate}/s: p50 ${round(result.p50, 1)} ms, p99 ${round(result.p99, 1)} ms, p999 ${round(result.p999, 1)} ms, errors ${result.errors}/${result.requests}${result.errors > 0 ? ` ${JSON.stringify(result.errorKinds)}` : ''}, degraded ${round(degradedShare * 100, 1)}%${degradedShare > 0 ? ` ${JSON.stringify(degraded)}` : ''}`);
+      log(`  CPU ms per Search: ${Object.entries(cpuMsPerSearch).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
       if (hops) log(`  hops: ${Object.entries(hops).map(([m, h]) => `${m} ${h.perSearch}×${h.meanMs} ms`).join(', ')}`);
       if (result.p99 > SATURATED_P99_MS) break;
     }
@@ -291,9 +301,14 @@ async function main(): Promise<void> {
     ['mode', 'one call every (ms)', 'bare embed p50 ms, paced', 'back to back', 'bare gRPC hop p50 ms, paced', 'back to back', 'Search p50 / paced bare embed p50'],
     results.map((r) => [r.mode, round(r.paced.intervalMs, 1), round(r.paced.embedP50, 2), round(r.embed.p50, 2), round(r.paced.hopP50, 2), round(r.hopP50, 2), round(r.headline.p50 / r.paced.embedP50, 2)]),
   );
+  const cpuNames = [...new Set(results.flatMap((r) => Object.keys(r.headline.cpuMsPerSearch)))];
+  const cpuTable = markdownTable(
+    ['mode', 'rate/s', ...cpuNames.map((name) => `${name} CPU ms`), 'all processes'],
+    results.map((r) => [r.mode, r.headline.ratePerS, ...cpuNames.map((name) => r.headline.cpuMsPerSearch[name] ?? ''), round(Object.values(r.headline.cpuMsPerSearch).filter(Number.isFinite).reduce((a, b) => a + b, 0), 2)]),
+  );
   const hopRows = results.flatMap((r) => Object.entries(r.headline.hops ?? {}).map(([method, h]) => [r.mode, r.headline.ratePerS, method, h.perSearch, h.meanMs]));
   const hopTable = hopRows.length > 0 ? markdownTable(['mode', 'rate/s', 'stage or hop (ranking client call, or Embed as served)', 'calls per Search', 'mean ms'], hopRows) : '';
-  process.stdout.write(`\n${table}\n\n${embedTable}\n\n${pacedTable}\n\n${hopTable}\n\n`);
+  process.stdout.write(`\n${table}\n\n${embedTable}\n\n${cpuTable}\n\n${pacedTable}\n\n${hopTable}\n\n`);
   // Partial runs (BENCH_WRITE_DOC=0) leave the published section alone.
   if (process.env['BENCH_WRITE_DOC'] !== '0') {
     writeBenchmarkSection(
@@ -307,6 +322,10 @@ ${results.map((r) => `- **${r.mode}**: ${r.description}`).join('\n')}${skipped.l
 ${table}
 
 ${embedTable}
+
+CPU per Search at the headline rate, by process (Linux /proc, utime + stime over the rate's run, divided by its Searches; cluster mode includes Redis; the standalone process holds every service; the load generator is not counted):
+
+${cpuTable}
 
 Idle between calls: the same bare calls again after the load, ${EMBED_SAMPLES} of each, paced at the headline rate (one call every 1000/rate ms), so that both ends go idle between calls as the services do between the requests of that load. The target's ratio is against the back-to-back figure; the last column is the ratio against the paced one. The difference between the two hop figures is what waking idle processes costs, which every hop of a Search pays at these rates.
 
@@ -332,7 +351,8 @@ Target: Search p50 ≤ 2× the bare embedding p50 at the highest rate sustained 
         hop_paced_p50_ms: round(r.paced.hopP50, 2),
         p50_ratio_to_paced_embed: round(r.headline.p50 / r.paced.embedP50, 2),
         p50_ratio_to_embed: round(r.ratio, 2),
-        rates: r.rates.map((x) => ({ rate_per_s: x.ratePerS, p50_ms: ms(x.p50), p99_ms: ms(x.p99), p999_ms: ms(x.p999), error_rate: round(x.errors / x.requests, 4), degraded_share: round(x.degradedShare, 4), ...(x.hops ? { hops: x.hops } : {}) })),
+        cpu_ms_per_search: r.headline.cpuMsPerSearch,
+        rates: r.rates.map((x) => ({ rate_per_s: x.ratePerS, p50_ms: ms(x.p50), p99_ms: ms(x.p99), p999_ms: ms(x.p999), error_rate: round(x.errors / x.requests, 4), degraded_share: round(x.degradedShare, 4), cpu_ms_per_search: x.cpuMsPerSearch, ...(x.hops ? { hops: x.hops } : {}) })),
       },
     ]),
   );
