@@ -14,3 +14,6 @@ export * from './gen/shopsense/ranking/v1/ranking_pb';
 export * from './gen/shopsense/experiments/v1/experiments_pb';
 export * from './gen/shopsense/merchandising/v1/merchandising_pb';
 export * from './gen/shopsense/analytics/v1/analytics_pb';
+
+// Hand-written: limits both sides of a contract keep to.
+export * from './limits';

@@ -74,25 +74,6 @@ describe('memory state snapshot files', () => {
     expect(encodeMemoryState(fromBinary, new Date(0))).toBe(encodeMemoryState(store, new Date(0)));
   });
 
-  it('reads open joins from snapshots written when their fields were objects, not maps', async () => {
-    const dueAtMs = Date.now() - 1_000;
-    const legacy = { format: 'shopsense.memory-user-state.v1', savedAt: new Date(0).toISOString(), fields: {
-      joins: { $map: [['r1', { value: { u: 'k1:u', t: '5', k: 'k1', q: '', ch: 'web', x: '', 'i:item-a': '0', 'c:item-a': '1' }, expiresAt: { $number: 'Infinity' } }]] },
-      joinDue: { $map: [['r1', dueAtMs]] },
-      joinOpen: { $set: ['k1:u|r1'] },
-    } };
-    const store = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
-    restoreMemoryState(store, JSON.stringify(legacy));
-    const [claimed] = await store.claimDueJoins(Date.now(), 10, 60_000);
-    expect(claimed?.fields).toEqual({ u: 'k1:u', t: '5', k: 'k1', q: '', ch: 'web', x: '', 'i:item-a': '0', 'c:item-a': '1' });
-    // A later label lands in the same join, and completing it clears the user's open mark.
-    await store.apply({ dedup: [], users: [], itemCounters: [], queryItems: [], cooccurrence: [], joinImpressions: [], joinLabels: [{ requestId: 'r1', pseudonym: 'k1:u', keyId: 'k1', dueAtMs, itemId: 'item-a', kind: 'purchase' }] });
-    expect((await store.claimDueJoins(Date.now() + 120_000, 10, 60_000))[0]?.fields['p:item-a']).toBe('1');
-    await store.completeJoins(['r1']);
-    expect(store.stats()['joins']).toBe(0);
-    expect(store.stateFields()['joinOpen']?.size).toBe(0);
-  });
-
   it('refuses a file that is not a snapshot, naming the problem', async () => {
     const file = join(dir, 'garbage.json');
     writeFileSync(file, '{"format":"something-else","fields":{}}');

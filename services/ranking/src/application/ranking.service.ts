@@ -4,6 +4,7 @@ import {
   CandidateSchema,
   FiltersSchema,
   MatchQuality as ProtoMatchQuality,
+  RETRIEVE_LIMITS,
   SortOrder,
   type Candidate,
   type Filters,
@@ -111,8 +112,6 @@ const CATALOG_ORDERS: ReadonlySet<SortOrder> = new Set([SortOrder.PRICE_ASCENDIN
 /** Suggest's limit when the request gives none (as query understanding's Complete). */
 const DEFAULT_SUGGESTIONS = 10;
 
-/** Retrieval answers at most this many candidates (RETRIEVAL_LIMITS.maxLimit). */
-const MAX_RETRIEVAL_LIMIT = 1_000;
 
 type RankedItemInit = MessageInitShape<typeof RankedItemSchema>;
 
@@ -182,12 +181,9 @@ export function searchProductType(parsed: ParsedQuery | undefined, requested: Fi
   return { segments: bound, retrieval: { categoryPath: boundPath, filters: requested ?? create(FiltersSchema) } };
 }
 
-/** Retrieval takes at most this many (RetrieveRequest.lexical_expansions). */
-const MAX_LEXICAL_EXPANSIONS = 32;
-
-/** The synonyms and translations query understanding found for the query's terms, distinct, for lexical retrieval. */
+/** The synonyms and translations query understanding found for the query's terms, distinct, as many as retrieval takes. */
 function lexicalExpansions(parsed: ParsedQuery | undefined): string[] {
-  return [...new Set(parsed?.synonyms.flatMap((s) => s.synonyms) ?? [])].filter((s) => s.length <= 256).slice(0, MAX_LEXICAL_EXPANSIONS);
+  return [...new Set(parsed?.synonyms.flatMap((s) => s.synonyms) ?? [])].filter((s) => s.length <= RETRIEVE_LIMITS.maxExpansionChars).slice(0, RETRIEVE_LIMITS.maxExpansions);
 }
 
 /**
@@ -258,7 +254,7 @@ export class RankingApplicationService {
     // A catalog sort (or best-selling) is in the order asked for: no type goes first there.
     const productType = sort === SortOrder.RELEVANCE ? searchProductType(parsed, request.filters, settings.productTypeMinProbability) : undefined;
 
-    const limit = Math.min(Math.max(settings.candidates, offset + pageSize), MAX_RETRIEVAL_LIMIT);
+    const limit = Math.min(Math.max(settings.candidates, offset + pageSize), RETRIEVE_LIMITS.maxLimit);
     const expansions = lexicalExpansions(parsed);
     const retrieveCall = {
       queryText,
@@ -345,7 +341,7 @@ export class RankingApplicationService {
     const exclude = [...new Set([...anchors, ...seen])];
     const excluded = new Set(exclude);
     const filters = hasFilters(request.filters) ? request.filters : undefined;
-    const depth = Math.min(Math.max(this.deps.settings.candidates, limit + exclude.length), MAX_RETRIEVAL_LIMIT);
+    const depth = Math.min(Math.max(this.deps.settings.candidates, limit + exclude.length), RETRIEVE_LIMITS.maxLimit);
 
     // Content candidates from retrieval: items like the anchor, or near the user's interest vector and recent items.
     const userVector = profileState.profile?.shortTerm?.values ?? profileState.profile?.longTerm?.values;

@@ -1,12 +1,12 @@
 import { timestampNow } from '@bufbuild/protobuf/wkt';
-import { ExperimentMetric, SortOrder, type ExperimentService, type FacetRequest, type Filters, type RankingService } from '@shopsense/contracts';
+import { ExperimentMetric, RETRIEVE_LIMITS, SortOrder, type ExperimentService, type FacetRequest, type Filters, type RankingService } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
 import type { ServiceImplementation } from '@shopsense/grpc';
 import type { RankingApplicationService } from '../application/ranking.service';
 import { experimentResults, MAX_PAGE_TOKEN_LENGTH, type ExperimentsConfig, type VariantCounts } from '../domain';
 
 /** Field limits of ranking.proto. */
-export const LIMITS = { facets: 10, facetValues: 100, priceRanges: 20, suggestPrefixChars: 128, suggestions: 20, queryChars: 512, idChars: 256, channelChars: 64, localeChars: 35, pageSize: 100, recommendLimit: 100, cartItems: 100, rankItems: 500, filterValues: 100, filterValueChars: 256 } as const;
+export const LIMITS = { facets: RETRIEVE_LIMITS.maxFacets, facetValues: RETRIEVE_LIMITS.maxFacetValues, priceRanges: RETRIEVE_LIMITS.maxPriceRanges, suggestPrefixChars: 128, suggestions: 20, queryChars: 512, idChars: 256, channelChars: 64, localeChars: 35, pageSize: 100, recommendLimit: 100, cartItems: 100, rankItems: 500, filterValues: 100, filterValueChars: 256 } as const;
 
 /** The code points of a string, as proto comments count "characters". */
 const chars = (s: string) => [...s].length;

@@ -1,5 +1,5 @@
 import type { Logger } from '@shopsense/observability';
-import type { Product } from '@shopsense/contracts';
+import { RETRIEVE_LIMITS, type Product } from '@shopsense/contracts';
 import { AppError, FieldValidator } from '@shopsense/errors';
 import type { Bm25Index } from '../domain/bm25-index';
 import { sortByCatalogOrder, type CatalogOrder } from '../domain/catalog-order';
@@ -46,7 +46,7 @@ export interface RetrieveResult {
   totalHits?: { value: number; lexical: boolean };
 }
 
-export const RETRIEVAL_LIMITS = { maxLimit: 1_000, maxPerSource: 1_000, maxIds: 1_000, maxQueryChars: 1_024, maxExpansions: 32, maxExpansionChars: 256, maxFacets: 10, maxFacetValues: 100, maxPriceRanges: 20 } as const;
+export const RETRIEVAL_LIMITS = { ...RETRIEVE_LIMITS, maxPerSource: 1_000, maxIds: 1_000, maxQueryChars: 1_024 } as const;
 
 /**
  * Candidate generation: dense (query vector), lexical (BM25F), user interest (the user's
