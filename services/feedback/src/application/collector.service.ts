@@ -51,12 +51,6 @@ function checkChunk(events: readonly BehaviorEvent[]): void {
   new FieldValidator().check(events.length >= 1 && events.length <= MAX_TRACK_EVENTS, 'events', `must hold 1 to ${MAX_TRACK_EVENTS} events (got ${events.length})`).throwIfInvalid();
 }
 
-/**
- * CollectorService use cases. Track validates with the same rules as the consumer and publishes
- * the valid events to the events topic (Kafka in cluster mode, the in-process bus standalone),
- * so every event takes one path into the state: the consumer. ForgetUser acts on the state at
- * once and announces the tombstone to every other store.
- */
 /** A timer later than this fired late because the process was busy, not because time ran out waiting. */
 const LATE_TIMER_MS = 100;
 /** Busy time forgiven at most, so that a process kept busy for good still answers. */
@@ -87,6 +81,12 @@ function waitingBudget(budgetMs: number): { spent: Promise<'timeout'>; cancel():
   return { spent, cancel: () => clearTimeout(timer) };
 }
 
+/**
+ * CollectorService use cases. Track validates with the same rules as the consumer and publishes
+ * the valid events to the events topic (Kafka in cluster mode, the in-process bus standalone),
+ * so every event takes one path into the state: the consumer. ForgetUser acts on the state at
+ * once and announces the tombstone to every other store.
+ */
 export class CollectorApplicationService {
   constructor(
     private readonly bus: EventBus,
