@@ -8,7 +8,7 @@
  *   embedded adapters.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -56,12 +56,16 @@ export async function stopProcess(p: TsProcess | undefined): Promise<void> {
   await p.exited;
 }
 
-/** The pid of the redis-server behind `url` (deploy/local runs it on this machine). */
+/** The pid of the redis-server behind `url` when it runs on this machine (deploy/local's does); undefined otherwise. */
 async function redisServerPid(url: string): Promise<number | undefined> {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return undefined;
   const redis = new Redis(url);
   try {
     const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
-    return Number.isInteger(pid) ? pid : undefined;
+    // A Redis in a container reports the pid of its own namespace: make sure it is ours.
+    return Number.isInteger(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'redis-server' ? pid : undefined;
+  } catch {
+    return undefined;
   } finally {
     redis.disconnect();
   }

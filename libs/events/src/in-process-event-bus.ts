@@ -12,9 +12,10 @@ import { injectTraceHeaders } from './trace-headers';
 import { TopicLog, type LoggedRecord } from './topic-log';
 
 /**
- * A record as held in memory: as logged, and, when it was published in this process, the message
- * it was published with, so that a consumer here need not decode what was just encoded (records
- * read back from the log after a restart have none, and are decoded).
+ * A record as held in memory: as logged, and, when it was published in this process and no reader
+ * has handled it yet, the message it was published with, so that a batch consumer here need not
+ * decode what was just encoded (records read back from the log after a restart have none, and are
+ * decoded).
  */
 interface StoredRecord extends LoggedRecord {
   message?: unknown;
@@ -228,13 +229,10 @@ export class InProcessEventBus implements EventBus {
   async subscribeBatches(topicName: string, options: BatchSubscribeOptions): Promise<Subscription> {
     let failures = 0;
     return this.consume(topicName, options.groupId, true, async (offset, read) => {
-      const records = read(options.maxRecords);
-      const batch = records.map((record, i) => ({ ...record, offset: offset + i }));
+      const batch = read(options.maxRecords).map((record, i) => ({ ...record, offset: offset + i }));
       try {
         const finished = await options.handler(batch);
         failures = 0;
-        // Handled: the records kept for other readers hold their bytes only, not a second copy as objects.
-        if (finished) for (const record of records) record.message = undefined;
         return finished ? offset + batch.length : undefined;
       } catch (error) {
         failures++;
@@ -275,6 +273,8 @@ export class InProcessEventBus implements EventBus {
         const next = await step(offset, (count) => topic.records.slice(index, index + count), () => active);
         if (next === undefined) break;
         if (next === offset) continue;
+        // Handled by one reader: the records kept for others hold their bytes only, not a second copy as objects.
+        for (let k = Math.max(0, offset - topic.base); k < next - topic.base && k < topic.records.length; k++) topic.records[k]!.message = undefined;
         offset = next;
         this.committed.set(position, offset);
         this.trim(topicName);

@@ -373,6 +373,11 @@ export class MemoryUserStateStore implements UserStateStore {
     return dropped;
   }
 
+  /** After a snapshot is restored: its joins' fields come back as ordinary objects, which later writes would give shapes of their own. */
+  adoptRestoredState(): void {
+    for (const entry of this.joins.values()) entry.value = Object.assign(Object.create(null) as Record<string, string>, entry.value);
+  }
+
   /** Drops every expired entry (the Redis adapter gets this from Redis itself). */
   purgeExpired(): void {
     const now = this.clock();

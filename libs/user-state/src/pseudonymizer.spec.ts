@@ -29,6 +29,11 @@ describe('Pseudonymizer', () => {
     const current = remembering.allPseudonyms('user-7').find((p) => p.keyId === 'k2');
     expect(current?.pseudonym).toBe(first[7]);
     expect(remembering.pseudonymize('user-7').pseudonym).toBe(first[7]);
+    // Bounded, and a forgotten user leaves it.
+    expect(remembering.rememberedUsers).toBe(100_000);
+    remembering.forgetRecent('user-7');
+    expect(remembering.rememberedUsers).toBe(99_999);
+    expect(remembering.pseudonymize('user-7').pseudonym).toBe(first[7]);
   });
 
   it('rejects bad key files without ever echoing key material', () => {

@@ -48,7 +48,8 @@ export interface Pseudonym {
 }
 
 /**
- * Users whose pseudonym under the current key is kept at hand (in this process's memory only).
+ * Users whose pseudonym under the current key is kept at hand (in this process's memory only,
+ * raw id → pseudonym, never written anywhere).
  * HMACs are the costliest step per event, a clickstream repeats its users, and the same user is
  * pseudonymised several times within moments: by Track, by the intake applying the event, by
  * every Search of a session.
@@ -74,10 +75,22 @@ export class Pseudonymizer {
     return pseudonym;
   }
 
-  /** Under every configured key: what ForgetUser deletes. The user's raw id leaves the memory of recent users too. */
+  /** Under every configured key: what ForgetUser deletes. */
   allPseudonyms(userId: string): Pseudonym[] {
-    this.recent.delete(userId);
     return [...this.keyring.keys.keys()].map((keyId) => this.under(keyId, userId));
+  }
+
+  /**
+   * Drops the user from this process's memory of recent users (ForgetUser, once the user's state
+   * is gone). Other processes keep theirs until it ages out: it is memory, never stored.
+   */
+  forgetRecent(userId: string): void {
+    this.recent.delete(userId);
+  }
+
+  /** How many users' pseudonyms are held in memory. */
+  get rememberedUsers(): number {
+    return this.recent.size;
   }
 
   private under(keyId: string, userId: string): Pseudonym {

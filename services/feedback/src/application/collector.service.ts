@@ -53,30 +53,22 @@ function checkChunk(events: readonly BehaviorEvent[]): void {
 
 /** A timer later than this fired late because the process was busy, not because time ran out waiting. */
 const LATE_TIMER_MS = 100;
-/** Busy time forgiven at most, so that a process kept busy for good still answers. */
-const MAX_FORGIVEN_MS = 60_000;
 
 /**
- * Resolves `spent` with 'timeout' once the process has waited `budgetMs` for something. Time it
- * spent busy instead is not counted: a timer that fires late (standalone's snapshot holding the
- * event loop for seconds, while the event log's write completed) waits again for as long as it
- * was late, so a stall of the whole process is not mistaken for the bus not answering, which
- * would fail a call whose events were in fact taken.
+ * Resolves `spent` with 'timeout' once `budgetMs` has passed. A timer that fires late (the process
+ * was held, e.g. by standalone's snapshot, while the event log's write completed) waits once more,
+ * for as long as it was late but at most `forgivableMs`, so that a stall of the whole process is
+ * not mistaken for the bus not answering, which would fail a call whose events were in fact taken.
  */
-function waitingBudget(budgetMs: number): { spent: Promise<'timeout'>; cancel(): void } {
+function waitingBudget(budgetMs: number, forgivableMs: number): { spent: Promise<'timeout'>; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
-  let forgiven = 0;
   const spent = new Promise<'timeout'>((resolve) => {
-    const wait = (ms: number) => {
-      const due = performance.now() + ms;
-      timer = setTimeout(() => {
-        const late = performance.now() - due;
-        if (late <= LATE_TIMER_MS || forgiven + late > MAX_FORGIVEN_MS) return resolve('timeout');
-        forgiven += late;
-        wait(late);
-      }, ms);
-    };
-    wait(budgetMs);
+    const due = performance.now() + budgetMs;
+    timer = setTimeout(() => {
+      const late = performance.now() - due;
+      if (late <= LATE_TIMER_MS || forgivableMs <= 0) return resolve('timeout');
+      timer = setTimeout(() => resolve('timeout'), Math.min(late, forgivableMs));
+    }, budgetMs);
   });
   return { spent, cancel: () => clearTimeout(timer) };
 }
@@ -220,7 +212,9 @@ export class CollectorApplicationService {
     const retry = source === 'track' ? 'retry the batch (Track is idempotent by event_id)' : 'send the stream again (ImportEvents is idempotent by event_id)';
     const deadline = currentRequestContext()?.deadline?.getTime();
     const budgetMs = Math.max(0, Math.min(this.publishTimeoutMs, deadline === undefined ? Infinity : deadline - nowMs - ANSWER_RESERVE_MS));
-    const budget = waitingBudget(budgetMs);
+    // A stall is forgiven up to the timeout again, and never past the caller's deadline.
+    const forgivableMs = Math.min(budgetMs, deadline === undefined ? Infinity : deadline - nowMs - ANSWER_RESERVE_MS - budgetMs);
+    const budget = waitingBudget(budgetMs, forgivableMs);
     try {
       const published = Promise.all([
         this.bus.publish(this.topics.events, valid),
@@ -279,8 +273,10 @@ export class CollectorApplicationService {
       throw new AppError('UNAVAILABLE', 'the forget request could not be recorded; retry (ForgetUser is idempotent)', { cause: error });
     }
     this.metrics.usersForgotten.inc();
+    // Last, so that an intake batch that pseudonymised the user meanwhile does not put the raw id back.
+    this.pseudonymizer.forgetRecent(userId);
     // An audit line with the pseudonym under the current key: never the raw id.
-    this.logger.info({ pseudonym: this.pseudonymizer.pseudonymize(userId).pseudonym, key_ids: pseudonyms.map((p) => p.keyId) }, 'user forgotten');
+    this.logger.info({ pseudonym: pseudonyms.find((p) => p.keyId === this.pseudonymizer.currentKeyId)?.pseudonym, key_ids: pseudonyms.map((p) => p.keyId) }, 'user forgotten');
     return requestedAt;
   }
 }

@@ -112,7 +112,6 @@ const CATALOG_ORDERS: ReadonlySet<SortOrder> = new Set([SortOrder.PRICE_ASCENDIN
 /** Suggest's limit when the request gives none (as query understanding's Complete). */
 const DEFAULT_SUGGESTIONS = 10;
 
-
 type RankedItemInit = MessageInitShape<typeof RankedItemSchema>;
 
 /**
