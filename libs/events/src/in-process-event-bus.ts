@@ -274,7 +274,7 @@ export class InProcessEventBus implements EventBus {
         if (next === undefined) break;
         if (next === offset) continue;
         // Handled by one reader: the records kept for others hold their bytes only, not a second copy as objects.
-        for (let k = Math.max(0, offset - topic.base); k < next - topic.base && k < topic.records.length; k++) topic.records[k]!.message = undefined;
+        for (const record of topic.records.slice(Math.max(0, offset - topic.base), next - topic.base)) record.message = undefined;
         offset = next;
         this.committed.set(position, offset);
         this.trim(topicName);
