@@ -74,21 +74,6 @@ describe('memory state snapshot files', () => {
     expect(encodeMemoryState(fromBinary, new Date(0))).toBe(encodeMemoryState(store, new Date(0)));
   });
 
-  it('restores open joins as prototype-less objects, which later writes keep extending', async () => {
-    const store = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
-    const dueAtMs = Date.now() - 1_000;
-    const plan = (joinLabels: Parameters<MemoryUserStateStore['apply']>[0]['joinLabels']) => ({ dedup: [], users: [], itemCounters: [], queryItems: [], cooccurrence: [], joinImpressions: [], joinLabels });
-    await store.apply(plan([{ requestId: 'r1', pseudonym: 'k1:u', keyId: 'k1', dueAtMs, itemId: 'a', kind: 'click' }]));
-    for (const bytes of [encodeMemoryStateBinary(store), encodeMemoryState(store)]) {
-      const restored = new MemoryUserStateStore(DEFAULT_STORE_SETTINGS);
-      restoreMemoryState(restored, bytes);
-      const join = (restored.stateFields()['joins'] as Map<string, { value: object }>).get('r1')!.value;
-      expect(Object.getPrototypeOf(join)).toBeNull();
-      await restored.apply(plan([{ requestId: 'r1', pseudonym: 'k1:u', keyId: 'k1', dueAtMs, itemId: 'b', kind: 'purchase' }]));
-      expect((await restored.claimDueJoins(Date.now(), 10, 60_000))[0]?.fields).toEqual({ u: 'k1:u', 'c:a': '1', 'p:b': '1' });
-    }
-  });
-
   it('refuses a file that is not a snapshot, naming the problem', async () => {
     const file = join(dir, 'garbage.json');
     writeFileSync(file, '{"format":"something-else","fields":{}}');

@@ -101,7 +101,6 @@ export function restoreMemoryState(store: MemoryUserStateStore, content: string 
     }
     restored++;
   }
-  store.adoptRestoredState();
   const positions = parsed.positions ?? [];
   for (const p of positions) {
     if (typeof p?.topic !== 'string' || typeof p.groupId !== 'string' || !Number.isSafeInteger(p.offset) || p.offset < 0) throw new Error(`user-state snapshot has a malformed log position: ${JSON.stringify(p)}`);
